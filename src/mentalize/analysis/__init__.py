@@ -1,0 +1,1 @@
+"""Utterance and session analysis: markers in, typed MBT readings out."""

@@ -1,0 +1,110 @@
+"""Breakdown episodes and how the therapist responded to them.
+
+A patient turn is *collapsed* when it is in a non-mentalizing mode, its arousal (raw or
+smoothed) is raised, and its mentalizing estimate is low. Collapsed turns of one patient are
+joined into an episode when at most one still-aroused turn separates them. An episode is kept
+when it is sustained (two or more collapsed turns) or a single turn is clearly high in arousal,
+which keeps passing flickers out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mentalize.analysis.results import (
+    NON_MENTALIZING_MODES,
+    Episode,
+    Series,
+    TherapistResponse,
+    TurnAnalysis,
+)
+
+AROUSAL_RAISED = 0.42
+MENTALIZING_LOW = 0.45
+SINGLE_TURN_PEAK = 0.62
+EPISODE_MIN_PEAK = 0.5
+GAP_AROUSAL = 0.3
+STEP_DOWN_MAX = 0.5
+
+
+def _collapsed(turn: TurnAnalysis, smoothed_arousal: float) -> bool:
+    return (
+        turn.mode in NON_MENTALIZING_MODES
+        and max(turn.arousal, smoothed_arousal) >= AROUSAL_RAISED
+        and turn.mentalizing <= MENTALIZING_LOW
+    )
+
+
+def find_episodes(
+    turns: Sequence[TurnAnalysis],
+    series: Sequence[Series],
+    intensities: dict[int, float],
+) -> tuple[Episode, ...]:
+    """Episodes for every patient, in session order. ``intensities`` maps therapist turn index to
+    how demanding that turn was (turns of type ``other`` are absent)."""
+    episodes: list[Episode] = []
+    for s in series:
+        groups: list[list[int]] = []
+        pending_gap = False
+        for pos, index in enumerate(s.turns):
+            turn = turns[index]
+            if _collapsed(turn, s.arousal_smoothed[pos]):
+                if groups and (pending_gap or groups[-1][-1] == s.turns[pos - 1]):
+                    groups[-1].append(index)
+                else:
+                    groups.append([index])
+                pending_gap = False
+            elif groups and groups[-1][-1] == s.turns[pos - 1] and turn.arousal >= GAP_AROUSAL:
+                pending_gap = not pending_gap  # allow one aroused gap turn, not two
+            else:
+                pending_gap = False
+        for group in groups:
+            peak = max(turns[i].arousal for i in group)
+            sustained = len(group) >= 2 and peak >= EPISODE_MIN_PEAK
+            if not (sustained or peak >= SINGLE_TURN_PEAK):
+                continue
+            episodes.append(_episode(s.speaker, group, peak, turns, intensities))
+    return tuple(sorted(episodes, key=lambda e: e.start_turn))
+
+
+def _episode(
+    speaker: str,
+    group: list[int],
+    peak: float,
+    turns: Sequence[TurnAnalysis],
+    intensities: dict[int, float],
+) -> Episode:
+    start, end = group[0], group[-1]
+    modes = []
+    for i in group:
+        mode = turns[i].mode
+        if mode in NON_MENTALIZING_MODES and mode not in modes:
+            modes.append(mode)
+    inside = [i for i in range(start + 1, end) if i in intensities]
+    after = next((i for i in range(end + 1, len(turns)) if i in intensities), None)
+    response_turns = tuple(inside + ([after] if after is not None else []))
+    return Episode(
+        speaker=speaker,
+        start_turn=start,
+        end_turn=end,
+        peak_arousal=round(peak, 4),
+        modes=tuple(modes),  # type: ignore[arg-type]
+        therapist_response=_response(response_turns, intensities),
+        response_turns=response_turns,
+    )
+
+
+def _response(response_turns: tuple[int, ...], intensities: dict[int, float]) -> TherapistResponse | None:
+    if not response_turns:
+        return None
+    down = sum(1 for i in response_turns if intensities[i] <= STEP_DOWN_MAX)
+    if down == len(response_turns):
+        return "stepped_down"
+    if down == 0:
+        return "pushed_on"
+    share = down / len(response_turns)
+    if share >= 0.75:
+        return "stepped_down"
+    if share <= 0.25:
+        return "pushed_on"
+    return "mixed"

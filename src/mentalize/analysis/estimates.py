@@ -1,0 +1,161 @@
+"""From marker counts to per-turn estimates: arousal, certainty, mentalizing, focus, mode.
+
+Each estimate is a small, documented formula over marker counts, so a clinician can trace any
+number back to the words that produced it. Weights are the mentalize team's judgement from the MBT
+descriptions in ``docs/markers.md``; they were not fitted to any dataset.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mentalize.analysis.results import Focus, Mode
+from mentalize.language import MarkerSet
+
+MENTAL_STATE_KINDS = ("cognitive", "affective", "desire", "intention")
+MINIMAL_WORDS = 6
+"""Turns shorter than this with no marker ("Mm.", "Yeah, okay") are backchannels."""
+
+_AROUSAL_WEIGHTS = {
+    "intensity": 0.75,
+    "swearing": 1.0,
+    "bodily_activation": 1.1,
+    "catastrophising": 0.8,
+    "exclamation": 0.45,
+    "caps": 0.5,
+    "repetition": 0.6,
+    "global_attribution": 0.3,
+    "risk_ideation": 0.6,
+    "risk_self_harm": 0.6,
+    "risk_harm_to_others": 0.8,
+    "rupture_confrontation": 0.4,
+}
+_AROUSAL_CAPS = {"exclamation": 3, "caps": 3, "intensity": 4}
+
+
+def _saturate(raw: float, scale: float) -> float:
+    """Map a non-negative sum onto 0-1 with diminishing returns."""
+    return 1.0 - math.exp(-max(raw, 0.0) / scale)
+
+
+def is_minimal(markers: MarkerSet) -> bool:
+    meaningful = markers.count(
+        *MENTAL_STATE_KINDS, *_AROUSAL_WEIGHTS, "risk_negated", "validation", "advice",
+        "interpretation", "relationship", "challenge", "structural_label",
+    )
+    return markers.word_count < MINIMAL_WORDS and meaningful == 0
+
+
+def arousal(markers: MarkerSet) -> float:
+    """Sum of weighted arousal cues, saturating: one strong cue ≈ 0.4, three ≈ 0.8."""
+    raw = 0.0
+    for name, weight in _AROUSAL_WEIGHTS.items():
+        n = markers.counts[name]
+        raw += weight * min(n, _AROUSAL_CAPS.get(name, 2))
+    raw += 0.15 * min(markers.counts["affective"], 3)
+    if markers.counts["hedge"] + markers.counts["opacity"] >= 2:
+        raw *= 0.75  # tentative talk is hard to sustain at high arousal (Bateman & Fonagy 2016)
+    return round(0.03 + 0.97 * _saturate(raw, 1.8), 4)
+
+
+def certainty(markers: MarkerSet) -> float:
+    """0.5 when neutral; boosters, absolutist words and claims about minds raise it, hedges and
+    questions lower it."""
+    up = (
+        1.0 * markers.counts["booster"]
+        + 0.5 * markers.counts["absolutist"]
+        + 1.2 * markers.counts["intent_certainty"]
+        + 0.8 * markers.counts["global_attribution"]
+        + 0.8 * markers.counts["feeling_as_fact"]
+        + 0.6 * markers.counts["action_as_proof"]
+    )
+    down = (
+        1.0 * markers.counts["hedge"]
+        + 1.0 * markers.counts["opacity"]
+        + 0.6 * markers.counts["not_knowing"]
+        + 0.5 * markers.questions
+    )
+    return round(0.5 + 0.5 * math.tanh(0.55 * (up - down)), 4)
+
+
+def non_mentalizing_signals(markers: MarkerSet) -> dict[Mode, float]:
+    """Strength of the evidence for each non-mentalizing mode (0 = none)."""
+    teleological = markers.counts["action_as_proof"]
+    psychic = (
+        1.2 * markers.counts["intent_certainty"]
+        + 1.0 * markers.counts["feeling_as_fact"]
+        + 0.7 * markers.counts["global_attribution"]
+        + (0.4 if markers.counts["absolutist"] >= 2 and not markers.has("hedge", "opacity") else 0)
+    )
+    jargon = markers.counts["jargon"]
+    affect = markers.counts["affective"]
+    pretend = 0.0
+    if jargon >= 2 and markers.word_count >= 25:
+        pretend = jargon * (1.0 if affect <= 1 else 0.6) * min(1.0, markers.word_count / 50)
+    concrete = 1.0 * markers.counts["structural_label"]
+    return {
+        "teleological": float(teleological),
+        "psychic_equivalence": float(psychic),
+        "pretend": float(pretend),
+        "concrete": float(concrete),
+    }
+
+
+def mentalizing(markers: MarkerSet) -> float:
+    """An RF-like screening estimate (0-1): mental states named, linked to behaviour, held
+    tentatively, seen from more than one side and over time; minus non-mentalizing signals."""
+    kinds = sum(1 for k in MENTAL_STATE_KINDS if markers.counts[k])
+    states = markers.count(*MENTAL_STATE_KINDS)
+    foci = sum(1 for f in ("focus_self", "focus_other") if markers.counts[f])
+    score = (
+        0.08
+        + 0.09 * min(kinds, 3)
+        + 0.03 * min(states, 5)
+        + 0.12 * min(markers.counts["causal_link"], 2)
+        + 0.10 * min(markers.counts["opacity"] + markers.counts["hedge"], 2)
+        + 0.12 * min(markers.counts["perspective"], 1)
+        + 0.08 * (foci == 2)
+        + 0.10 * min(markers.counts["change_over_time"], 1)
+    )
+    signals = non_mentalizing_signals(markers)
+    penalty = (
+        0.22 * min(signals["teleological"], 2)
+        + 0.18 * min(signals["psychic_equivalence"], 3)
+        + 0.12 * min(signals["pretend"], 3)
+        + 0.20 * min(signals["concrete"], 1)
+    )
+    return round(min(1.0, max(0.0, score - penalty)), 4)
+
+
+def focus(markers: MarkerSet) -> Focus:
+    """Whose mental states the turn is mostly about."""
+    counts = {
+        "self": markers.counts["focus_self"],
+        "other": markers.counts["focus_other"],
+        "relationship": markers.counts["focus_relationship"] * 1.5,
+    }
+    if not any(counts.values()):
+        return "none"
+    return max(counts, key=lambda k: counts[k])  # type: ignore[return-value]
+
+
+def mode(markers: MarkerSet, mentalizing_score: float) -> Mode:
+    """The patient's mode in this turn: the strongest non-mentalizing signal if it is clear,
+    genuine mentalizing if the RF-like score is good, else concrete (no mental states in play)."""
+    signals = non_mentalizing_signals(markers)
+    strongest: Mode = max(signals, key=lambda k: signals[k])  # type: ignore[assignment]
+    if signals["teleological"] >= 1:
+        return "teleological"
+    if signals[strongest] >= 1.0 and mentalizing_score < 0.55:
+        return strongest
+    if signals["psychic_equivalence"] >= 0.7 and certainty(markers) >= 0.7:
+        return "psychic_equivalence"
+    if mentalizing_score >= 0.4:
+        return "mentalizing"
+    if signals["pretend"] >= 1.0:
+        return "pretend"
+    if markers.count(*MENTAL_STATE_KINDS) == 0 or signals["concrete"]:
+        return "concrete"
+    if certainty(markers) >= 0.75:
+        return "psychic_equivalence"
+    return "concrete" if mentalizing_score < 0.25 else "mentalizing"

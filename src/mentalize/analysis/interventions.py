@@ -1,0 +1,134 @@
+"""Therapist turns: which MBT intervention, how demanding it is, and how MBT-consistent.
+
+Rules, in order (the first that holds names the turn):
+
+1. ``relationship``: the therapist acknowledges their own part, or turns curiously to what is
+   happening between them and the patient, without interpreting it;
+2. ``interpretation``: a knowing-stance statement about the patient's mind or its causes;
+3. ``advice``: directives, suggestions, lecturing;
+4. ``challenge``: questioning an unwarranted belief or offering another perspective;
+5. a question: ``curious_question`` when it asks about minds or is open and not-knowing,
+   ``clarification`` when it checks facts, sequence or meaning;
+6. ``empathic_validation``: validation, reflecting feeling, slowing and grounding;
+7. ``other``: greetings, scheduling, backchannels.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mentalize.analysis.results import Intervention
+from mentalize.language import MarkerSet
+
+_OPEN_QUESTION = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:what|how|why|tell me)\b", re.IGNORECASE)
+_CAUSAL_CLAIM = re.compile(r"\b(?:because|that's why|which is why|is about|comes from|stems from)\b",
+                           re.IGNORECASE)
+
+INTENSITY: dict[str, float] = {
+    "empathic_validation": 0.15,
+    "clarification": 0.35,
+    "curious_question": 0.5,
+    "challenge": 0.75,
+    "relationship": 0.85,
+    "advice": 0.85,
+    "interpretation": 0.95,
+}
+"""How much an intervention asks of the patient's mentalizing (the MBT spectrum, 0-1);
+interpretation and advice sit at the top because they demand the patient take on the
+therapist's mind while arousal is high."""
+
+STANCE_CREDIT: dict[str, float] = {
+    "curious_question": 1.0,
+    "relationship": 1.0,
+    "empathic_validation": 0.9,
+    "clarification": 0.75,
+    "challenge": 0.7,
+    "advice": 0.0,
+    "interpretation": 0.0,
+}
+"""How far each move keeps the MBT stance (curious, not-knowing, validating, non-directive)."""
+
+
+def _statement_hits(markers: MarkerSet, name: str) -> int:
+    """Hits of ``name`` outside question sentences."""
+    questions = markers.of("question")
+    return sum(
+        1 for span in markers.of(name)
+        if not any(q.start <= span.start < q.end for q in questions)
+    )
+
+
+def _interpretations(markers: MarkerSet) -> int:
+    strong = _statement_hits(markers, "interpretation")
+    weak = 0
+    if _statement_hits(markers, "knowing_reference") and _CAUSAL_CLAIM.search(markers.text):
+        weak = 1
+    return strong + weak
+
+
+def classify(markers: MarkerSet) -> Intervention:
+    """The intervention a therapist turn makes (see the module docstring for the rules)."""
+    c = markers.counts
+    interpretations = _interpretations(markers)
+    asks = markers.questions > 0
+    curious = c["not_knowing"] or c["mental_state_question"] or c["other_mind_question"]
+    if c["therapist_acknowledgement"] or (c["relationship"] and (asks or curious) and not interpretations):
+        return "relationship"
+    if interpretations:
+        return "interpretation"
+    if c["advice"]:
+        return "advice"
+    if c["challenge"]:
+        return "challenge"
+    if asks:
+        if curious:
+            return "curious_question"
+        if c["clarification"]:
+            return "clarification"
+        last_question = markers.of("question")[-1]
+        opening = markers.text[last_question.start : last_question.end]
+        return "curious_question" if _OPEN_QUESTION.search(opening) else "clarification"
+    if c["validation"] or c["grounding"]:
+        return "empathic_validation"
+    if curious:
+        return "curious_question"
+    if c["clarification"]:
+        return "clarification"
+    if c["housekeeping"] or markers.word_count < 4:
+        return "other"
+    if c["affective"] and c["focus_other"]:
+        return "empathic_validation"  # a reflection of feeling: "you felt left behind"
+    return "other"
+
+
+def intensity(markers: MarkerSet, intervention: Intervention) -> float | None:
+    """How demanding this turn is for the patient (None for ``other``)."""
+    if intervention == "other":
+        return None
+    if intervention == "relationship" and markers.counts["therapist_acknowledgement"]:
+        return 0.45  # owning one's part de-escalates; it asks less than exploring the relationship
+    value = INTENSITY[intervention]
+    if intervention == "curious_question":
+        demanding = (
+            markers.counts["other_mind_question"]
+            or re.search(r"\bwhy\b", markers.text, re.IGNORECASE)
+            or markers.questions > 1
+            or markers.word_count > 30
+        )
+        if demanding:
+            value = 0.7
+    if markers.counts["validation"] or markers.counts["grounding"]:
+        value = max(0.1, value - 0.15)
+    return value
+
+
+def stance_credit(markers: MarkerSet, intervention: Intervention, certainty: float) -> float | None:
+    """MBT-stance credit for one therapist turn (None for ``other``)."""
+    if intervention == "other":
+        return None
+    credit = STANCE_CREDIT[intervention]
+    if markers.counts["not_knowing"]:
+        credit += 0.1
+    if certainty >= 0.75:
+        credit -= 0.2
+    return min(1.0, max(0.0, credit))

@@ -1,0 +1,73 @@
+"""What would fit next: a level of the MBT spectrum for the current state of the session.
+
+Levels (Bateman & Fonagy 2016): 1 empathic validation and support; 2 clarification, affect
+identification and elaboration, challenge; 3 basic mentalizing (stop, rewind, explore,
+alternative perspectives); 4 mentalizing the relationship. The current state is read from the
+last few readable turns of the patient(s); risk language always comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mentalize.analysis.results import (
+    NON_MENTALIZING_MODES,
+    Recommendation,
+    Repair,
+    RiskFlag,
+    Rupture,
+    TurnAnalysis,
+)
+
+LABELS = {
+    1: "Empathic validation and support",
+    2: "Clarification, affect identification and elaboration",
+    3: "Basic mentalizing: stop, rewind and explore",
+    4: "Mentalizing the relationship",
+}
+RECENT = 3
+RISK_RECENT_TURNS = 10
+
+
+def recommend(
+    turns: Sequence[TurnAnalysis],
+    risk_flags: Sequence[RiskFlag],
+    ruptures: Sequence[Rupture],
+    repairs: Sequence[Repair],
+) -> Recommendation:
+    recent = [t for t in turns if t.role == "patient" and not t.minimal][-RECENT:]
+    if not recent:
+        return Recommendation(1, LABELS[1], "No readable patient turns: start by engaging and "
+                              "validating before asking for reflection.")
+    last_index = turns[-1].index
+    recent_risk = [f for f in risk_flags if last_index - f.turn <= RISK_RECENT_TURNS]
+    if recent_risk:
+        turn_list = ", ".join(str(f.turn + 1) for f in recent_risk)
+        return Recommendation(1, LABELS[1], f"Risk language near the end of the session (turn "
+                              f"{turn_list}): attend to safety and the crisis plan first; support, "
+                              "do not explore.")
+    arousal = sum(t.arousal for t in recent[-2:]) / len(recent[-2:])
+    mentalizing = sum(t.mentalizing for t in recent) / len(recent)
+    modes = [t.mode for t in recent if t.mode in NON_MENTALIZING_MODES]
+    last_mode = recent[-1].mode
+    repaired = {r.rupture_turn for r in repairs}
+    open_rupture = next((r for r in reversed(ruptures) if r.turn not in repaired), None)
+    if arousal >= 0.6:
+        return Recommendation(1, LABELS[1], f"Arousal is high ({arousal:.2f} over the last "
+                              "turns): slow down, validate the feeling, keep interventions short "
+                              "and simple, and wait before exploring.")
+    if len(modes) >= 2 or (last_mode in NON_MENTALIZING_MODES and recent[-1].arousal >= 0.4) or arousal >= 0.45:
+        described = ", ".join(sorted({m.replace("_", " ") for m in modes})) or "raised arousal"
+        return Recommendation(2, LABELS[2], f"Mentalizing is unsteady ({described}; arousal "
+                              f"{arousal:.2f}): clarify what happened and identify the feeling "
+                              "before asking for alternative perspectives.")
+    if open_rupture is not None and mentalizing >= 0.4:
+        return Recommendation(4, LABELS[4], f"Arousal is low and the strain at turn "
+                              f"{open_rupture.turn + 1} has not been repaired: explore together "
+                              "what happened between you, owning your part.")
+    if mentalizing >= 0.6 and arousal < 0.3:
+        return Recommendation(4, LABELS[4], "Mentalizing is steady and arousal low: there is room "
+                              "to look at what is happening between you and the patient.")
+    return Recommendation(3, LABELS[3], f"Arousal is moderate to low ({arousal:.2f}) and the "
+                          "patient is mentalizing: rewind to the moment it became difficult and "
+                          "explore it, with alternative perspectives.")

@@ -1,0 +1,201 @@
+"""Typed results of an analysis: what a turn and a session were read as, with the evidence.
+
+These dataclasses are the contract between the analysis layer and its edges (JSON, HTML, CLI).
+They hold values only; computing them is the job of :mod:`mentalize.analysis.turns` and
+:mod:`mentalize.analysis.session`, serialising them the job of :mod:`mentalize.schema`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mentalize.language.spans import Span as Evidence
+from mentalize.transcript import Role
+
+Mode = Literal["mentalizing", "psychic_equivalence", "teleological", "pretend", "concrete"]
+MODES: tuple[Mode, ...] = (
+    "mentalizing",
+    "psychic_equivalence",
+    "teleological",
+    "pretend",
+    "concrete",
+)
+NON_MENTALIZING_MODES: frozenset[str] = frozenset(MODES[1:])
+
+Intervention = Literal[
+    "curious_question",
+    "empathic_validation",
+    "clarification",
+    "challenge",
+    "relationship",
+    "interpretation",
+    "advice",
+    "other",
+]
+INTERVENTIONS: tuple[Intervention, ...] = (
+    "curious_question",
+    "empathic_validation",
+    "clarification",
+    "challenge",
+    "relationship",
+    "interpretation",
+    "advice",
+    "other",
+)
+
+Risk = Literal["none", "ideation", "self_harm", "harm_to_others"]
+RISKS: tuple[Risk, ...] = ("none", "ideation", "self_harm", "harm_to_others")
+
+Focus = Literal["self", "other", "relationship", "none"]
+FOCI: tuple[Focus, ...] = ("self", "other", "relationship", "none")
+
+TherapistResponse = Literal["stepped_down", "pushed_on", "mixed"]
+
+__all__ = [
+    "FOCI",
+    "INTERVENTIONS",
+    "MODES",
+    "NON_MENTALIZING_MODES",
+    "RISKS",
+    "Episode",
+    "Evidence",
+    "Focus",
+    "Intervention",
+    "Mode",
+    "Recommendation",
+    "Repair",
+    "Risk",
+    "RiskFlag",
+    "Rupture",
+    "Series",
+    "SessionAnalysis",
+    "SessionSummary",
+    "TherapistResponse",
+    "TurnAnalysis",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnAnalysis:
+    """Everything read from one turn. Values describe this turn alone (no smoothing)."""
+
+    index: int
+    speaker: str
+    role: Role
+    text: str
+    start: float | None
+    arousal: float
+    certainty: float
+    mentalizing: float
+    focus: Focus
+    risk: Risk
+    mode: Mode | None
+    intervention: Intervention | None
+    evidence: tuple[Evidence, ...]
+    minimal: bool = False
+    """True for backchannels ("Mm.", "Yeah") too short to read; session series skip them."""
+
+    def evidence_for(self, *markers: str) -> tuple[Evidence, ...]:
+        wanted = set(markers)
+        return tuple(e for e in self.evidence if e.marker in wanted)
+
+    def words(self, evidence: Evidence) -> str:
+        return self.text[evidence.start : evidence.end]
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """A breakdown: patient turns where arousal rose and mentalizing fell into a non-mentalizing
+    mode, and what the therapist did inside it and just after."""
+
+    speaker: str
+    start_turn: int
+    end_turn: int
+    peak_arousal: float
+    modes: tuple[Mode, ...]
+    therapist_response: TherapistResponse | None
+    response_turns: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rupture:
+    """Patient strain toward the therapist (hostility or withdrawal) at ``turn``."""
+
+    turn: int
+    speaker: str
+    kind: Literal["confrontation", "withdrawal"]
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A therapist turn that acknowledges their part or explores the misunderstanding together."""
+
+    turn: int
+    rupture_turn: int
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFlag:
+    """Risk language at ``turn``; ``words`` are the spans that fired (never averaged away)."""
+
+    turn: int
+    speaker: str
+    risk: Risk
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Per-patient series over their readable turns: raw and smoothed arousal and mentalizing."""
+
+    speaker: str
+    turns: tuple[int, ...]
+    arousal: tuple[float, ...]
+    mentalizing: tuple[float, ...]
+    arousal_smoothed: tuple[float, ...]
+    mentalizing_smoothed: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """Session-level readings. ``calibration``/``stance`` are None when the therapist has no
+    readable turns to judge."""
+
+    calibration: float | None
+    stance: float | None
+    intervention_counts: dict[str, int]
+    ruptures: tuple[Rupture, ...]
+    repairs: tuple[Repair, ...]
+    risk_flags: tuple[RiskFlag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """Which level of the MBT spectrum fits next, and why."""
+
+    level: int
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAnalysis:
+    """The MBT reading of one session: per-turn results plus session-level findings."""
+
+    source: str
+    format: str
+    turns: tuple[TurnAnalysis, ...]
+    series: tuple[Series, ...]
+    episodes: tuple[Episode, ...]
+    session: SessionSummary
+    recommendation: Recommendation
+    speakers: dict[str, Role] = field(default_factory=dict)
+
+    @property
+    def therapist_turns(self) -> tuple[TurnAnalysis, ...]:
+        return tuple(t for t in self.turns if t.role == "therapist")
+
+    @property
+    def patient_turns(self) -> tuple[TurnAnalysis, ...]:
+        return tuple(t for t in self.turns if t.role == "patient")

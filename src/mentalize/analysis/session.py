@@ -1,0 +1,86 @@
+"""Session analysis: every turn read, then the session-level findings built on top."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mentalize.analysis import interventions, therapist
+from mentalize.analysis.episodes import find_episodes
+from mentalize.analysis.recommend import recommend
+from mentalize.analysis.relational import find_repairs, find_ruptures
+from mentalize.analysis.results import (
+    INTERVENTIONS,
+    RiskFlag,
+    SessionAnalysis,
+    SessionSummary,
+    TurnAnalysis,
+)
+from mentalize.analysis.series import patient_series
+from mentalize.analysis.turns import analyze_turn
+from mentalize.language import MarkerSet
+from mentalize.language.risk import RISK_MARKERS
+from mentalize.transcript import Transcript
+
+
+def analyze_transcript(transcript: Transcript) -> SessionAnalysis:
+    """The MBT reading of a transcript whose roles are already assigned."""
+    turns: list[TurnAnalysis] = []
+    markers: list[MarkerSet] = []
+    for index, turn in enumerate(transcript.turns):
+        analysis, found = analyze_turn(index, turn, transcript.role_of(turn.speaker))
+        turns.append(analysis)
+        markers.append(found)
+
+    intensities: dict[int, float] = {}
+    credits: list[float] = []
+    for turn, found in zip(turns, markers, strict=True):
+        if turn.intervention is None:
+            continue
+        value = interventions.intensity(found, turn.intervention)
+        if value is not None:
+            intensities[turn.index] = value
+        credit = interventions.stance_credit(found, turn.intervention, turn.certainty)
+        if credit is not None:
+            credits.append(credit)
+
+    series = patient_series(turns)
+    episodes = find_episodes(turns, series, intensities)
+    ruptures = find_ruptures(turns, markers)
+    repairs = find_repairs(ruptures, turns, markers)
+    flags = risk_flags(turns)
+    counts = Counter(t.intervention for t in turns if t.intervention is not None)
+    summary = SessionSummary(
+        calibration=therapist.calibration(turns, intensities),
+        stance=therapist.stance(credits),
+        intervention_counts={name: counts.get(name, 0) for name in INTERVENTIONS},
+        ruptures=ruptures,
+        repairs=repairs,
+        risk_flags=flags,
+    )
+    return SessionAnalysis(
+        source=transcript.source,
+        format=transcript.format,
+        turns=tuple(turns),
+        series=series,
+        episodes=episodes,
+        session=summary,
+        recommendation=recommend(turns, flags, ruptures, repairs),
+        speakers={s: transcript.role_of(s) for s in transcript.speakers},
+    )
+
+
+def risk_flags(turns: list[TurnAnalysis]) -> tuple[RiskFlag, ...]:
+    """One flag per turn and kind of risk, with the words that fired; never averaged away."""
+    flags: list[RiskFlag] = []
+    for turn in turns:
+        if turn.role == "therapist":
+            continue
+        by_kind: dict[str, list[str]] = {}
+        for span in turn.evidence:
+            kind = RISK_MARKERS.get(span.marker)
+            if kind:
+                by_kind.setdefault(kind, []).append(turn.text[span.start : span.end])
+        for kind in ("ideation", "self_harm", "harm_to_others"):
+            if kind in by_kind:
+                flags.append(RiskFlag(turn.index, turn.speaker, kind, tuple(by_kind[kind])))  # type: ignore[arg-type]
+    return tuple(flags)

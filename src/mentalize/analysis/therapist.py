@@ -1,0 +1,64 @@
+"""Session-level readings of the therapist: calibration to arousal and the MBT stance.
+
+Calibration (0-1): for each therapist intervention, the arousal of the patient turn it answers
+sets a target intensity on the MBT spectrum (high arousal → validation and support; moderate →
+clarification and exploration; low → challenge and relational work). Fit falls off faster when
+the therapist asks *more* than the target than when they ask less, because pushing through a
+breakdown is the error MBT warns about most (Bateman & Fonagy 2016). Moments of high arousal
+weigh more.
+
+Stance (0-1): the mean MBT-stance credit of the therapist's interventions (curious,
+not-knowing, validating, non-directive, non-interpretive), lowered by certainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mentalize.analysis.results import TurnAnalysis
+
+LOOKBACK = 3
+MIN_JUDGED = 2
+OVERSHOOT_TOLERANCE = 0.6
+UNDERSHOOT_TOLERANCE = 1.6
+
+
+def target_intensity(arousal: float) -> float:
+    return 0.9 - 0.8 * arousal
+
+
+def fit(arousal: float, intensity: float) -> float:
+    gap = intensity - target_intensity(arousal)
+    tolerance = OVERSHOOT_TOLERANCE if gap > 0 else UNDERSHOOT_TOLERANCE
+    return max(0.0, 1.0 - abs(gap) / tolerance)
+
+
+def answered_patient_turn(turns: Sequence[TurnAnalysis], index: int) -> TurnAnalysis | None:
+    """The readable patient turn a therapist turn responds to (within a few turns back)."""
+    for i in range(index - 1, max(-1, index - 1 - LOOKBACK), -1):
+        turn = turns[i]
+        if turn.role == "patient" and not turn.minimal:
+            return turn
+    return None
+
+
+def calibration(turns: Sequence[TurnAnalysis], intensities: dict[int, float]) -> float | None:
+    total = weight_sum = 0.0
+    judged = 0
+    for index, value in intensities.items():
+        patient = answered_patient_turn(turns, index)
+        if patient is None:
+            continue
+        weight = 0.5 + patient.arousal
+        total += weight * fit(patient.arousal, value)
+        weight_sum += weight
+        judged += 1
+    if judged < MIN_JUDGED:
+        return None
+    return round(total / weight_sum, 4)
+
+
+def stance(credits: Sequence[float]) -> float | None:
+    if len(credits) < MIN_JUDGED:
+        return None
+    return round(sum(credits) / len(credits), 4)

@@ -1,0 +1,46 @@
+"""Per-turn analysis: markers in, a :class:`TurnAnalysis` out.
+
+Values describe the turn alone; smoothing belongs to the session series.
+"""
+
+from __future__ import annotations
+
+from mentalize.analysis import estimates, interventions
+from mentalize.analysis.results import Risk, TurnAnalysis
+from mentalize.language import MarkerSet, read_markers
+from mentalize.language.risk import classify_risk
+from mentalize.transcript import Role, Turn
+
+_HIDDEN_EVIDENCE = frozenset({"question"})
+"""Whole-sentence spans that would swamp a highlighted transcript; counted, not shown."""
+
+
+def analyze_turn(index: int, turn: Turn, role: Role) -> tuple[TurnAnalysis, MarkerSet]:
+    """Read one turn; the marker set is returned too so session rules can reuse it."""
+    markers = read_markers(turn.text)
+    minimal = estimates.is_minimal(markers)
+    mentalizing = estimates.mentalizing(markers)
+    certainty = estimates.certainty(markers)
+    spans = [s for s in markers.spans if s.marker not in _HIDDEN_EVIDENCE]
+    risk: Risk = "none"
+    if role == "therapist":
+        spans = [s for s in spans if not s.marker.startswith("risk_")]
+    else:
+        risk = classify_risk(spans)  # type: ignore[assignment]
+    analysis = TurnAnalysis(
+        index=index,
+        speaker=turn.speaker,
+        role=role,
+        text=turn.text,
+        start=turn.start,
+        arousal=estimates.arousal(markers),
+        certainty=certainty,
+        mentalizing=mentalizing,
+        focus=estimates.focus(markers),
+        risk=risk,
+        mode=estimates.mode(markers, mentalizing) if role == "patient" else None,
+        intervention=interventions.classify(markers) if role == "therapist" else None,
+        evidence=tuple(spans),
+        minimal=minimal,
+    )
+    return analysis, markers

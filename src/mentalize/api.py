@@ -1,0 +1,47 @@
+"""The Python API: ``mentalize.analyze(path_or_text)``, mirroring ``mentalize analyze``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from mentalize.analysis.results import SessionAnalysis
+from mentalize.errors import InputError
+
+
+def _looks_like_text(source: str) -> bool:
+    return "\n" in source or ":" in source.split(" ", 1)[0] or len(source) > 4096
+
+
+def analyze(
+    source: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    therapists: Sequence[str] = (),
+) -> SessionAnalysis:
+    """Read a transcript and return its MBT reading.
+
+    ``source`` is a path (``str`` or ``Path``) to a transcript file, or the transcript text itself
+    (a string with turns such as ``"T: ...\\nP: ..."``). ``format`` overrides detection (one of
+    ``text``, ``vtt``, ``srt``, ``csv``, ``jsonl``); ``therapists`` names the therapist speakers
+    when the labels do not say.
+
+    Raises :class:`mentalize.errors.InputError` for anything that is not a readable transcript.
+    """
+    from mentalize.analysis.session import analyze_transcript
+    from mentalize.readers import parse_transcript, read_transcript
+    from mentalize.roles import assign_roles
+
+    if isinstance(source, os.PathLike):
+        transcript = read_transcript(source, format=format)
+    elif isinstance(source, str):
+        if not source.strip():
+            raise InputError("<text>", "transcript text is empty; expected lines like 'T: ...'")
+        if not _looks_like_text(source) or Path(source).is_file():
+            transcript = read_transcript(source, format=format)
+        else:
+            transcript = parse_transcript(source, source="<text>", format=format)
+    else:
+        raise TypeError(f"analyze() takes a path or transcript text, not {type(source).__name__}")
+    return analyze_transcript(assign_roles(transcript, therapists))

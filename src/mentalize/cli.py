@@ -1,0 +1,134 @@
+"""The ``mentalize`` command: thin Typer commands over importable functions.
+
+Errors become one line on stderr and a non-zero exit (2 for bad input, 1 for anything else);
+no traceback and no transcript text reach the terminal unless ``MENTALIZE_DEBUG=1`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mentalize.errors import InputError, MentalizeError
+
+app = typer.Typer(
+    name="mentalize",
+    help="An MBT reading of therapy transcripts. Supports clinical judgement; not a diagnosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    typer.echo(f"mentalize: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _check_output(path: Path | None, option: str) -> None:
+    """Refuse an output path we cannot write before doing any work."""
+    if path is None:
+        return
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise _fail(f"{option} {path}: is a directory; give a file name")
+    if not parent.is_dir():
+        raise _fail(f"{option} {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise _fail(f"{option} {path}: folder {parent} is not writable")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        from mentalize import __version__
+
+        typer.echo(f"mentalize {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="Transcript: .txt, .vtt, .srt, .csv or .jsonl.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the mentalize.session/1 JSON here.")
+    ] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help="Input format: text, vtt, srt, csv or jsonl (default: detect)."),
+    ] = None,
+    therapist: Annotated[
+        list[str] | None,
+        typer.Option("--therapist", help="Speaker label of a therapist (repeatable)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
+) -> None:
+    """Analyse one session transcript: risk, breakdowns, calibration, stance, what fits next."""
+    from mentalize.api import analyze as run_analysis
+
+    _check_output(json_out, "--json")
+    _check_output(html_out, "--html")
+    try:
+        analysis = run_analysis(file, format=format, therapists=therapist or ())
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    except MentalizeError as exc:
+        raise _fail(str(exc), EXIT_INTERNAL) from None
+
+    rendered_html = None
+    if html_out is not None:
+        from mentalize.report import render_html
+
+        rendered_html = render_html(analysis)
+    try:
+        if json_out is not None:
+            from mentalize.schema import write_json
+
+            write_json(analysis, json_out)
+        if rendered_html is not None:
+            from mentalize.schema import write_atomic
+
+            write_atomic(html_out, rendered_html)
+    except OSError as exc:
+        raise _fail(f"cannot write output: {exc.strerror or exc}", EXIT_INTERNAL) from None
+
+    if not quiet:
+        from mentalize.summary import print_summary
+
+        print_summary(analysis, json_out=json_out, html_out=html_out)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning unexpected errors into one line."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("mentalize: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so without echoing data that may be clinical
+        if os.environ.get("MENTALIZE_DEBUG") == "1":
+            raise
+        typer.echo(
+            f"mentalize: internal error ({type(exc).__name__}); rerun with MENTALIZE_DEBUG=1 "
+            "for details and please report it",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The short terminal summary: risk flags first, then episodes, calibration, stance, next step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from mentalize.analysis.results import SessionAnalysis
+
+RISK_WORDS = {
+    "ideation": "suicidal ideation language",
+    "self_harm": "self-harm language",
+    "harm_to_others": "harm-to-others language",
+}
+RESPONSE_WORDS = {
+    "stepped_down": "stepped down",
+    "pushed_on": "pushed on",
+    "mixed": "mixed",
+    None: "no therapist response in transcript",
+}
+
+
+def _score(value: float | None) -> str:
+    return "n/a (too few therapist turns)" if value is None else f"{value:.2f}"
+
+
+def print_summary(
+    analysis: SessionAnalysis,
+    json_out: Path | None = None,
+    html_out: Path | None = None,
+    console: Console | None = None,
+) -> None:
+    console = console or Console()
+    s = analysis.session
+    roles = ", ".join(f"{name} ({role})" for name, role in analysis.speakers.items())
+    console.print(f"[bold]{analysis.source}[/bold]: {len(analysis.turns)} turns; {roles}")
+
+    if s.risk_flags:
+        lines = [
+            f"turn {f.turn + 1} ({f.speaker}): {RISK_WORDS[f.risk]}: "
+            + ", ".join(f'"{w}"' for w in f.words)
+            for f in s.risk_flags
+        ]
+        lines.append("Review in context and follow your service's risk protocol.")
+        console.print(Panel("\n".join(lines), title="RISK LANGUAGE", border_style="red"))
+    else:
+        console.print("No risk language found by the lexicon (this does not rule out risk).")
+
+    if analysis.episodes:
+        table = Table(title="Breakdown episodes", title_justify="left")
+        for column in ("turns", "speaker", "peak arousal", "modes", "therapist"):
+            table.add_column(column)
+        for e in analysis.episodes:
+            table.add_row(
+                f"{e.start_turn + 1}-{e.end_turn + 1}",
+                e.speaker,
+                f"{e.peak_arousal:.2f}",
+                ", ".join(m.replace("_", " ") for m in e.modes),
+                RESPONSE_WORDS[e.therapist_response],
+            )
+        console.print(table)
+    else:
+        console.print("No breakdown episodes found.")
+
+    repaired = {r.rupture_turn for r in s.repairs}
+    ruptures = ", ".join(
+        f"turn {r.turn + 1} ({'repaired' if r.turn in repaired else 'not repaired'})"
+        for r in s.ruptures
+    ) or "none"
+    console.print(f"Calibration to arousal: {_score(s.calibration)}   MBT stance: {_score(s.stance)}")
+    used = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.intervention_counts.items() if v)
+    console.print(f"Interventions: {used or 'none'}")
+    console.print(f"Ruptures: {ruptures}")
+    r = analysis.recommendation
+    console.print(f"What might fit next: level {r.level} of 4, {r.label}. {r.reason}")
+    for label, path in (("JSON", json_out), ("HTML report", html_out)):
+        if path is not None:
+            console.print(f"{label} written to {path}")
+    console.print(
+        "[dim]Screening estimates from language markers to support clinical judgement; "
+        "not a diagnosis.[/dim]"
+    )
