@@ -67,7 +67,9 @@ def analyze(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", help="Input format: text, vtt, srt, csv or jsonl (default: detect)."),
+        typer.Option(
+            "--format", help="Input format: text, vtt, srt, csv or jsonl (default: detect)."
+        ),
     ] = None,
     therapist: Annotated[
         list[str] | None,

@@ -41,7 +41,9 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
                 "mode": t.mode,
                 "intervention": t.intervention,
                 "minimal": t.minimal,
-                "evidence": [{"marker": e.marker, "start": e.start, "end": e.end} for e in t.evidence],
+                "evidence": [
+                    {"marker": e.marker, "start": e.start, "end": e.end} for e in t.evidence
+                ],
             }
             for t in analysis.turns
         ],
@@ -72,7 +74,9 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
             "calibration": s.calibration,
             "stance": s.stance,
             "intervention_counts": dict(s.intervention_counts),
-            "ruptures": [{"turn": r.turn, "speaker": r.speaker, "kind": r.kind} for r in s.ruptures],
+            "ruptures": [
+                {"turn": r.turn, "speaker": r.speaker, "kind": r.kind} for r in s.ruptures
+            ],
             "repairs": [{"turn": r.turn, "rupture_turn": r.rupture_turn} for r in s.repairs],
             "risk_flags": [
                 {"turn": f.turn, "speaker": f.speaker, "risk": f.risk, "words": list(f.words)}

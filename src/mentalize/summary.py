@@ -66,11 +66,16 @@ def print_summary(
         console.print("No breakdown episodes found.")
 
     repaired = {r.rupture_turn for r in s.repairs}
-    ruptures = ", ".join(
-        f"turn {r.turn + 1} ({'repaired' if r.turn in repaired else 'not repaired'})"
-        for r in s.ruptures
-    ) or "none"
-    console.print(f"Calibration to arousal: {_score(s.calibration)}   MBT stance: {_score(s.stance)}")
+    ruptures = (
+        ", ".join(
+            f"turn {r.turn + 1} ({'repaired' if r.turn in repaired else 'not repaired'})"
+            for r in s.ruptures
+        )
+        or "none"
+    )
+    console.print(
+        f"Calibration to arousal: {_score(s.calibration)}   MBT stance: {_score(s.stance)}"
+    )
     used = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.intervention_counts.items() if v)
     console.print(f"Interventions: {used or 'none'}")
     console.print(f"Ruptures: {ruptures}")

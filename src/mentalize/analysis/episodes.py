@@ -94,7 +94,9 @@ def _episode(
     )
 
 
-def _response(response_turns: tuple[int, ...], intensities: dict[int, float]) -> TherapistResponse | None:
+def _response(
+    response_turns: tuple[int, ...], intensities: dict[int, float]
+) -> TherapistResponse | None:
     if not response_turns:
         return None
     down = sum(1 for i in response_turns if intensities[i] <= STEP_DOWN_MAX)

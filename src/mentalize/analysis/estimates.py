@@ -40,8 +40,15 @@ def _saturate(raw: float, scale: float) -> float:
 
 def is_minimal(markers: MarkerSet) -> bool:
     meaningful = markers.count(
-        *MENTAL_STATE_KINDS, *_AROUSAL_WEIGHTS, "risk_negated", "validation", "advice",
-        "interpretation", "relationship", "challenge", "structural_label",
+        *MENTAL_STATE_KINDS,
+        *_AROUSAL_WEIGHTS,
+        "risk_negated",
+        "validation",
+        "advice",
+        "interpretation",
+        "relationship",
+        "challenge",
+        "structural_label",
     )
     return markers.word_count < MINIMAL_WORDS and meaningful == 0
 

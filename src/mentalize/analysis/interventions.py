@@ -20,9 +20,12 @@ import re
 from mentalize.analysis.results import Intervention
 from mentalize.language import MarkerSet
 
-_OPEN_QUESTION = re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(?:what|how|why|tell me)\b", re.IGNORECASE)
-_CAUSAL_CLAIM = re.compile(r"\b(?:because|that's why|which is why|is about|comes from|stems from)\b",
-                           re.IGNORECASE)
+_OPEN_QUESTION = re.compile(
+    r"^\W*(?:and\s+|so\s+|but\s+)?(?:what|how|why|tell me)\b", re.IGNORECASE
+)
+_CAUSAL_CLAIM = re.compile(
+    r"\b(?:because|that's why|which is why|is about|comes from|stems from)\b", re.IGNORECASE
+)
 
 INTENSITY: dict[str, float] = {
     "empathic_validation": 0.15,
@@ -53,8 +56,7 @@ def _statement_hits(markers: MarkerSet, name: str) -> int:
     """Hits of ``name`` outside question sentences."""
     questions = markers.of("question")
     return sum(
-        1 for span in markers.of(name)
-        if not any(q.start <= span.start < q.end for q in questions)
+        1 for span in markers.of(name) if not any(q.start <= span.start < q.end for q in questions)
     )
 
 
@@ -72,7 +74,9 @@ def classify(markers: MarkerSet) -> Intervention:
     interpretations = _interpretations(markers)
     asks = markers.questions > 0
     curious = c["not_knowing"] or c["mental_state_question"] or c["other_mind_question"]
-    if c["therapist_acknowledgement"] or (c["relationship"] and (asks or curious) and not interpretations):
+    if c["therapist_acknowledgement"] or (
+        c["relationship"] and (asks or curious) and not interpretations
+    ):
         return "relationship"
     if interpretations:
         return "interpretation"

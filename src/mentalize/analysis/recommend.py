@@ -37,15 +37,23 @@ def recommend(
 ) -> Recommendation:
     recent = [t for t in turns if t.role == "patient" and not t.minimal][-RECENT:]
     if not recent:
-        return Recommendation(1, LABELS[1], "No readable patient turns: start by engaging and "
-                              "validating before asking for reflection.")
+        return Recommendation(
+            1,
+            LABELS[1],
+            "No readable patient turns: start by engaging and "
+            "validating before asking for reflection.",
+        )
     last_index = turns[-1].index
     recent_risk = [f for f in risk_flags if last_index - f.turn <= RISK_RECENT_TURNS]
     if recent_risk:
         turn_list = ", ".join(str(f.turn + 1) for f in recent_risk)
-        return Recommendation(1, LABELS[1], f"Risk language near the end of the session (turn "
-                              f"{turn_list}): attend to safety and the crisis plan first; support, "
-                              "do not explore.")
+        return Recommendation(
+            1,
+            LABELS[1],
+            f"Risk language near the end of the session (turn "
+            f"{turn_list}): attend to safety and the crisis plan first; support, "
+            "do not explore.",
+        )
     arousal = sum(t.arousal for t in recent[-2:]) / len(recent[-2:])
     mentalizing = sum(t.mentalizing for t in recent) / len(recent)
     modes = [t.mode for t in recent if t.mode in NON_MENTALIZING_MODES]
@@ -53,21 +61,45 @@ def recommend(
     repaired = {r.rupture_turn for r in repairs}
     open_rupture = next((r for r in reversed(ruptures) if r.turn not in repaired), None)
     if arousal >= 0.6:
-        return Recommendation(1, LABELS[1], f"Arousal is high ({arousal:.2f} over the last "
-                              "turns): slow down, validate the feeling, keep interventions short "
-                              "and simple, and wait before exploring.")
-    if len(modes) >= 2 or (last_mode in NON_MENTALIZING_MODES and recent[-1].arousal >= 0.4) or arousal >= 0.45:
+        return Recommendation(
+            1,
+            LABELS[1],
+            f"Arousal is high ({arousal:.2f} over the last "
+            "turns): slow down, validate the feeling, keep interventions short "
+            "and simple, and wait before exploring.",
+        )
+    if (
+        len(modes) >= 2
+        or (last_mode in NON_MENTALIZING_MODES and recent[-1].arousal >= 0.4)
+        or arousal >= 0.45
+    ):
         described = ", ".join(sorted({m.replace("_", " ") for m in modes})) or "raised arousal"
-        return Recommendation(2, LABELS[2], f"Mentalizing is unsteady ({described}; arousal "
-                              f"{arousal:.2f}): clarify what happened and identify the feeling "
-                              "before asking for alternative perspectives.")
+        return Recommendation(
+            2,
+            LABELS[2],
+            f"Mentalizing is unsteady ({described}; arousal "
+            f"{arousal:.2f}): clarify what happened and identify the feeling "
+            "before asking for alternative perspectives.",
+        )
     if open_rupture is not None and mentalizing >= 0.4:
-        return Recommendation(4, LABELS[4], f"Arousal is low and the strain at turn "
-                              f"{open_rupture.turn + 1} has not been repaired: explore together "
-                              "what happened between you, owning your part.")
+        return Recommendation(
+            4,
+            LABELS[4],
+            f"Arousal is low and the strain at turn "
+            f"{open_rupture.turn + 1} has not been repaired: explore together "
+            "what happened between you, owning your part.",
+        )
     if mentalizing >= 0.6 and arousal < 0.3:
-        return Recommendation(4, LABELS[4], "Mentalizing is steady and arousal low: there is room "
-                              "to look at what is happening between you and the patient.")
-    return Recommendation(3, LABELS[3], f"Arousal is moderate to low ({arousal:.2f}) and the "
-                          "patient is mentalizing: rewind to the moment it became difficult and "
-                          "explore it, with alternative perspectives.")
+        return Recommendation(
+            4,
+            LABELS[4],
+            "Mentalizing is steady and arousal low: there is room "
+            "to look at what is happening between you and the patient.",
+        )
+    return Recommendation(
+        3,
+        LABELS[3],
+        f"Arousal is moderate to low ({arousal:.2f}) and the "
+        "patient is mentalizing: rewind to the moment it became difficult and "
+        "explore it, with alternative perspectives.",
+    )

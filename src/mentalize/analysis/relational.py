@@ -18,7 +18,9 @@ SAME_RUPTURE_WITHIN = 3
 REPAIR_WITHIN = 6
 
 
-def find_ruptures(turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]) -> tuple[Rupture, ...]:
+def find_ruptures(
+    turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]
+) -> tuple[Rupture, ...]:
     ruptures: list[Rupture] = []
     for turn, found in zip(turns, markers, strict=True):
         if turn.role != "patient":
@@ -30,7 +32,11 @@ def find_ruptures(turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]) -
         else:
             continue
         previous = ruptures[-1] if ruptures else None
-        if previous and previous.speaker == turn.speaker and turn.index - previous.turn <= SAME_RUPTURE_WITHIN:
+        if (
+            previous
+            and previous.speaker == turn.speaker
+            and turn.index - previous.turn <= SAME_RUPTURE_WITHIN
+        ):
             continue  # the same strain carried on over a few turns
         ruptures.append(Rupture(turn=turn.index, speaker=turn.speaker, kind=kind))
     return tuple(ruptures)

@@ -26,21 +26,52 @@ from importlib import resources
 from mentalize.errors import ModelError
 from mentalize.language.spans import Span
 
-LEXICON_NAMES = ("mental_states", "certainty", "arousal", "modes", "interventions",
-                 "relationship", "risk")
+LEXICON_NAMES = (
+    "mental_states",
+    "certainty",
+    "arousal",
+    "modes",
+    "interventions",
+    "relationship",
+    "risk",
+)
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|'(?=[A-Za-z])[A-Za-z]+")
-_IRREGULAR = {"can't": ("can", "not"), "cannot": ("can", "not"), "won't": ("will", "not"),
-              "shan't": ("shall", "not"), "ain't": ("is", "not")}
-_TAILS = {"n't": "not", "'m": "am", "'re": "are", "'ve": "have", "'ll": "will", "'d": "would",
-          "'s": "is"}
-_UNAPOSTROPHISED = {"dont": ("do", "not"), "doesnt": ("does", "not"), "didnt": ("did", "not"),
-                    "cant": ("can", "not"), "wont": ("will", "not"), "isnt": ("is", "not"),
-                    "wasnt": ("was", "not"), "couldnt": ("could", "not"),
-                    "wouldnt": ("would", "not"), "shouldnt": ("should", "not"),
-                    "im": ("i", "am"), "ive": ("i", "have"), "youre": ("you", "are"),
-                    "thats": ("that", "is"), "whats": ("what", "is"), "theres": ("there", "is")}
+_IRREGULAR = {
+    "can't": ("can", "not"),
+    "cannot": ("can", "not"),
+    "won't": ("will", "not"),
+    "shan't": ("shall", "not"),
+    "ain't": ("is", "not"),
+}
+_TAILS = {
+    "n't": "not",
+    "'m": "am",
+    "'re": "are",
+    "'ve": "have",
+    "'ll": "will",
+    "'d": "would",
+    "'s": "is",
+}
+_UNAPOSTROPHISED = {
+    "dont": ("do", "not"),
+    "doesnt": ("does", "not"),
+    "didnt": ("did", "not"),
+    "cant": ("can", "not"),
+    "wont": ("will", "not"),
+    "isnt": ("is", "not"),
+    "wasnt": ("was", "not"),
+    "couldnt": ("could", "not"),
+    "wouldnt": ("would", "not"),
+    "shouldnt": ("should", "not"),
+    "im": ("i", "am"),
+    "ive": ("i", "have"),
+    "youre": ("you", "are"),
+    "thats": ("that", "is"),
+    "whats": ("what", "is"),
+    "theres": ("there", "is"),
+}
 
 
 def normalise(text: str) -> str:
@@ -68,8 +99,25 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-SKIPPABLE = frozenset({"just", "really", "honestly", "actually", "literally", "even", "totally",
-                       "completely", "seriously", "sometimes", "kind", "sort", "of", "like", "um"})
+SKIPPABLE = frozenset(
+    {
+        "just",
+        "really",
+        "honestly",
+        "actually",
+        "literally",
+        "even",
+        "totally",
+        "completely",
+        "seriously",
+        "sometimes",
+        "kind",
+        "sort",
+        "of",
+        "like",
+        "um",
+    }
+)
 """Fillers that may stand inside a phrase without breaking it ("wish I could *just* disappear").
 They are skipped only mid-phrase, never as a phrase's first word."""
 
@@ -182,13 +230,17 @@ def load_lexicon(name: str) -> Lexicon:
         raw = resources.files("mentalize.language").joinpath("lexicons", f"{name}.toml")
         data = tomllib.loads(raw.read_text(encoding="utf-8"))
     except (FileNotFoundError, tomllib.TOMLDecodeError) as exc:
-        raise ModelError(f"bundled lexicon '{name}' is missing or corrupt: reinstall mentalize") from exc
+        raise ModelError(
+            f"bundled lexicon '{name}' is missing or corrupt: reinstall mentalize"
+        ) from exc
     categories: dict[str, Category] = {}
     for cat_name, spec in data.get("categories", {}).items():
         try:
             pattern = _compile_patterns(list(spec.get("patterns", [])))
         except re.error as exc:
-            raise ModelError(f"lexicon '{name}', category '{cat_name}': bad pattern ({exc})") from exc
+            raise ModelError(
+                f"lexicon '{name}', category '{cat_name}': bad pattern ({exc})"
+            ) from exc
         categories[cat_name] = Category(
             name=cat_name,
             marker=spec.get("marker", cat_name),
@@ -196,7 +248,9 @@ def load_lexicon(name: str) -> Lexicon:
             pattern=pattern,
             weight=float(spec.get("weight", 1.0)),
         )
-    return Lexicon(name=name, source=str(data.get("meta", {}).get("source", "")), categories=categories)
+    return Lexicon(
+        name=name, source=str(data.get("meta", {}).get("source", "")), categories=categories
+    )
 
 
 @cache

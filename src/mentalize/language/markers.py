@@ -55,8 +55,9 @@ def _lexicon_marker(lexicon: str, category: str, family: str, description: str) 
         hits = view.phrase_hits.get(produced, [])
         if spec.pattern is None:
             return hits
-        return view.memo(produced, lambda v: sorted(hits + spec.find_patterns(v.text),
-                                                      key=lambda s: s.start))
+        return view.memo(
+            produced, lambda v: sorted(hits + spec.find_patterns(v.text), key=lambda s: s.start)
+        )
 
     find.__name__ = f"find_{category}"
     marker(produced, family, description, (produced,))(find)
@@ -129,11 +130,80 @@ for _category, _description in {
 _EXCLAMATION = re.compile(r"!+")
 _CAPS_WORD = re.compile(r"\b[A-Z]{2,}(?:'[A-Z]+)?\b")
 _ACRONYMS = frozenset(
-    "OK TV NHS GP BPD ADHD UK US USA PTSD OCD CBT MBT DBT ID AM PM ER AE IT HR CEO PE".split()
+    [
+        "OK",
+        "TV",
+        "NHS",
+        "GP",
+        "BPD",
+        "ADHD",
+        "UK",
+        "US",
+        "USA",
+        "PTSD",
+        "OCD",
+        "CBT",
+        "MBT",
+        "DBT",
+        "ID",
+        "AM",
+        "PM",
+        "ER",
+        "AE",
+        "IT",
+        "HR",
+        "CEO",
+        "PE",
+    ]
 )
 _STOPWORDS = frozenset(
-    "a an the and or but of to in on at is it i you he she we they was were be been this that "
-    "my your his her our their me him them us so just very really like um uh er mm yeah".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "it",
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "was",
+        "were",
+        "be",
+        "been",
+        "this",
+        "that",
+        "my",
+        "your",
+        "his",
+        "her",
+        "our",
+        "their",
+        "me",
+        "him",
+        "them",
+        "us",
+        "so",
+        "just",
+        "very",
+        "really",
+        "like",
+        "um",
+        "uh",
+        "er",
+        "mm",
+        "yeah",
+    ]
 )
 _CAUSAL = re.compile(
     r"\b(?:because|cos|'cause|that's why|which is why|the reason|made me|makes me|make me|"
@@ -143,9 +213,48 @@ _CAUSAL = re.compile(
 _SELF = frozenset({"i", "me", "my", "myself", "i'm", "i've", "i'd", "i'll", "mine"})
 _RELATIONAL = frozenset({"we", "us", "our", "ourselves", "we're", "we've"})
 _OTHER = frozenset(
-    "he she they him her them his hers their theirs himself herself themselves you your yours "
-    "yourself you're he's she's they're mum mom dad mother father partner boss friend husband "
-    "wife boyfriend girlfriend sister brother people everyone everybody nobody someone".split()
+    [
+        "he",
+        "she",
+        "they",
+        "him",
+        "her",
+        "them",
+        "his",
+        "hers",
+        "their",
+        "theirs",
+        "himself",
+        "herself",
+        "themselves",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "you're",
+        "he's",
+        "she's",
+        "they're",
+        "mum",
+        "mom",
+        "dad",
+        "mother",
+        "father",
+        "partner",
+        "boss",
+        "friend",
+        "husband",
+        "wife",
+        "boyfriend",
+        "girlfriend",
+        "sister",
+        "brother",
+        "people",
+        "everyone",
+        "everybody",
+        "nobody",
+        "someone",
+    ]
 )
 _RELATIONSHIP_PHRASE = re.compile(
     r"\b(?:between us|each other|one another|our relationship|the two of us|you and (?:i|me)|"
@@ -195,7 +304,9 @@ def find_questions(view: TextView) -> list[Span]:
     return [Span("question", s.start, s.end) for s in view.sentences if s.is_question]
 
 
-@marker("causal_link", "mental_state", "a causal connective in a sentence that names a mental state")
+@marker(
+    "causal_link", "mental_state", "a causal connective in a sentence that names a mental state"
+)
 def find_causal_links(view: TextView) -> list[Span]:
     states = _mental_states(view)
     spans: list[Span] = []
@@ -206,18 +317,28 @@ def find_causal_links(view: TextView) -> list[Span]:
     return spans
 
 
-@marker("risk", "risk", "suicidal ideation, self-harm, harm to others (negation handled)",
-        ("risk_ideation", "risk_self_harm", "risk_harm_to_others", "risk_negated"))
+@marker(
+    "risk",
+    "risk",
+    "suicidal ideation, self-harm, harm to others (negation handled)",
+    ("risk_ideation", "risk_self_harm", "risk_harm_to_others", "risk_negated"),
+)
 def find_risk_language(view: TextView) -> list[Span]:
     return find_risk(view)
 
 
-@marker("focus", "mental_state", "whose mental states: self, other, relationship",
-        ("focus_self", "focus_other", "focus_relationship"))
+@marker(
+    "focus",
+    "mental_state",
+    "whose mental states: self, other, relationship",
+    ("focus_self", "focus_other", "focus_relationship"),
+)
 def find_focus(view: TextView) -> list[Span]:
     """Attribute each mental-state word to the nearest preceding person word in its sentence."""
-    spans = [Span("focus_relationship", m.start(), m.end())
-             for m in _RELATIONSHIP_PHRASE.finditer(view.text)]
+    spans = [
+        Span("focus_relationship", m.start(), m.end())
+        for m in _RELATIONSHIP_PHRASE.finditer(view.text)
+    ]
     words = view.words
     states = _mental_states(view)
     for state in states:
@@ -229,8 +350,15 @@ def find_focus(view: TextView) -> list[Span]:
             if w.start() < floor or state.start - w.end() > 40:
                 break
             token = w.group().lower()
-            kind = ("focus_self" if token in _SELF else "focus_relationship"
-                    if token in _RELATIONAL else "focus_other" if token in _OTHER else None)
+            kind = (
+                "focus_self"
+                if token in _SELF
+                else "focus_relationship"
+                if token in _RELATIONAL
+                else "focus_other"
+                if token in _OTHER
+                else None
+            )
             if kind:
                 spans.append(Span(kind, w.start(), w.end()))
                 break

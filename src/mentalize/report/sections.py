@@ -1,0 +1,282 @@
+"""The report's sections, each a function from the analysis to an HTML fragment.
+
+Order on the page is decided in :mod:`mentalize.report.html`; here each section only knows how to
+say its own part plainly, and how to say so when there is nothing to show.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
+from mentalize.report.chart import timeline_svg
+from mentalize.report.palette import (
+    INTERVENTION_COLOURS,
+    REPAIR_COLOUR,
+    RUPTURE_COLOUR,
+    patient_colours,
+)
+from mentalize.report.text import (
+    INTERVENTION_LABELS,
+    MODE_LABELS,
+    RESPONSE_LABELS,
+    RISK_LABELS,
+    e,
+    find_words,
+    fmt,
+    label,
+    marker_family,
+    name,
+    plural,
+    role_note,
+    source_name,
+    timestamp,
+    turn_range,
+)
+from mentalize.report.turns import transcript_row, turn_block, turn_link
+
+DISCLAIMER = (
+    "This report supports clinical judgement. It is an automated screening estimate from "
+    "language markers, not a diagnosis or an assessment of the person."
+)
+MARKER_LEGEND = (
+    '<p class="caption marks">Highlighted words are the language markers behind each reading; '
+    'hover to see the marker.<br><mark class="mk-arousal">arousal</mark> '
+    '<mark class="mk-rigid">certainty, non-mentalizing</mark> '
+    '<mark class="mk-reflective">reflective, tentative</mark> '
+    '<mark class="mk-state">mental-state words</mark> '
+    '<mark class="mk-other">therapist and other markers</mark> '
+    '<mark class="mk-quiet">who the state is about</mark> '
+    '<mark class="mk-risk">risk</mark></p>'
+)
+EPISODE_QUOTE_LIMIT = 40  # longer episodes are quoted head and tail; the rest is in the transcript
+
+__all__ = [
+    "DISCLAIMER",
+    "episodes",
+    "header",
+    "risk",
+    "roles",
+    "timeline",
+    "transcript",
+]
+
+
+def roles(analysis: SessionAnalysis) -> dict[str, str]:
+    """Speaker -> role in order of first appearance; turns fill in speakers the map lacks."""
+    out: dict[str, str] = {}
+    for turn in analysis.turns:
+        out.setdefault(turn.speaker, analysis.speakers.get(turn.speaker, turn.role))
+    for speaker, role in analysis.speakers.items():
+        out.setdefault(speaker, role)
+    return out
+
+
+def _findings(analysis: SessionAnalysis) -> str:
+    """A one-line count of what follows, so a supervisor knows what to look for."""
+    s = analysis.session
+    repaired = {r.rupture_turn for r in s.repairs}
+    unrepaired = sum(1 for r in s.ruptures if r.turn not in repaired)
+
+    parts = [
+        plural(len(s.risk_flags), "risk flag"),
+        plural(len(analysis.episodes), "breakdown"),
+        plural(len(s.ruptures), "rupture")
+        + (f" ({unrepaired} not repaired)" if unrepaired else ""),
+    ]
+    return " · ".join(parts)
+
+
+def header(analysis: SessionAnalysis) -> str:
+    """Title, what was read, who spoke, and the limits of the reading, before any finding."""
+    source = source_name(analysis.source)
+    counts = Counter(t.speaker for t in analysis.turns)
+    speaker_items = "".join(
+        f'<li><span class="sp">{name(s)}</span> <span class="rl">{role_note(s, r)}</span>'
+        f' <span class="muted">{plural(counts.get(s, 0), "turn")}</span></li>'
+        for s, r in roles(analysis).items()
+    )
+    times = [t.start for t in analysis.turns if t.start is not None]
+    duration = timestamp(max(times) - min(times)) if len(times) > 1 else ""
+    n_pat = len(analysis.patient_turns)
+    n_ther = len(analysis.therapist_turns)
+    facts = [
+        ("Source", e(source)),
+        ("Format", e(analysis.format)),
+        ("Turns", f"{len(analysis.turns)} ({n_pat} patient, {n_ther} therapist)"),
+    ]
+    if duration:
+        facts.append(("Span of timestamps", duration))
+    facts.append(("Findings", _findings(analysis)))
+    fact_html = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
+    return (
+        '<header class="top"><p class="kicker">Mentalization-Based Treatment</p>'
+        "<h1>MBT session reading</h1>"
+        f'<dl class="facts">{fact_html}</dl>'
+        f'<div class="speakers"><h2 class="mini">Speakers</h2><ul>'
+        f"{speaker_items or '<li class=muted>none</li>'}</ul></div>"
+        f'<p class="callout" role="note"><strong>Please read first.</strong> {e(DISCLAIMER)} '
+        "Every reading below shows the words it came from; check them against the session."
+        "</p></header>"
+    )
+
+
+def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
+    """Risk language first and in full: each flag with its words and the whole turn."""
+    flags = analysis.session.risk_flags
+    if not flags:
+        return (
+            '<section id="risk" class="risk-none"><p>No risk language detected by the lexicon '
+            "(this does not rule out risk).</p></section>"
+        )
+    items = []
+    speaker_roles = roles(analysis)
+    for flag in flags:
+        turn = by_index.get(flag.turn)
+        role = speaker_roles.get(flag.speaker, turn.role if turn else "")
+        words = ", ".join(f"“{e(w)}”" for w in flag.words) or "(no words recorded)"
+        quote = ""
+        if turn is not None:
+            spans = find_words(turn.text, flag.words)
+            if not spans:  # words not found verbatim: fall back to risk-like evidence spans
+                spans = [
+                    (s.start, s.end, s.marker)
+                    for s in turn.evidence
+                    if marker_family([s.marker]) == "risk"
+                ]
+            quote = turn_block(turn, role, extra=spans, evidence=False, css="quoted")
+        items.append(
+            f'<li class="flag"><p class="flag-h"><strong>{e(label(RISK_LABELS, flag.risk))}'
+            f"</strong> · {turn_link(flag.turn)} · {name(flag.speaker)}"
+            f"{f' ({role_note(flag.speaker, role)})' if role_note(flag.speaker, role) else ''}</p>"
+            f'<p class="words">Triggering words: {words}</p>{quote}</li>'
+        )
+    plural = "s" if len(flags) != 1 else ""
+    return (
+        '<section id="risk" class="risk" role="alert">'
+        f"<h2>Risk language: {len(flags)} flag{plural}</h2>"
+        '<p class="risk-lead"><strong>Review in context; follow your service\'s risk protocol.'
+        "</strong> The lexicon flags words, not intent: it can miss risk and can fire on "
+        "quoted or negated speech.</p>"
+        f'<ol class="flags">{"".join(items)}</ol></section>'
+    )
+
+
+def timeline(analysis: SessionAnalysis) -> str:
+    """The chart, its legend in HTML (wraps on narrow screens) and how to read it."""
+    colours = patient_colours(analysis)
+    if len(colours) > 1:
+        people = "".join(
+            f'<li><i class="ln-sw" style="background:{c}"></i>{name(s)}</li>'
+            for s, c in colours.items()
+        )
+    elif colours:
+        ((speaker, colour),) = colours.items()
+        people = (
+            f'<li><i class="ln-sw" style="background:{colour}"></i>{name(speaker)} (smoothed)</li>'
+        )
+    else:
+        people = ""
+    shared = (
+        '<li><i class="dot-sw"></i>single-turn reading</li>'
+        '<li><i class="band-sw"></i>breakdown episode (B1, B2…)</li>'
+        f'<li><span style="color:{RUPTURE_COLOUR}">▲</span> rupture</li>'
+        f'<li><span style="color:{REPAIR_COLOUR}">●</span> repair</li>'
+        f'<li><span style="color:{RUPTURE_COLOUR}">▼</span> risk language</li>'
+    )
+    kinds = "".join(
+        f'<li><i class="sw" style="background:{INTERVENTION_COLOURS[k]}"></i>'
+        f"{e(INTERVENTION_LABELS[k])}</li>"
+        for k in INTERVENTIONS
+        if k != "other"
+    )
+    return (
+        '<section id="timeline-section"><h2>Across the session</h2>'
+        f'<div class="chart">{timeline_svg(analysis)}</div>'
+        f'<ul class="legend">{people}{shared}</ul>'
+        f'<ul class="legend"><li class="legend-h">Therapist turns:</li>{kinds}'
+        '<li><i class="sw" style="background:#c9c9c9"></i>Other</li></ul>'
+        '<p class="caption">How to read it: the top panel is arousal, the lower panel '
+        "mentalizing, each on a 0–1 scale and smoothed over the patient's own turns; faint dots "
+        "are single turns. The pattern MBT watches for is arousal rising while mentalizing "
+        "falls; shaded bands mark where the analyser found such a breakdown. Ticks beneath show "
+        "what each therapist turn did. Hover over a mark for its turn.</p></section>"
+    )
+
+
+def _episode_turns(ep, by_index: dict[int, TurnAnalysis], analysis: SessionAnalysis) -> str:
+    last = max((ep.end_turn, *ep.response_turns))
+    indices = [i for i in range(ep.start_turn, last + 1) if i in by_index]
+    omitted = 0
+    if len(indices) > EPISODE_QUOTE_LIMIT:
+        half = EPISODE_QUOTE_LIMIT // 2
+        omitted = len(indices) - 2 * half
+        indices = [*indices[:half], -1, *indices[-half:]]
+    speaker_roles = roles(analysis)
+    responses = set(ep.response_turns)
+    out = []
+    for i in indices:
+        if i == -1:
+            out.append(
+                f'<p class="gap">… {omitted} turns not quoted here; see the full transcript.</p>'
+            )
+            continue
+        turn = by_index[i]
+        note = "therapist response" if i in responses else ""
+        css = "quoted after" if i > ep.end_turn else "quoted"
+        out.append(turn_block(turn, speaker_roles.get(turn.speaker, turn.role), note=note, css=css))
+    return "".join(out) or '<p class="muted">These turns are not in the transcript.</p>'
+
+
+def episodes(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
+    """One card per breakdown: what collapsed, how far, and what the therapist did."""
+    if not analysis.episodes:
+        return (
+            '<section id="episodes"><h2>Breakdown episodes</h2><p class="muted">No breakdown '
+            "episode was found: no stretch where arousal rose and mentalizing fell into a "
+            "non-mentalizing mode.</p></section>"
+        )
+    cards = []
+    for n, ep in enumerate(analysis.episodes, start=1):
+        text, kind, why = RESPONSE_LABELS.get(ep.therapist_response, RESPONSE_LABELS["mixed"])
+        modes = "".join(f"<li>{e(label(MODE_LABELS, m))}</li>" for m in ep.modes)
+        cards.append(
+            f'<article class="card episode"><header><h3>Breakdown {n}: '
+            f"{turn_range(ep.start_turn, ep.end_turn)}</h3>"
+            f'<span class="badge b-{kind}">{e(text)}</span></header>'
+            f'<dl class="facts small"><div><dt>Patient</dt><dd>{name(ep.speaker)}</dd></div>'
+            f"<div><dt>Peak arousal</dt><dd>{fmt(ep.peak_arousal)}</dd></div>"
+            f"<div><dt>Therapist response</dt><dd>{e(why)}</dd></div></dl>"
+            f'<div class="modes"><span class="mini">Modes seen</span>'
+            f"<ul>{modes or '<li>none recorded</li>'}</ul></div>"
+            f'<div class="quote">{_episode_turns(ep, by_index, analysis)}</div></article>'
+        )
+    return (
+        f'<section id="episodes"><h2>Breakdown episodes</h2>{MARKER_LEGEND}'
+        f"{''.join(cards)}</section>"
+    )
+
+
+def transcript(analysis: SessionAnalysis) -> str:
+    """Every turn, collapsed by default: the evidence for every number above."""
+    speaker_roles = roles(analysis)
+    risk_words: dict[int, list[str]] = {}
+    for flag in analysis.session.risk_flags:
+        risk_words.setdefault(flag.turn, []).extend(flag.words)
+    rows = "".join(
+        transcript_row(t, speaker_roles.get(t.speaker, t.role), risk_words.get(t.index, ()))
+        for t in analysis.turns
+    )
+    table = (
+        '<table class="tt"><thead><tr><th>Turn</th><th>Speaker</th><th>Text</th>'
+        '<th class="n">Arousal</th><th class="n">Mentalizing</th><th>Mode / intervention</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else "<p class=muted>No turns.</p>"
+    )
+    return (
+        '<section id="transcript"><details><summary>Full transcript '
+        f"({len(analysis.turns)} turns, with evidence highlighted)</summary>{MARKER_LEGEND}"
+        f"{table}"
+        "</details></section>"
+    )

@@ -1,0 +1,138 @@
+"""One turn as a clinician reads it: number, speaker, role, time, highlighted words and chips.
+
+The same rendering serves the risk box, the episode cards and the full transcript so that a turn
+looks identical wherever it is quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mentalize.analysis.results import TurnAnalysis
+from mentalize.report.palette import INTERVENTION_COLOURS
+from mentalize.report.text import (
+    INTERVENTION_LABELS,
+    MODE_LABELS,
+    MODE_SHORT,
+    RISK_LABELS,
+    e,
+    find_words,
+    fmt,
+    highlight,
+    label,
+    name,
+    role_note,
+    timestamp,
+    turn_label,
+)
+
+__all__ = [
+    "anchor",
+    "chips",
+    "intervention_css",
+    "transcript_row",
+    "turn_block",
+    "turn_link",
+]
+
+
+def anchor(index: int) -> str:
+    """The id of a turn in the full transcript; every other mention links here."""
+    return f"turn-{index + 1}"
+
+
+def turn_link(index: int) -> str:
+    """ "Turn N" linking to that turn in the full transcript."""
+    return f'<a href="#{anchor(index)}">{turn_label(index)}</a>'
+
+
+def chips(turn: TurnAnalysis) -> str:
+    """Small readings beside a turn: arousal/mentalizing/mode for patients, the intervention
+    for therapists. Backchannels say so instead of showing numbers nobody should read."""
+    if turn.minimal:
+        return '<span class="c cm">backchannel</span>'
+    out: list[str] = []
+    if turn.role == "patient":
+        out.append(f'<span class="c">arousal {fmt(turn.arousal)}</span>')
+        out.append(f'<span class="c">mentalizing {fmt(turn.mentalizing)}</span>')
+        if turn.mode:
+            kind = "ok" if turn.mode == "mentalizing" else "md"
+            out.append(
+                f'<span class="c {kind}" title="{e(label(MODE_LABELS, turn.mode))}">'
+                f"{e(label(MODE_SHORT, turn.mode))}</span>"
+            )
+    elif turn.role == "therapist" and turn.intervention:
+        colour = INTERVENTION_COLOURS.get(turn.intervention, INTERVENTION_COLOURS["other"])
+        out.append(
+            f'<span class="c"><i class="sw" style="background:{colour}"></i>'
+            f"{e(label(INTERVENTION_LABELS, turn.intervention))}</span>"
+        )
+    if turn.risk and turn.risk != "none":
+        out.append(f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}</span>')
+    return "".join(out)
+
+
+def turn_block(
+    turn: TurnAnalysis,
+    role: str,
+    *,
+    extra: Iterable[tuple[int, int, str]] = (),
+    evidence: bool = True,
+    note: str = "",
+    css: str = "",
+) -> str:
+    """A quoted turn in the risk box or an episode card; its number links to the full
+    transcript, which alone carries turn ids so that they stay unique."""
+    role_class = {"patient": "p", "therapist": "t"}.get(role, "o")
+    when = timestamp(turn.start)
+    when_html = f'<span class="ts">{when}</span>' if when else ""
+    note_html = f'<span class="tag">{e(note)}</span>' if note else ""
+    text = highlight(turn.text, turn.evidence if evidence else (), extra)
+    return (
+        f'<div class="u {role_class} {css}"><div class="h">'
+        f'<a class="tn" href="#{anchor(turn.index)}">{turn_label(turn.index)}</a>'
+        f'<b class="sp">{name(turn.speaker)}</b><i class="rl">{role_note(turn.speaker, role)}</i>'
+        f'{when_html}{note_html}<span class="cs">{chips(turn)}</span>'
+        f'</div><p class="x">{text}</p></div>'
+    )
+
+
+def transcript_row(turn: TurnAnalysis, role: str, risk_words: Iterable[str] = ()) -> str:
+    """One row of the full transcript table: columns instead of repeated chip labels, so a
+    10,000-turn session stays a few megabytes and the numbers line up for scanning."""
+    role_class = {"patient": "p", "therapist": "t"}.get(role, "o")
+    when = timestamp(turn.start)
+    number = f"{turn.index + 1}" + (f"<small>{when}</small>" if when else "")
+    text = highlight(turn.text, turn.evidence, find_words(turn.text, risk_words))
+    flagged = turn.risk not in (None, "none") or bool(risk_words)
+    if turn.minimal:
+        cells = '<td></td><td></td><td class="cm">backchannel</td>'
+    elif role == "patient":
+        kind = "ok" if turn.mode == "mentalizing" else "md" if turn.mode else ""
+        mode = e(label(MODE_SHORT, turn.mode, none=""))
+        cells = (
+            f'<td class="n">{fmt(turn.arousal)}</td><td class="n">{fmt(turn.mentalizing)}'
+            f'</td><td class="{kind}">{mode}</td>'
+        )
+    elif turn.intervention:
+        key = turn.intervention if turn.intervention in INTERVENTION_COLOURS else "other"
+        cells = (
+            f'<td></td><td></td><td class="iv iv-{key}">'
+            f"{e(label(INTERVENTION_LABELS, turn.intervention))}</td>"
+        )
+    else:
+        cells = "<td></td><td></td><td></td>"
+    if turn.risk and turn.risk != "none":
+        text += f' <span class="c rk">{e(label(RISK_LABELS, turn.risk))}</span>'
+    return (
+        f'<tr class="{role_class}{" rk" if flagged else ""}" id="{anchor(turn.index)}">'
+        f'<td class="tn">{number}</td>'
+        f"<td><b>{name(turn.speaker)}</b><i>{e(role)}</i></td><td>{text}</td>{cells}</tr>"
+    )
+
+
+def intervention_css() -> str:
+    """Swatch colours for the transcript's intervention column, from the chart's palette."""
+    return "".join(
+        f".iv-{key}::before{{background:{colour}}}" for key, colour in INTERVENTION_COLOURS.items()
+    )

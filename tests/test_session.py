@@ -1,0 +1,134 @@
+"""Session logic on the example sessions and on small hand-made ones."""
+
+from __future__ import annotations
+
+import mentalize
+from mentalize.analysis.results import MODES, NON_MENTALIZING_MODES
+
+
+def _overlaps(episode, start: int, end: int) -> bool:
+    return episode.start_turn <= end and start <= episode.end_turn
+
+
+def test_attuned_session_breakdown_is_found_and_stepped_down(attuned):
+    # examples/README.md: arousal rises from turn 9, breakdown 11-19, therapist steps down.
+    matching = [e for e in attuned.episodes if _overlaps(e, 11, 19)]
+    assert matching, attuned.episodes
+    assert matching[0].therapist_response == "stepped_down"
+    assert set(matching[0].modes) & {"psychic_equivalence", "teleological"}
+
+
+def test_misattuned_session_breakdown_is_found_and_pushed_on(misattuned):
+    matching = [e for e in misattuned.episodes if _overlaps(e, 7, 17)]
+    assert matching, misattuned.episodes
+    assert matching[0].therapist_response == "pushed_on"
+
+
+def test_attuned_scores_higher_calibration_and_stance_than_misattuned(attuned, misattuned):
+    assert attuned.session.calibration > misattuned.session.calibration
+    assert attuned.session.stance > misattuned.session.stance
+
+
+def test_misattuned_therapist_interprets_and_advises_attuned_does_not(attuned, misattuned):
+    assert attuned.session.intervention_counts["interpretation"] == 0
+    assert attuned.session.intervention_counts["advice"] == 0
+    assert misattuned.session.intervention_counts["interpretation"] >= 2
+    assert misattuned.session.intervention_counts["advice"] >= 2
+
+
+def test_risk_language_in_attuned_session_is_flagged_with_words(attuned):
+    turns = {f.turn for f in attuned.session.risk_flags if f.risk == "ideation"}
+    assert 27 in turns
+    flag = next(f for f in attuned.session.risk_flags if f.turn == 27)
+    assert any("better off" in w for w in flag.words)
+    assert attuned.turns[27].risk == "ideation"
+
+
+def test_no_risk_flags_in_sessions_without_risk_language(misattuned, group):
+    assert misattuned.session.risk_flags == ()
+    assert group.session.risk_flags == ()
+
+
+def test_rupture_repaired_in_attuned_not_in_misattuned(attuned, misattuned):
+    assert any(r.turn == 39 for r in attuned.session.ruptures)
+    assert any(r.rupture_turn == 39 and r.turn == 40 for r in attuned.session.repairs)
+    assert any(7 <= r.turn <= 19 for r in misattuned.session.ruptures)
+    assert misattuned.session.repairs == ()
+
+
+def test_group_session_keeps_every_speaker_and_one_series_per_patient(group):
+    patients = [s for s, role in group.speakers.items() if role == "patient"]
+    therapists = [s for s, role in group.speakers.items() if role == "therapist"]
+    assert therapists == ["Facilitator"]
+    assert len(patients) >= 3
+    assert {s.speaker for s in group.series} == set(patients)
+
+
+def test_group_breakdown_attributed_to_the_right_member(group):
+    # examples/README.md: Maya's breakdown around turns 16-22.
+    maya = [e for e in group.episodes if e.speaker == "Maya"]
+    assert any(_overlaps(e, 16, 22) for e in maya), group.episodes
+
+
+def test_per_turn_fields_follow_roles(attuned):
+    for turn in attuned.turns:
+        assert 0 <= turn.arousal <= 1 and 0 <= turn.certainty <= 1 and 0 <= turn.mentalizing <= 1
+        if turn.role == "patient":
+            assert turn.mode in MODES and turn.intervention is None
+        elif turn.role == "therapist":
+            assert turn.intervention is not None and turn.mode is None
+            assert turn.risk == "none"
+        for e in turn.evidence:
+            assert 0 <= e.start < e.end <= len(turn.text)
+
+
+def test_episode_turns_are_patient_turns_in_non_mentalizing_modes(attuned, misattuned, group):
+    for analysis in (attuned, misattuned, group):
+        for e in analysis.episodes:
+            assert analysis.turns[e.start_turn].role == "patient"
+            assert analysis.turns[e.start_turn].mode in NON_MENTALIZING_MODES
+            assert set(e.modes) <= NON_MENTALIZING_MODES
+            for i in e.response_turns:
+                assert analysis.turns[i].role == "therapist"
+
+
+def test_calm_reflective_session_has_no_episode():
+    text = "\n".join(
+        [
+            "T: What was going through your mind when she left?",
+            "P: I think maybe I felt a bit hurt, because I'd hoped she would stay longer.",
+            "T: Hurt. I wonder what it was like for her?",
+            "P: I can't really know. Perhaps she was tired, she'd had a long week.",
+            "T: That makes sense. What do you make of it now?",
+            "P: Looking back, I think I assumed she didn't want to be there,"
+            " and maybe that wasn't fair.",
+        ]
+    )
+    analysis = mentalize.analyze(text)
+    assert analysis.episodes == ()
+    assert all(t.mode == "mentalizing" for t in analysis.patient_turns)
+    assert analysis.recommendation.level >= 3
+
+
+def test_escalation_with_interpretation_is_pushed_on_and_recommends_support():
+    text = "\n".join(
+        [
+            "T: How was your week?",
+            "P: Fine until Friday. He didn't even text me back. If he cared he would have called!",
+            "T: You're angry because deep down you're afraid of abandonment,"
+            " like with your father.",
+            "P: No! He did it to humiliate me! I KNOW he doesn't care! Everyone always leaves!",
+            "T: You should just tell him how you feel.",
+            "P: Words mean nothing! My heart is pounding, I'm shaking, I can't fucking stand this!",
+        ]
+    )
+    analysis = mentalize.analyze(text)
+    assert len(analysis.episodes) == 1
+    assert analysis.episodes[0].therapist_response == "pushed_on"
+    assert analysis.recommendation.level == 1
+
+
+def test_one_speaker_piece_of_writing_has_no_therapist_scores():
+    analysis = mentalize.analyze("Me: I keep thinking she hates me, but maybe she was just busy.")
+    assert analysis.session.calibration is None and analysis.session.stance is None
+    assert analysis.turns[0].role == "patient"
