@@ -162,3 +162,29 @@ def test_focus_attributes_states_to_people():
     assert read_markers("I felt scared.").of("focus_self")
     assert read_markers("She felt scared.").of("focus_other")
     assert read_markers("We both felt it between us.").of("focus_relationship")
+
+
+def test_every_marker_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "markers.md").read_text()
+    for spec in MARKERS.values():
+        for name in spec.produces:
+            assert f"`{name}`" in doc, name
+
+
+def test_every_lexicon_states_its_source():
+    from mentalize.language.lexicon import LEXICON_NAMES, load_lexicon
+
+    for name in LEXICON_NAMES:
+        lexicon = load_lexicon(name)
+        assert len(lexicon.source) > 80, name
+        assert lexicon.categories, name
+
+
+def test_registered_evidence_names_match_the_lexicon_files():
+    from mentalize.language.lexicon import load_lexicon
+    from mentalize.language.markers import LEXICON_MARKERS
+
+    for produced, (lexicon, category) in LEXICON_MARKERS.items():
+        assert load_lexicon(lexicon)[category].marker == produced

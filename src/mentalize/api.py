@@ -10,8 +10,18 @@ from mentalize.analysis.results import SessionAnalysis
 from mentalize.errors import InputError
 
 
-def _looks_like_text(source: str) -> bool:
-    return "\n" in source or ":" in source.split(" ", 1)[0] or len(source) > 4096
+def _is_transcript_text(source: str) -> bool:
+    """A string is transcript text, not a path, when it has a line break, or when it is not an
+    existing file and its first word ends in a colon ("T: hello")."""
+    if "\n" in source or len(source) > 4096:
+        return True
+    try:
+        if Path(source).is_file():
+            return False
+    except OSError:
+        return True
+    first = source.split(None, 1)[0] if source.split() else ""
+    return first.endswith(":")
 
 
 def analyze(
@@ -38,10 +48,10 @@ def analyze(
     elif isinstance(source, str):
         if not source.strip():
             raise InputError("<text>", "transcript text is empty; expected lines like 'T: ...'")
-        if not _looks_like_text(source) or Path(source).is_file():
-            transcript = read_transcript(source, format=format)
-        else:
+        if _is_transcript_text(source):
             transcript = parse_transcript(source, source="<text>", format=format)
+        else:
+            transcript = read_transcript(source, format=format)
     else:
         raise TypeError(f"analyze() takes a path or transcript text, not {type(source).__name__}")
     return analyze_transcript(assign_roles(transcript, therapists))

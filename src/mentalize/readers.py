@@ -217,9 +217,9 @@ def _binary_kind(data: bytes) -> str | None:
 
 
 def _binary_problem(noun: str, kind: str) -> str:
-    what = f" ({kind})" if kind else ""
+    what = ("a binary file" if noun == "file" else "binary data") + (f" ({kind})" if kind else "")
     return (
-        f"looks like a binary {noun}{what}, not a text transcript; "
+        f"looks like {what}, not a text transcript; "
         "export it as plain text (.txt), .vtt, .srt, .csv or .jsonl"
     )
 
@@ -569,7 +569,8 @@ def _parse_csv(text: str, source: str) -> Transcript:
     lines = text.split("\n")
     header_line = next(line for line in lines if line.strip())
     delimiter = _csv_delimiter(header_line) or ("\t" if "\t" in header_line else ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a stray or unclosed quote is an error naming its line, not a silently merged row
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows = _csv_rows(reader, source)
     header_number, header = next(rows, (1, []))
     columns = [cell.strip().lstrip("\ufeff").lower() for cell in header]

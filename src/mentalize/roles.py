@@ -52,7 +52,7 @@ def assign_roles(transcript: Transcript, therapists: Sequence[str] = ()) -> Tran
     if therapists:
         return transcript.with_roles(_forced_roles(transcript, therapists))
     roles: dict[str, Role | None] = {speaker: role_from_label(speaker) for speaker in speakers}
-    people = [speaker for speaker in speakers if roles[speaker] != "other"]
+    people = [speaker for speaker in speakers if roles[speaker] != "other"] or list(speakers)
     if len(people) == 1:  # a single voice is a piece of writing by the patient
         roles[people[0]] = "patient"
     unresolved = [speaker for speaker in speakers if roles[speaker] is None]

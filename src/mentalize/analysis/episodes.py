@@ -1,7 +1,8 @@
 """Breakdown episodes and how the therapist responded to them.
 
 A patient turn is *collapsed* when it is in a non-mentalizing mode, its arousal (raw or
-smoothed) is raised, and its mentalizing estimate is low. Collapsed turns of one patient are
+smoothed) is raised (or moderately raised with rigid certainty), and its mentalizing estimate is
+low. Collapsed turns of one patient are
 joined into an episode when at most one still-aroused turn separates them. An episode is kept
 when it is sustained (two or more collapsed turns) or a single turn is clearly high in arousal,
 which keeps passing flickers out.
@@ -20,6 +21,8 @@ from mentalize.analysis.results import (
 )
 
 AROUSAL_RAISED = 0.42
+CERTAIN_AROUSAL = 0.3
+CERTAIN = 0.85
 MENTALIZING_LOW = 0.45
 SINGLE_TURN_PEAK = 0.62
 EPISODE_MIN_PEAK = 0.5
@@ -28,11 +31,13 @@ STEP_DOWN_MAX = 0.5
 
 
 def _collapsed(turn: TurnAnalysis, smoothed_arousal: float) -> bool:
-    return (
-        turn.mode in NON_MENTALIZING_MODES
-        and max(turn.arousal, smoothed_arousal) >= AROUSAL_RAISED
-        and turn.mentalizing <= MENTALIZING_LOW
+    """Non-mentalizing, low mentalizing, and aroused; rigid certainty counts at lower arousal,
+    since hypermentalizing collapse can be cold rather than loud."""
+    arousal = max(turn.arousal, smoothed_arousal)
+    aroused = arousal >= AROUSAL_RAISED or (
+        turn.certainty >= CERTAIN and arousal >= CERTAIN_AROUSAL
     )
+    return turn.mode in NON_MENTALIZING_MODES and aroused and turn.mentalizing <= MENTALIZING_LOW
 
 
 def find_episodes(

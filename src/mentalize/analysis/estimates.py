@@ -125,8 +125,10 @@ def mentalizing(markers: MarkerSet) -> float:
         + 0.10 * min(markers.counts["change_over_time"], 1)
     )
     signals = non_mentalizing_signals(markers)
+    rigid = certainty(markers) >= 0.85 and not markers.has("hedge", "opacity")
     penalty = (
-        0.22 * min(signals["teleological"], 2)
+        0.15 * rigid
+        + 0.22 * min(signals["teleological"], 2)
         + 0.18 * min(signals["psychic_equivalence"], 3)
         + 0.12 * min(signals["pretend"], 3)
         + 0.20 * min(signals["concrete"], 1)

@@ -35,6 +35,8 @@ class MarkerSpec:
 
 
 MARKERS: dict[str, MarkerSpec] = {}
+LEXICON_MARKERS: dict[str, tuple[str, str]] = {}
+"""Evidence name -> (lexicon, category) for every lexicon-backed marker."""
 
 
 def marker(name: str, family: str, description: str, produces: tuple[str, ...] = ()):
@@ -47,12 +49,24 @@ def marker(name: str, family: str, description: str, produces: tuple[str, ...] =
     return register
 
 
+_RENAMED = {
+    "teleological": "action_as_proof",
+    "acknowledgement": "therapist_acknowledgement",
+    "other": "housekeeping",
+    "confrontation": "rupture_confrontation",
+    "withdrawal": "rupture_withdrawal",
+}
+"""Categories whose evidence name differs from the category name (as declared in the TOML)."""
+
+
 def _lexicon_marker(lexicon: str, category: str, family: str, description: str) -> None:
-    spec = load_lexicon(lexicon)[category]
-    produced = spec.marker
+    """Register a lexicon category as a marker without loading the lexicon: loading waits for the
+    first text, so importing mentalize reads no file."""
+    produced = _RENAMED.get(category, category)
 
     def find(view: TextView) -> list[Span]:
         hits = view.phrase_hits.get(produced, [])
+        spec = load_lexicon(lexicon)[category]
         if spec.pattern is None:
             return hits
         return view.memo(
@@ -60,6 +74,7 @@ def _lexicon_marker(lexicon: str, category: str, family: str, description: str) 
         )
 
     find.__name__ = f"find_{category}"
+    LEXICON_MARKERS[produced] = (lexicon, category)
     marker(produced, family, description, (produced,))(find)
 
 

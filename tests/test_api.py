@@ -1,0 +1,69 @@
+"""The public Python API: what it exports, that import is cheap, and that it mirrors the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import mentalize
+
+from .conftest import EXAMPLES
+
+
+def test_public_api_is_curated():
+    assert set(mentalize.__all__) == {
+        "Episode",
+        "InputError",
+        "MentalizeError",
+        "ModelError",
+        "Recommendation",
+        "Repair",
+        "RiskFlag",
+        "Rupture",
+        "Series",
+        "SessionAnalysis",
+        "SessionSummary",
+        "Transcript",
+        "Turn",
+        "TurnAnalysis",
+        "__version__",
+        "analyze",
+    }
+
+
+def test_import_loads_no_lexicon_and_no_heavy_module():
+    code = (
+        "import sys, mentalize\n"
+        "from mentalize.language import lexicon\n"
+        "assert lexicon.load_lexicon.cache_info().currsize == 0, 'lexicon loaded at import'\n"
+        "heavy = {'rich', 'typer', 'mentalize.readers', 'mentalize.report', 'numpy', 'torch'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_analyze_accepts_path_str_and_text(tmp_path):
+    text = (EXAMPLES / "attuned_session.txt").read_text(encoding="utf-8")
+    from_path = mentalize.analyze(EXAMPLES / "attuned_session.txt")
+    from_str_path = mentalize.analyze(str(EXAMPLES / "attuned_session.txt"))
+    from_text = mentalize.analyze(text)
+    assert [t.mode for t in from_path.turns] == [t.mode for t in from_text.turns]
+    assert from_str_path.session == from_path.session
+    assert from_text.source == "<text>"
+
+
+def test_analyze_raises_input_error_on_bad_input():
+    with pytest.raises(mentalize.InputError):
+        mentalize.analyze("")
+    with pytest.raises(mentalize.InputError):
+        mentalize.analyze("no-such-file.txt")
+
+
+def test_analysis_is_typed_and_immutable(attuned):
+    assert isinstance(attuned, mentalize.SessionAnalysis)
+    assert all(isinstance(t, mentalize.TurnAnalysis) for t in attuned.turns)
+    with pytest.raises(AttributeError):
+        attuned.turns[0].arousal = 1.0  # type: ignore[misc]

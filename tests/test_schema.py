@@ -1,0 +1,62 @@
+"""The JSON output matches the published schema, for every example and edge case."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+import mentalize
+from mentalize.schema import SCHEMA_ID, json_schema, to_dict, write_json
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("fixture", ["attuned", "misattuned", "group"])
+def test_examples_validate(request, validator, fixture):
+    data = to_dict(request.getfixturevalue(fixture))
+    validator.validate(data)
+    assert data["schema"] == SCHEMA_ID
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["P: Just me, writing.", "T: Hello?\nP: Hi.", "Therapist: Mm.\nClient: Yeah."],
+)
+def test_edge_cases_validate(validator, text):
+    validator.validate(to_dict(mentalize.analyze(text)))
+
+
+def test_schema_rejects_a_wrong_value(validator, attuned):
+    data = to_dict(attuned)
+    data["turns"][0]["mode"] = "anxious"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(data)
+
+
+def test_evidence_offsets_point_at_the_words(attuned):
+    data = to_dict(attuned)
+    for turn in data["turns"]:
+        for e in turn["evidence"]:
+            assert turn["text"][e["start"] : e["end"]].strip()
+
+
+def test_write_json_is_atomic_and_round_trips(tmp_path, attuned):
+    path = tmp_path / "a.json"
+    write_json(attuned, path)
+    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(json.dumps(to_dict(attuned)))
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_schema_documentation_names_every_turn_field():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text()
+    for field in json_schema()["properties"]["turns"]["items"]["required"]:
+        assert f"`{field}`" in doc, field
