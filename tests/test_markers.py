@@ -188,3 +188,8 @@ def test_registered_evidence_names_match_the_lexicon_files():
 
     for produced, (lexicon, category) in LEXICON_MARKERS.items():
         assert load_lexicon(lexicon)[category].marker == produced
+
+
+def test_phrases_do_not_cross_sentence_ends():
+    assert read_markers("That's the proof that he lied.").of("action_as_proof")
+    assert not read_markers("It was the proof. That is all.").of("action_as_proof")

@@ -132,3 +132,11 @@ def test_one_speaker_piece_of_writing_has_no_therapist_scores():
     analysis = mentalize.analyze("Me: I keep thinking she hates me, but maybe she was just busy.")
     assert analysis.session.calibration is None and analysis.session.stance is None
     assert analysis.turns[0].role == "patient"
+
+
+def test_progress_is_reported_up_to_the_total():
+    calls = []
+    text = "\n".join(f"{'T' if i % 2 else 'P'}: turn number {i}, I think." for i in range(1200))
+    mentalize.analyze(text, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (1200, 1200)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mentalize.analysis.results import SessionAnalysis
@@ -29,13 +29,14 @@ def analyze(
     *,
     format: str | None = None,
     therapists: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> SessionAnalysis:
     """Read a transcript and return its MBT reading.
 
     ``source`` is a path (``str`` or ``Path``) to a transcript file, or the transcript text itself
     (a string with turns such as ``"T: ...\\nP: ..."``). ``format`` overrides detection (one of
     ``text``, ``vtt``, ``srt``, ``csv``, ``jsonl``); ``therapists`` names the therapist speakers
-    when the labels do not say.
+    when the labels do not say; ``progress(done, total)`` is called as turns are read.
 
     Raises :class:`mentalize.errors.InputError` for anything that is not a readable transcript.
     """
@@ -54,4 +55,4 @@ def analyze(
             transcript = read_transcript(source, format=format)
     else:
         raise TypeError(f"analyze() takes a path or transcript text, not {type(source).__name__}")
-    return analyze_transcript(assign_roles(transcript, therapists))
+    return analyze_transcript(assign_roles(transcript, therapists), progress=progress)

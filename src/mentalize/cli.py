@@ -45,6 +45,35 @@ def _check_output(path: Path | None, option: str) -> None:
         raise _fail(f"{option} {path}: folder {parent} is not writable")
 
 
+class _ProgressBar:
+    """A Rich progress bar that appears only for transcripts long enough to take a while."""
+
+    SHOW_FROM_TURNS = 2000
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress = None
+        self._task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < self.SHOW_FROM_TURNS:
+            return
+        if self._progress is None:
+            from rich.progress import Progress
+
+            self._progress = Progress(transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("Reading turns", total=total)
+        self._progress.update(self._task, completed=done)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
 @app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
@@ -82,12 +111,13 @@ def analyze(
 
     _check_output(json_out, "--json")
     _check_output(html_out, "--html")
-    try:
-        analysis = run_analysis(file, format=format, therapists=therapist or ())
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    except MentalizeError as exc:
-        raise _fail(str(exc), EXIT_INTERNAL) from None
+    with _ProgressBar(enabled=not quiet) as bar:
+        try:
+            analysis = run_analysis(file, format=format, therapists=therapist or (), progress=bar)
+        except InputError as exc:
+            raise _fail(str(exc)) from None
+        except MentalizeError as exc:
+            raise _fail(str(exc), EXIT_INTERNAL) from None
 
     rendered_html = None
     if html_out is not None:

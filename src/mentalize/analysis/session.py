@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from mentalize.analysis import interventions, therapist
 from mentalize.analysis.episodes import find_episodes
@@ -21,15 +22,29 @@ from mentalize.language import MarkerSet
 from mentalize.language.risk import RISK_MARKERS
 from mentalize.transcript import Transcript
 
+ProgressCallback = Callable[[int, int], None]
+PROGRESS_EVERY = 500
 
-def analyze_transcript(transcript: Transcript) -> SessionAnalysis:
-    """The MBT reading of a transcript whose roles are already assigned."""
+
+def analyze_transcript(
+    transcript: Transcript, progress: ProgressCallback | None = None
+) -> SessionAnalysis:
+    """The MBT reading of a transcript whose roles are already assigned.
+
+    ``progress(done, total)`` is called every few hundred turns, so a caller can show a bar on
+    long transcripts.
+    """
     turns: list[TurnAnalysis] = []
     markers: list[MarkerSet] = []
+    total = len(transcript.turns)
     for index, turn in enumerate(transcript.turns):
         analysis, found = analyze_turn(index, turn, transcript.role_of(turn.speaker))
         turns.append(analysis)
         markers.append(found)
+        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1, total)
+    if progress is not None:
+        progress(total, total)
 
     intensities: dict[int, float] = {}
     credits: list[float] = []

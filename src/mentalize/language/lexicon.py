@@ -37,7 +37,9 @@ LEXICON_NAMES = (
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|'(?=[A-Za-z])[A-Za-z]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|'(?=[A-Za-z])[A-Za-z]+|[.!?;]+|\n")
+BOUNDARY = "<s>"
+"""Token standing for sentence punctuation: no phrase contains it, so no match crosses it."""
 _IRREGULAR = {
     "can't": ("can", "not"),
     "cannot": ("can", "not"),
@@ -88,6 +90,9 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     for m in _TOKEN.finditer(normalise(text)):
         word = m.group().lower().lstrip("'")
         start, end = m.start(), m.end()
+        if not word or not word[0].isalnum():
+            out.append((BOUNDARY, start, end))
+            continue
         parts = _IRREGULAR.get(word) or _UNAPOSTROPHISED.get(word)
         if parts is None:
             for tail, full in _TAILS.items():
@@ -145,7 +150,8 @@ class PhraseIndex:
                 )
                 continue
             for token, _, _ in tokenize(raw) or [(raw.lower(), 0, 0)]:
-                node = node.children.setdefault(token, _Node())
+                if token != BOUNDARY:
+                    node = node.children.setdefault(token, _Node())
         if marker not in node.markers:
             node.markers.append(marker)
 
