@@ -60,3 +60,14 @@ def test_schema_documentation_names_every_turn_field():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text()
     for field in json_schema()["properties"]["turns"]["items"]["required"]:
         assert f"`{field}`" in doc, field
+
+
+def test_schema_enums_match_the_typed_results():
+    from mentalize.analysis.results import INTERVENTIONS, MODES, RISKS
+    from mentalize.transcript import ROLES
+
+    defs = json_schema()["$defs"]
+    assert tuple(defs["mode"]["enum"]) == MODES
+    assert tuple(defs["intervention"]["enum"]) == INTERVENTIONS
+    assert tuple(defs["risk"]["enum"]) == RISKS
+    assert tuple(defs["role"]["enum"]) == ROLES

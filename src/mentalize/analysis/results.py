@@ -8,19 +8,13 @@ They hold values only; computing them is the job of :mod:`mentalize.analysis.tur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from mentalize.language.spans import Span as Evidence
 from mentalize.transcript import Role
 
 Mode = Literal["mentalizing", "psychic_equivalence", "teleological", "pretend", "concrete"]
-MODES: tuple[Mode, ...] = (
-    "mentalizing",
-    "psychic_equivalence",
-    "teleological",
-    "pretend",
-    "concrete",
-)
+MODES: tuple[Mode, ...] = get_args(Mode)
 NON_MENTALIZING_MODES: frozenset[str] = frozenset(MODES[1:])
 
 Intervention = Literal[
@@ -33,22 +27,13 @@ Intervention = Literal[
     "advice",
     "other",
 ]
-INTERVENTIONS: tuple[Intervention, ...] = (
-    "curious_question",
-    "empathic_validation",
-    "clarification",
-    "challenge",
-    "relationship",
-    "interpretation",
-    "advice",
-    "other",
-)
+INTERVENTIONS: tuple[Intervention, ...] = get_args(Intervention)
 
 Risk = Literal["none", "ideation", "self_harm", "harm_to_others"]
-RISKS: tuple[Risk, ...] = ("none", "ideation", "self_harm", "harm_to_others")
+RISKS: tuple[Risk, ...] = get_args(Risk)
 
 Focus = Literal["self", "other", "relationship", "none"]
-FOCI: tuple[Focus, ...] = ("self", "other", "relationship", "none")
+FOCI: tuple[Focus, ...] = get_args(Focus)
 
 TherapistResponse = Literal["stepped_down", "pushed_on", "mixed"]
 
