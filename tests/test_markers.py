@@ -78,6 +78,7 @@ CASES = [
         "My dog is a child at heart.",
     ),
     ("structural_label", "She's just lazy.", "She's just lazy", "She's just left."),
+    ("blanking", "I don't know. It's blank.", "It's blank", "I know it well."),
     ("not_knowing", "I wonder what that was like.", "I wonder", "That was nice."),
     (
         "mental_state_question",
@@ -193,3 +194,42 @@ def test_registered_evidence_names_match_the_lexicon_files():
 def test_phrases_do_not_cross_sentence_ends():
     assert read_markers("That's the proof that he lied.").of("action_as_proof")
     assert not read_markers("It was the proof. That is all.").of("action_as_proof")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're avoiding it.",
+        "I think you shut down whenever we get close to something important.",
+        "I think you read it forty times because you were looking for proof she hates you.",
+        "You're doing it again, making it all about her.",
+    ],
+)
+def test_knowing_stance_claims_are_interpretations(text):
+    from mentalize.analysis.interventions import classify
+
+    assert classify(read_markers(text)) == "interpretation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wonder if you might be avoiding it a little.",
+        "Are you avoiding it?",
+        "I'm asking you this because your safety matters.",
+        "You felt hurt when she left.",
+    ],
+)
+def test_tentative_or_ordinary_statements_are_not_interpretations(text):
+    from mentalize.analysis.interventions import classify
+
+    assert classify(read_markers(text)) != "interpretation"
+
+
+def test_bare_dont_know_earns_no_tentativeness_credit_but_opacity_does():
+    from mentalize.analysis.estimates import blanking, mentalizing
+
+    bare = read_markers("I don't know. I don't know. It's blank.")
+    opaque = read_markers("I don't know what she meant, maybe she was tired.")
+    assert blanking(bare) >= 1 and blanking(opaque) == 0
+    assert mentalizing(bare) < mentalizing(opaque)

@@ -140,3 +140,50 @@ def test_progress_is_reported_up_to_the_total():
     mentalize.analyze(text, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (1200, 1200)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_cold_certainty_without_arousal_is_a_breakdown():
+    text = "\n".join(
+        [
+            "T: What did you make of the photo?",
+            "P: It is a conclusion, not a feeling. She did it on purpose to leave me out."
+            " I know she doesn't want me there.",
+            "T: That sounds painful to carry.",
+            "P: Obviously they all think I'm boring. That's just the truth.",
+            "T: Mm.",
+            "P: I know he's laughing at me too. That's a fact.",
+        ]
+    )
+    analysis = mentalize.analyze(text)
+    assert len(analysis.episodes) == 1
+    assert analysis.episodes[0].peak_arousal < 0.42  # found without raised arousal
+
+
+def test_one_cold_turn_alone_is_not_an_episode():
+    text = "\n".join(
+        [
+            "T: What did you make of it?",
+            "P: She did it to humiliate me, I know she doesn't care.",
+            "T: What else might have been going on for her?",
+            "P: Maybe she was tired, I can't really know. I think I felt hurt because I'd hoped"
+            " she would ask me.",
+        ]
+    )
+    assert mentalize.analyze(text).episodes == ()
+
+
+def test_going_blank_under_pressure_is_a_breakdown_met_by_pushing():
+    text = "\n".join(
+        [
+            "T: What was it like at the table with your dad?",
+            "P: I don't know. Nothing. It's blank.",
+            "T: You're avoiding it. What do you feel about him?",
+            "P: I don't know. There's nothing there.",
+            "T: I think you shut down whenever we get close to something important.",
+            "P: Whatever. It doesn't matter.",
+            "T: You should try to stay with the feeling.",
+        ]
+    )
+    analysis = mentalize.analyze(text)
+    assert len(analysis.episodes) == 1
+    assert analysis.episodes[0].therapist_response == "pushed_on"

@@ -2,10 +2,13 @@
 
 A patient turn is *collapsed* when it is in a non-mentalizing mode, its arousal (raw or
 smoothed) is raised (or moderately raised with rigid certainty), and its mentalizing estimate is
-low. Collapsed turns of one patient are
-joined into an episode when at most one still-aroused turn separates them. An episode is kept
-when it is sustained (two or more collapsed turns) or a single turn is clearly high in arousal,
-which keeps passing flickers out.
+low ("hot" collapse); or when it holds psychic-equivalent or teleological certainty with low
+mentalizing whatever its arousal ("cold" collapse, which MBT describes as just as much a loss of
+mentalizing), or when the patient goes blank in a short turn ("I don't know. Nothing.").
+Collapsed turns of one patient are joined into an episode when at most one still-aroused or
+withdrawn turn separates them and they are at most six turns apart. An episode is kept when it
+is sustained (two or more collapsed turns, reaching raised arousal unless two are cold) or a
+single turn is clearly high in arousal, which keeps passing flickers out.
 """
 
 from __future__ import annotations
@@ -28,6 +31,17 @@ SINGLE_TURN_PEAK = 0.62
 EPISODE_MIN_PEAK = 0.5
 GAP_AROUSAL = 0.3
 STEP_DOWN_MAX = 0.5
+MOSTLY = 2 / 3
+"""Share of response turns on one side that names the response; between, it is ``mixed``."""
+COLD_MODES = frozenset({"psychic_equivalence", "teleological"})
+COLD_CERTAIN = 0.75
+COLD_MENTALIZING_LOW = 0.35
+WITHDRAWN_MENTALIZING = 0.35
+BLANK_MENTALIZING_LOW = 0.2
+BLANK_MAX_WORDS = 20
+MAX_JOIN_DISTANCE = 6
+"""Turns apart (all speakers) beyond which two collapsed turns are separate episodes, even when
+the patient's turns between them were too short to read."""
 
 
 def _collapsed(turn: TurnAnalysis, smoothed_arousal: float) -> bool:
@@ -38,6 +52,29 @@ def _collapsed(turn: TurnAnalysis, smoothed_arousal: float) -> bool:
         turn.certainty >= CERTAIN and arousal >= CERTAIN_AROUSAL
     )
     return turn.mode in NON_MENTALIZING_MODES and aroused and turn.mentalizing <= MENTALIZING_LOW
+
+
+def _cold_collapsed(turn: TurnAnalysis) -> bool:
+    """Psychic equivalence or teleological thinking held with certainty but little visible
+    arousal ("it isn't a feeling, it's a conclusion"). Alone such a turn is too weak a sign, so
+    it only counts inside a run of at least two (see ``find_episodes``)."""
+    certain = (
+        turn.mode in COLD_MODES
+        and turn.certainty >= COLD_CERTAIN
+        and turn.mentalizing <= COLD_MENTALIZING_LOW
+    )
+    return certain or _gone_blank(turn)
+
+
+def _gone_blank(turn: TurnAnalysis) -> bool:
+    """The hypomentalizing shut-down: "I don't know. Nothing. It's blank." MBT reads going blank
+    under pressure as a collapse of mentalizing even though arousal does not show in the words."""
+    return (
+        turn.mode == "concrete"
+        and turn.mentalizing <= BLANK_MENTALIZING_LOW
+        and len(turn.text.split()) <= BLANK_MAX_WORDS
+        and bool(turn.evidence_for("blanking"))
+    )
 
 
 def find_episodes(
@@ -51,21 +88,31 @@ def find_episodes(
     for s in series:
         groups: list[list[int]] = []
         pending_gap = False
+        cold: set[int] = set()
         for pos, index in enumerate(s.turns):
             turn = turns[index]
-            if _collapsed(turn, s.arousal_smoothed[pos]):
-                if groups and (pending_gap or groups[-1][-1] == s.turns[pos - 1]):
+            is_cold = _cold_collapsed(turn)
+            if is_cold or _collapsed(turn, s.arousal_smoothed[pos]):
+                if is_cold:
+                    cold.add(index)
+                joins = groups and (pending_gap or groups[-1][-1] == s.turns[pos - 1])
+                if joins and index - groups[-1][-1] <= MAX_JOIN_DISTANCE:
                     groups[-1].append(index)
                 else:
                     groups.append([index])
                 pending_gap = False
-            elif groups and groups[-1][-1] == s.turns[pos - 1] and turn.arousal >= GAP_AROUSAL:
-                pending_gap = not pending_gap  # allow one aroused gap turn, not two
+            elif (
+                groups
+                and groups[-1][-1] == s.turns[pos - 1]
+                and (turn.arousal >= GAP_AROUSAL or turn.mentalizing <= WITHDRAWN_MENTALIZING)
+            ):
+                pending_gap = not pending_gap  # allow one aroused or withdrawn gap turn, not two
             else:
                 pending_gap = False
         for group in groups:
             peak = max(turns[i].arousal for i in group)
-            sustained = len(group) >= 2 and peak >= EPISODE_MIN_PEAK
+            cold_turns = sum(1 for i in group if i in cold)
+            sustained = len(group) >= 2 and (peak >= EPISODE_MIN_PEAK or cold_turns >= 2)
             if not (sustained or peak >= SINGLE_TURN_PEAK):
                 continue
             episodes.append(_episode(s.speaker, group, peak, turns, intensities))
@@ -110,8 +157,8 @@ def _response(
     if down == 0:
         return "pushed_on"
     share = down / len(response_turns)
-    if share >= 0.75:
+    if share >= MOSTLY:
         return "stepped_down"
-    if share <= 0.25:
+    if share <= 1 - MOSTLY:
         return "pushed_on"
     return "mixed"

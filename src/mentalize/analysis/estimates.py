@@ -85,6 +85,17 @@ def certainty(markers: MarkerSet) -> float:
     return round(0.5 + 0.5 * math.tanh(0.55 * (up - down)), 4)
 
 
+def blanking(markers: MarkerSet) -> int:
+    """Going-blank phrases not covered by an opacity phrase: "I don't know." stops a thought,
+    "I don't know what she meant" opens one."""
+    opacity = markers.of("opacity")
+    return sum(
+        1
+        for span in markers.of("blanking")
+        if not any(o.start <= span.start < o.end for o in opacity)
+    )
+
+
 def non_mentalizing_signals(markers: MarkerSet) -> dict[Mode, float]:
     """Strength of the evidence for each non-mentalizing mode (0 = none)."""
     teleological = markers.counts["action_as_proof"]
@@ -99,7 +110,7 @@ def non_mentalizing_signals(markers: MarkerSet) -> dict[Mode, float]:
     pretend = 0.0
     if jargon >= 2 and markers.word_count >= 25:
         pretend = jargon * (1.0 if affect <= 1 else 0.6) * min(1.0, markers.word_count / 50)
-    concrete = 1.0 * markers.counts["structural_label"]
+    concrete = 1.0 * markers.counts["structural_label"] + 0.5 * blanking(markers)
     return {
         "teleological": float(teleological),
         "psychic_equivalence": float(psychic),
@@ -111,6 +122,7 @@ def non_mentalizing_signals(markers: MarkerSet) -> dict[Mode, float]:
 def mentalizing(markers: MarkerSet) -> float:
     """An RF-like screening estimate (0-1): mental states named, linked to behaviour, held
     tentatively, seen from more than one side and over time; minus non-mentalizing signals."""
+    blank = blanking(markers)
     kinds = sum(1 for k in MENTAL_STATE_KINDS if markers.counts[k])
     states = markers.count(*MENTAL_STATE_KINDS)
     foci = sum(1 for f in ("focus_self", "focus_other") if markers.counts[f])
@@ -119,7 +131,7 @@ def mentalizing(markers: MarkerSet) -> float:
         + 0.09 * min(kinds, 3)
         + 0.03 * min(states, 5)
         + 0.12 * min(markers.counts["causal_link"], 2)
-        + 0.10 * min(markers.counts["opacity"] + markers.counts["hedge"], 2)
+        + 0.10 * min(max(0, markers.counts["opacity"] + markers.counts["hedge"] - blank), 2)
         + 0.12 * min(markers.counts["perspective"], 1)
         + 0.08 * (foci == 2)
         + 0.10 * min(markers.counts["change_over_time"], 1)

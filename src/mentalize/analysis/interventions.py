@@ -60,8 +60,31 @@ def _statement_hits(markers: MarkerSet, name: str) -> int:
     )
 
 
+_TENTATIVE = re.compile(
+    r"\b(?:i\s+wonder|wondering|maybe|perhaps|might|could\s+it\s+be|i'm\s+not\s+sure|"
+    r"i\s+could\s+be\s+wrong|is\s+it\s+possible)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _sentence_around(text: str, position: int) -> str:
+    """The sentence holding ``position``: a tentative frame is judged sentence by sentence."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, position)), default=0)
+    end_match = _SENTENCE_END.search(text, position)
+    return text[start : end_match.end() if end_match else len(text)]
+
+
 def _interpretations(markers: MarkerSet) -> int:
-    strong = _statement_hits(markers, "interpretation")
+    """Knowing-stance interpretations in statements; one offered tentatively ("I wonder if you
+    might be avoiding it") is a curious hypothesis, which the MBT stance allows, not a verdict."""
+    questions = markers.of("question")
+    strong = sum(
+        1
+        for span in markers.of("interpretation")
+        if not any(q.start <= span.start < q.end for q in questions)
+        and not _TENTATIVE.search(_sentence_around(markers.text, span.start))
+    )
     weak = 0
     if _statement_hits(markers, "knowing_reference") and _CAUSAL_CLAIM.search(markers.text):
         weak = 1
@@ -121,6 +144,8 @@ def intensity(markers: MarkerSet, intervention: Intervention) -> float | None:
         )
         if demanding:
             value = 0.7
+        elif markers.counts["mental_state_question"]:
+            value = 0.6  # asks the patient to mentalize now: more than a simple "what happened?"
     if markers.counts["validation"] or markers.counts["grounding"]:
         value = max(0.1, value - 0.15)
     return value

@@ -65,7 +65,7 @@ def analyze_transcript(
     flags = risk_flags(turns)
     counts = Counter(t.intervention for t in turns if t.intervention is not None)
     summary = SessionSummary(
-        calibration=therapist.calibration(turns, intensities),
+        calibration=therapist.calibration(turns, intensities, episodes),
         stance=therapist.stance(credits),
         intervention_counts={name: counts.get(name, 0) for name in INTERVENTIONS},
         ruptures=ruptures,

@@ -1,11 +1,12 @@
 """Session-level readings of the therapist: calibration to arousal and the MBT stance.
 
-Calibration (0-1): for each therapist intervention, the arousal of the patient turn it answers
-sets a target intensity on the MBT spectrum (high arousal → validation and support; moderate →
-clarification and exploration; low → challenge and relational work). Fit falls off faster when
-the therapist asks *more* than the target than when they ask less, because pushing through a
-breakdown is the error MBT warns about most (Bateman & Fonagy 2016). Moments of high arousal
-weigh more.
+Calibration (0-1): for each therapist intervention, the strain of the patient turn it answers
+(its arousal, raised to a floor when the turn is in a non-mentalizing mode or inside a breakdown
+episode) sets a target intensity on the MBT spectrum (high arousal → validation and support;
+moderate → clarification and exploration; low → challenge and relational work). Fit falls off
+faster when the therapist asks *more* than the target than when they ask less, because pushing
+through a breakdown is the error MBT warns about most (Bateman & Fonagy 2016). Moments of high
+strain weigh more.
 
 Stance (0-1): the mean MBT-stance credit of the therapist's interventions (curious,
 not-knowing, validating, non-directive, non-interpretive), lowered by certainty.
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mentalize.analysis.results import TurnAnalysis
+from mentalize.analysis.results import Episode, TurnAnalysis
 
 LOOKBACK = 3
 MIN_JUDGED = 2
 OVERSHOOT_TOLERANCE = 0.6
 UNDERSHOOT_TOLERANCE = 1.6
+STRAINED_MODES = frozenset({"psychic_equivalence", "teleological", "pretend"})
+MODE_STRAIN = 0.5
+EPISODE_STRAIN = 0.7
 
 
 def target_intensity(arousal: float) -> float:
@@ -42,15 +46,38 @@ def answered_patient_turn(turns: Sequence[TurnAnalysis], index: int) -> TurnAnal
     return None
 
 
-def calibration(turns: Sequence[TurnAnalysis], intensities: dict[int, float]) -> float | None:
+def strain(patient: TurnAnalysis, in_episode: bool) -> float:
+    """How much support the answered turn calls for: its arousal, raised when mentalizing has
+    given way to a non-mentalizing mode, since MBT steps down when mentalizing collapses, not only
+    when arousal shows (Bateman & Fonagy 2016)."""
+    value = patient.arousal
+    if patient.mode in STRAINED_MODES:
+        value = max(value, MODE_STRAIN)
+    if in_episode:
+        value = max(value, EPISODE_STRAIN)
+    return value
+
+
+def calibration(
+    turns: Sequence[TurnAnalysis],
+    intensities: dict[int, float],
+    episodes: Sequence[Episode] = (),
+) -> float | None:
+    inside = {
+        i
+        for e in episodes
+        for i in range(e.start_turn, e.end_turn + 1)
+        if turns[i].role == "patient"
+    }
     total = weight_sum = 0.0
     judged = 0
     for index, value in intensities.items():
         patient = answered_patient_turn(turns, index)
         if patient is None:
             continue
-        weight = 0.5 + patient.arousal
-        total += weight * fit(patient.arousal, value)
+        need = strain(patient, patient.index in inside)
+        weight = 0.5 + need
+        total += weight * fit(need, value)
         weight_sum += weight
         judged += 1
     if judged < MIN_JUDGED:

@@ -113,6 +113,7 @@ for _category, _description in {
     "teleological": "action as proof: if she cared she would have called",
     "jargon": "psychological jargon",
     "structural_label": "physical or structural labels instead of states",
+    "blanking": "going blank or evasive: I don't know, nothing, my mind's gone blank",
 }.items():
     _lexicon_marker("modes", _category, "mode", _description)
 
