@@ -15,6 +15,7 @@ from mentalize.analysis.results import (
     SessionSummary,
     TurnAnalysis,
 )
+from mentalize.analysis.session import analyze_utterances
 from mentalize.api import analyze
 from mentalize.errors import InputError, MentalizeError, ModelError
 from mentalize.transcript import Transcript, Turn
@@ -38,4 +39,5 @@ __all__ = [
     "TurnAnalysis",
     "__version__",
     "analyze",
+    "analyze_utterances",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mentalize.analysis import interventions, therapist
 from mentalize.analysis.episodes import find_episodes
@@ -20,10 +20,39 @@ from mentalize.analysis.series import patient_series
 from mentalize.analysis.turns import analyze_turn
 from mentalize.language import MarkerSet
 from mentalize.language.risk import RISK_MARKERS
-from mentalize.transcript import Transcript
+from mentalize.transcript import Role, Transcript, Turn
 
 ProgressCallback = Callable[[int, int], None]
 PROGRESS_EVERY = 500
+
+
+def read_turns(
+    source_turns: Sequence[Turn],
+    roles: Sequence[Role],
+    progress: ProgressCallback | None = None,
+) -> tuple[list[TurnAnalysis], list[MarkerSet]]:
+    """Per-turn readings, in order; the one place every path (sessions, single utterances) reads
+    turns, so all of them get the same estimates."""
+    turns: list[TurnAnalysis] = []
+    markers: list[MarkerSet] = []
+    total = len(source_turns)
+    for index, (turn, role) in enumerate(zip(source_turns, roles, strict=True)):
+        analysis, found = analyze_turn(index, turn, role)
+        turns.append(analysis)
+        markers.append(found)
+        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1, total)
+    if progress is not None:
+        progress(total, total)
+    return turns, markers
+
+
+def analyze_utterances(texts: Sequence[str], role: Role = "patient") -> tuple[TurnAnalysis, ...]:
+    """Read independent texts (survey answers, posts, single utterances) one by one, all in one
+    role, with no session context: the path evaluations and corpus tools use."""
+    source_turns = [Turn(speaker="text", text=text) for text in texts]
+    turns, _ = read_turns(source_turns, [role] * len(source_turns))
+    return tuple(turns)
 
 
 def analyze_transcript(
@@ -34,17 +63,8 @@ def analyze_transcript(
     ``progress(done, total)`` is called every few hundred turns, so a caller can show a bar on
     long transcripts.
     """
-    turns: list[TurnAnalysis] = []
-    markers: list[MarkerSet] = []
-    total = len(transcript.turns)
-    for index, turn in enumerate(transcript.turns):
-        analysis, found = analyze_turn(index, turn, transcript.role_of(turn.speaker))
-        turns.append(analysis)
-        markers.append(found)
-        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
-            progress(index + 1, total)
-    if progress is not None:
-        progress(total, total)
+    roles = [transcript.role_of(turn.speaker) for turn in transcript.turns]
+    turns, markers = read_turns(transcript.turns, roles, progress)
 
     intensities: dict[int, float] = {}
     credits: list[float] = []
