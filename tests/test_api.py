@@ -67,3 +67,13 @@ def test_analysis_is_typed_and_immutable(attuned):
     assert all(isinstance(t, mentalize.TurnAnalysis) for t in attuned.turns)
     with pytest.raises(AttributeError):
         attuned.turns[0].arousal = 1.0  # type: ignore[misc]
+
+
+def test_analyze_utterances_reads_each_text_alone_in_the_given_role():
+    turns = mentalize.analyze_utterances(
+        ["What was that like for you?", "You should just tell him."], role="therapist"
+    )
+    assert [t.intervention for t in turns] == ["curious_question", "advice"]
+    assert all(t.role == "therapist" and t.mode is None for t in turns)
+    patient = mentalize.analyze_utterances(["If he cared he would have called."])
+    assert patient[0].mode == "teleological" and patient[0].intervention is None
