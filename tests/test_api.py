@@ -30,6 +30,7 @@ def test_public_api_is_curated():
         "TurnAnalysis",
         "__version__",
         "analyze",
+        "analyze_utterances",
     }
 
 
