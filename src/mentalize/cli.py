@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from mentalize.cli_assess import assess_app
 from mentalize.errors import InputError, MentalizeError
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(assess_app, name="assess")
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
