@@ -91,6 +91,21 @@ def _interpretations(markers: MarkerSet) -> int:
     return strong + weak
 
 
+def question_kind(markers: MarkerSet) -> Intervention:
+    """A question is curious when it asks about minds or opens ("what", "how", "tell me"), and a
+    clarification when it checks facts, sequence or meaning."""
+    c = markers.counts
+    if c["not_knowing"] or c["mental_state_question"] or c["other_mind_question"]:
+        return "curious_question"
+    if c["clarification"]:
+        return "clarification"
+    questions = markers.of("question")
+    if not questions:
+        return "curious_question" if _OPEN_QUESTION.search(markers.text) else "clarification"
+    opening = markers.text[questions[-1].start : questions[-1].end]
+    return "curious_question" if _OPEN_QUESTION.search(opening) else "clarification"
+
+
 def classify(markers: MarkerSet) -> Intervention:
     """The intervention a therapist turn makes (see the module docstring for the rules)."""
     c = markers.counts
@@ -108,13 +123,7 @@ def classify(markers: MarkerSet) -> Intervention:
     if c["challenge"]:
         return "challenge"
     if asks:
-        if curious:
-            return "curious_question"
-        if c["clarification"]:
-            return "clarification"
-        last_question = markers.of("question")[-1]
-        opening = markers.text[last_question.start : last_question.end]
-        return "curious_question" if _OPEN_QUESTION.search(opening) else "clarification"
+        return question_kind(markers)
     if c["validation"] or c["grounding"]:
         return "empathic_validation"
     if curious:
