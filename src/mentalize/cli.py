@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mentalize.cli_assess import assess_app
+from mentalize.cli_evaluate import evaluate
 from mentalize.errors import InputError, MentalizeError
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(assess_app, name="assess")
+app.command("evaluate")(evaluate)
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 1
