@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   install into .venv and analyse an example session (writes out/*.html, out/*.json)
-#   make test   install into .venv (with test tools) and run lint + tests
+#   make demo   install into .venv (with the sentence model) and analyse an example session
+#               (writes out/*.html, out/*.json)
+#   make test   install into .venv (with the model, research and test extras) and run lint + tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[models,research,test]'
 	touch $@
 
 demo: $(BIN)/.installed

@@ -7,7 +7,8 @@ the length and marker density of real session talk. Figures reported, all from t
 
 - parse only (read + role assignment): the I/O baseline;
 - lexical layer only (``read_markers`` over every turn): the target is > 2,000 turns/s on one core;
-- ``analyze`` end to end (parse, markers, estimates, session analysis);
+- ``analyze`` end to end with markers only (parse, markers, estimates, session analysis; the
+  learned layer is measured by ``bench/learned_throughput.py``);
 - the ratio of end-to-end to lexical-only throughput (the session layer's overhead);
 - peak resident memory of the process (``ru_maxrss``).
 """
@@ -31,8 +32,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def build_transcript(turns: int, folder: Path) -> Path:
-    source = mentalize.analyze(EXAMPLES / "attuned_session.txt").turns
-    source += mentalize.analyze(EXAMPLES / "misattuned_session.vtt").turns
+    source = mentalize.analyze(EXAMPLES / "attuned_session.txt", model="markers").turns
+    source += mentalize.analyze(EXAMPLES / "misattuned_session.vtt", model="markers").turns
     lines = [
         f"{'Therapist' if t.role == 'therapist' else 'Patient'}: {t.text}"
         for t in islice(cycle(source), turns)
@@ -57,7 +58,7 @@ def main() -> int:
         transcript, parse_s = timed(lambda: assign_roles(read_transcript(path)))
         texts = [t.text for t in transcript.turns]
         _, lexical_s = timed(lambda: [read_markers(t) for t in texts])
-        analysis, total_s = timed(lambda: mentalize.analyze(path))
+        analysis, total_s = timed(lambda: mentalize.analyze(path, model="markers"))
     n = len(analysis.turns)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"turns: {n}  (file built from the example sessions)")

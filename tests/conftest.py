@@ -1,7 +1,13 @@
-"""Shared fixtures: the example sessions, analysed once per test run."""
+"""Shared fixtures: the example sessions, analysed once per test run.
+
+The rule tests pin what the lexical markers do, so the suite reads with markers alone
+(``MENTALIZE_MODEL=markers``); tests of the learned layer ask for it explicitly with
+``model="learned"`` (tests/test_learned.py).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +17,8 @@ import mentalize
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+os.environ["MENTALIZE_MODEL"] = "markers"
 
 
 @pytest.fixture(scope="session")

@@ -286,7 +286,7 @@ def test_malformed_file_is_an_error_naming_the_file(data, dataset, relative, con
 def test_every_evaluation_gives_ours_and_baseline_rows_in_range(data):
     from mentalize.validation.evaluations import run_evaluations
 
-    run = run_evaluations(data)
+    run = run_evaluations(data, names=EVAL_ONLY)
     assert run.skipped == []
     assert set(run.seconds) == set(EVAL_ONLY) and run.datasets == list(EVAL_ONLY)
     for dataset in EVAL_ONLY:
@@ -340,7 +340,11 @@ def test_absent_datasets_are_skipped_with_one_line_each(tmp_path):
 
     run = run_evaluations(tmp_path)
     assert run.rows == []
-    assert run.skipped == [f"skipped {d}: {tmp_path / d} not found" for d in EVAL_ONLY]
+    # the learned-layer evaluations (train-ok sets) skip too: their folders are absent as well
+    assert run.skipped[: len(EVAL_ONLY)] == [
+        f"skipped {d}: {tmp_path / d} not found" for d in EVAL_ONLY
+    ]
+    assert len(run.skipped) == len(EVAL_ONLY) + 3
 
 
 @needs_research
@@ -436,7 +440,8 @@ def test_cli_end_to_end_on_synthetic_data(data, tmp_path, monkeypatch):
     out.write_text("# Validation\n\nProse.\n", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", "--data", str(data), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "skipped" not in result.output and f"Wrote {out}" in result.output
+    assert not any(f"skipped {d}" in result.output for d in EVAL_ONLY)
+    assert f"Wrote {out}" in result.output
     assert "explorations" in result.output  # the terminal table
     text = out.read_text()
     assert text.startswith("# Validation\n\nProse.\n") and BEGIN in text
@@ -461,7 +466,7 @@ def test_cli_with_no_data_succeeds_and_leaves_the_report_alone(tmp_path):
     out.write_text("keep me\n", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", "--data", str(tmp_path / "none"), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("skipped ") == len(EVAL_ONLY)
+    assert result.output.count("skipped ") == len(EVAL_ONLY) + 3  # and the three train-ok sets
     assert out.read_text() == "keep me\n"
 
 

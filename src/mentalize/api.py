@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from mentalize.analysis.results import SessionAnalysis
 from mentalize.errors import InputError
@@ -30,6 +31,7 @@ def analyze(
     format: str | None = None,
     therapists: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    model: Literal["auto", "markers", "learned"] = "auto",
 ) -> SessionAnalysis:
     """Read a transcript and return its MBT reading.
 
@@ -37,6 +39,8 @@ def analyze(
     (a string with turns such as ``"T: ...\\nP: ..."``). ``format`` overrides detection (one of
     ``text``, ``vtt``, ``srt``, ``csv``, ``jsonl``); ``therapists`` names the therapist speakers
     when the labels do not say; ``progress(done, total)`` is called as turns are read.
+    ``model``: ``auto`` adds the learned layer when ``mentalize[models]`` is installed,
+    ``markers`` reads with the lexical markers alone, ``learned`` requires the layer.
 
     Raises :class:`mentalize.errors.InputError` for anything that is not a readable transcript.
     """
@@ -55,4 +59,4 @@ def analyze(
             transcript = read_transcript(source, format=format)
     else:
         raise TypeError(f"analyze() takes a path or transcript text, not {type(source).__name__}")
-    return analyze_transcript(assign_roles(transcript, therapists), progress=progress)
+    return analyze_transcript(assign_roles(transcript, therapists), progress=progress, model=model)

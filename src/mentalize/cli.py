@@ -109,6 +109,12 @@ def analyze(
         typer.Option("--therapist", help="Speaker label of a therapist (repeatable)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
+    markers_only: Annotated[
+        bool,
+        typer.Option(
+            "--markers-only", help="Read with the lexical markers alone, without the learned layer."
+        ),
+    ] = False,
 ) -> None:
     """Analyse one session transcript: risk, breakdowns, calibration, stance, what fits next."""
     from mentalize.api import analyze as run_analysis
@@ -117,7 +123,13 @@ def analyze(
     _check_output(html_out, "--html")
     with _ProgressBar(enabled=not quiet) as bar:
         try:
-            analysis = run_analysis(file, format=format, therapists=therapist or (), progress=bar)
+            analysis = run_analysis(
+                file,
+                format=format,
+                therapists=therapist or (),
+                progress=bar,
+                model="markers" if markers_only else "auto",
+            )
         except InputError as exc:
             raise _fail(str(exc)) from None
         except MentalizeError as exc:

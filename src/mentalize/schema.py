@@ -25,6 +25,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
         "schema": SCHEMA_ID,
         "source": analysis.source,
         "format": analysis.format,
+        "model": analysis.model,
         "speakers": [{"name": n, "role": r} for n, r in analysis.speakers.items()],
         "turns": [
             {

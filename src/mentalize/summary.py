@@ -84,7 +84,15 @@ def print_summary(
     for label, path in (("JSON", json_out), ("HTML report", html_out)):
         if path is not None:
             console.print(f"{label} written to {path}")
+    if analysis.model is None:
+        console.print(
+            "[dim]Marker-only reading: arousal, certainty and interventions come from the "
+            "lexical markers alone (install mentalize[models] to add the learned layer).[/dim]"
+        )
     console.print(
-        "[dim]Screening estimates from language markers to support clinical judgement; "
+        "[dim]Screening estimates from language markers and a sentence model, to support "
+        "clinical judgement; not a diagnosis.[/dim]"
+        if analysis.model
+        else "[dim]Screening estimates from language markers to support clinical judgement; "
         "not a diagnosis.[/dim]"
     )

@@ -176,6 +176,9 @@ class SessionAnalysis:
     session: SessionSummary
     recommendation: Recommendation
     speakers: dict[str, Role] = field(default_factory=dict)
+    model: str | None = None
+    """The learned model (encoder and heads) behind arousal, certainty and intervention, or
+    ``None`` when every estimate came from the markers alone."""
 
     @property
     def therapist_turns(self) -> tuple[TurnAnalysis, ...]:

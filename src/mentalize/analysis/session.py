@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from mentalize.analysis import interventions, therapist
 from mentalize.analysis.episodes import find_episodes
@@ -18,45 +20,89 @@ from mentalize.analysis.results import (
 )
 from mentalize.analysis.series import patient_series
 from mentalize.analysis.turns import analyze_turn
-from mentalize.language import MarkerSet
+from mentalize.errors import ModelError
+from mentalize.language import MarkerSet, read_markers
 from mentalize.language.risk import RISK_MARKERS
 from mentalize.transcript import Role, Transcript, Turn
 
 ProgressCallback = Callable[[int, int], None]
-PROGRESS_EVERY = 500
+CHUNK = 256
+
+
+ModelChoice = Literal["auto", "markers", "learned"]
+"""``auto`` uses the learned layer when the models extra is installed; ``markers`` never does;
+``learned`` requires it (a clear error when it is missing)."""
+
+
+MODEL_ENV = "MENTALIZE_MODEL"
+"""Overrides ``auto`` for a whole process (``markers`` or ``learned``), e.g. in scripts."""
+
+
+def use_learned(model: ModelChoice) -> bool:
+    if model == "auto" and os.environ.get(MODEL_ENV) in ("markers", "learned"):
+        model = os.environ[MODEL_ENV]  # type: ignore[assignment]
+    if model == "markers":
+        return False
+    from mentalize.learned.layer import learned_available
+
+    if learned_available():
+        return True
+    if model == "learned":
+        raise ModelError(
+            "the learned layer needs the models extra: pip install 'mentalize[models]'"
+        )
+    return False
 
 
 def read_turns(
     source_turns: Sequence[Turn],
     roles: Sequence[Role],
     progress: ProgressCallback | None = None,
-) -> tuple[list[TurnAnalysis], list[MarkerSet]]:
-    """Per-turn readings, in order; the one place every path (sessions, single utterances) reads
-    turns, so all of them get the same estimates."""
+    model: ModelChoice = "auto",
+) -> tuple[list[TurnAnalysis], list[MarkerSet], str | None]:
+    """Per-turn readings, in order, and the learned model's id (None when marker-only): the one
+    place every path (sessions, single utterances) reads turns, so all get the same estimates.
+
+    Turns go through in chunks, so the encoder sees full batches and memory stays flat however
+    long the transcript is."""
+    layer = None
+    if use_learned(model):
+        from mentalize.learned.layer import learned_layer
+
+        layer = learned_layer()
     turns: list[TurnAnalysis] = []
     markers: list[MarkerSet] = []
     total = len(source_turns)
-    for index, (turn, role) in enumerate(zip(source_turns, roles, strict=True)):
-        analysis, found = analyze_turn(index, turn, role)
-        turns.append(analysis)
-        markers.append(found)
-        if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
-            progress(index + 1, total)
+    for start in range(0, total, CHUNK):
+        chunk = source_turns[start : start + CHUNK]
+        found = [read_markers(turn.text) for turn in chunk]
+        learned = layer.read(found) if layer is not None else [None] * len(chunk)
+        for offset, turn in enumerate(chunk):
+            index = start + offset
+            analysis, _ = analyze_turn(index, turn, roles[index], found[offset], learned[offset])
+            turns.append(analysis)
+        markers.extend(found)
+        if progress is not None and start + len(chunk) < total:
+            progress(start + len(chunk), total)
     if progress is not None:
         progress(total, total)
-    return turns, markers
+    return turns, markers, (layer.model_id if layer is not None else None)
 
 
-def analyze_utterances(texts: Sequence[str], role: Role = "patient") -> tuple[TurnAnalysis, ...]:
+def analyze_utterances(
+    texts: Sequence[str], role: Role = "patient", model: ModelChoice = "auto"
+) -> tuple[TurnAnalysis, ...]:
     """Read independent texts (survey answers, posts, single utterances) one by one, all in one
     role, with no session context: the path evaluations and corpus tools use."""
     source_turns = [Turn(speaker="text", text=text) for text in texts]
-    turns, _ = read_turns(source_turns, [role] * len(source_turns))
+    turns, _, _ = read_turns(source_turns, [role] * len(source_turns), model=model)
     return tuple(turns)
 
 
 def analyze_transcript(
-    transcript: Transcript, progress: ProgressCallback | None = None
+    transcript: Transcript,
+    progress: ProgressCallback | None = None,
+    model: ModelChoice = "auto",
 ) -> SessionAnalysis:
     """The MBT reading of a transcript whose roles are already assigned.
 
@@ -64,7 +110,7 @@ def analyze_transcript(
     long transcripts.
     """
     roles = [transcript.role_of(turn.speaker) for turn in transcript.turns]
-    turns, markers = read_turns(transcript.turns, roles, progress)
+    turns, markers, model_id = read_turns(transcript.turns, roles, progress, model)
 
     intensities: dict[int, float] = {}
     credits: list[float] = []
@@ -101,6 +147,7 @@ def analyze_transcript(
         session=summary,
         recommendation=recommend(turns, flags, ruptures, repairs),
         speakers={s: transcript.role_of(s) for s in transcript.speakers},
+        model=model_id,
     )
 
 

@@ -5,22 +5,48 @@ Values describe the turn alone; smoothing belongs to the session series.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mentalize.analysis import estimates, interventions
 from mentalize.analysis.results import Risk, TurnAnalysis
 from mentalize.language import MarkerSet, read_markers
 from mentalize.language.risk import classify_risk
 from mentalize.transcript import Role, Turn
 
+if TYPE_CHECKING:
+    from mentalize.learned.layer import LearnedTurn
+
 _HIDDEN_EVIDENCE = frozenset({"question"})
 """Whole-sentence spans that would swamp a highlighted transcript; counted, not shown."""
 
 
-def analyze_turn(index: int, turn: Turn, role: Role) -> tuple[TurnAnalysis, MarkerSet]:
-    """Read one turn; the marker set is returned too so session rules can reuse it."""
-    markers = read_markers(turn.text)
+def analyze_turn(
+    index: int,
+    turn: Turn,
+    role: Role,
+    markers: MarkerSet | None = None,
+    learned: LearnedTurn | None = None,
+) -> tuple[TurnAnalysis, MarkerSet]:
+    """Read one turn; the marker set is returned too so session rules can reuse it.
+
+    With a ``learned`` reading, arousal, certainty and the therapist's intervention combine
+    markers and heads (:mod:`mentalize.learned.combine`); everything else stays marker-based, so
+    evidence spans always explain the reading.
+    """
+    if markers is None:
+        markers = read_markers(turn.text)
     minimal = estimates.is_minimal(markers)
     mentalizing = estimates.mentalizing(markers)
     certainty = estimates.certainty(markers)
+    arousal = estimates.arousal(markers)
+    intervention = interventions.classify(markers) if role == "therapist" else None
+    if learned is not None:
+        from mentalize.learned import combine
+
+        arousal = combine.combined_arousal(arousal, learned.arousal)
+        certainty = combine.combined_certainty(certainty, learned.certainty)
+        if intervention is not None:
+            intervention = combine.combined_intervention(intervention, learned.behaviour, markers)
     spans = [s for s in markers.spans if s.marker not in _HIDDEN_EVIDENCE]
     risk: Risk = "none"
     if role == "therapist":
@@ -33,13 +59,13 @@ def analyze_turn(index: int, turn: Turn, role: Role) -> tuple[TurnAnalysis, Mark
         role=role,
         text=turn.text,
         start=turn.start,
-        arousal=estimates.arousal(markers),
+        arousal=arousal,
         certainty=certainty,
         mentalizing=mentalizing,
         focus=estimates.focus(markers),
         risk=risk,
         mode=estimates.mode(markers, mentalizing) if role == "patient" else None,
-        intervention=interventions.classify(markers) if role == "therapist" else None,
+        intervention=intervention,
         evidence=tuple(spans),
         minimal=minimal,
     )

@@ -69,7 +69,7 @@ class Evaluation:
 EVALUATIONS: dict[str, Evaluation] = {}
 """Every registered evaluation, in the order it runs and is reported."""
 
-EVALUATION_MODULES: tuple[str, ...] = ()
+EVALUATION_MODULES: tuple[str, ...] = ("mentalize.learned.evaluations",)
 """Modules that register further evaluations when imported (e.g. train-ok cross-validation)."""
 
 

@@ -1,0 +1,99 @@
+"""The train-ok corpora as feature matrices: texts embedded once, marker features beside them.
+
+Embedding twenty thousand sentences takes about half a minute, so matrices are cached under the
+user cache folder, keyed by the dataset file's checksum and the encoder id; a changed file or
+encoder simply misses the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mentalize.language import read_markers
+from mentalize.learned.features import marker_features
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+ANNOMI_CLASSES = ("question", "reflection", "therapist_input", "other")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    texts: tuple[str, ...]
+    X: np.ndarray
+    """Embedding columns followed by the marker features."""
+    y: np.ndarray
+    groups: np.ndarray | None = None
+    split: np.ndarray | None = None
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("MENTALIZE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mentalize"
+    )
+    path = Path(base) / "corpora"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def featurize(texts: Sequence[str], embed: Embed, encoder_id: str, key: str) -> np.ndarray:
+    """Embedding plus marker features for ``texts``, cached under ``key``."""
+    digest = hashlib.sha256(("\x1f".join(texts) + encoder_id).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir() / f"{key}-{digest}.npy"
+    if path.is_file():
+        return np.load(path, allow_pickle=False)
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    extra = np.asarray([marker_features(read_markers(t)) for t in texts], dtype=np.float32)
+    X = np.hstack([vectors, extra])
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, X)
+    os.replace(tmp, path)
+    return X
+
+
+def annomi_therapist(root: Path, embed: Embed, encoder_id: str) -> Corpus:
+    from mentalize.validation.datasets import load_annomi
+
+    rows = [r for r in load_annomi(root) if r.interlocutor == "therapist"]
+    texts = tuple(r.text for r in rows)
+    return Corpus(
+        name="annomi",
+        texts=texts,
+        X=featurize(texts, embed, encoder_id, "annomi"),
+        y=np.asarray([r.main_therapist_behaviour for r in rows]),
+        groups=np.asarray([r.transcript_id for r in rows]),
+    )
+
+
+def emobank(root: Path, embed: Embed, encoder_id: str) -> Corpus:
+    from mentalize.validation.datasets import load_emobank
+
+    rows = list(load_emobank(root))
+    texts = tuple(r.text for r in rows)
+    return Corpus(
+        name="emobank",
+        texts=texts,
+        X=featurize(texts, embed, encoder_id, "emobank"),
+        y=np.asarray([r.A for r in rows], dtype=np.float64),
+        split=np.asarray([r.split for r in rows]),
+    )
+
+
+def certainty(root: Path, embed: Embed, encoder_id: str) -> Corpus:
+    from mentalize.validation.datasets import load_certainty
+
+    rows = list(load_certainty(root))
+    texts = tuple(r.text for r in rows)
+    return Corpus(
+        name="certainty",
+        texts=texts,
+        X=featurize(texts, embed, encoder_id, "certainty"),
+        y=np.asarray([r.certainty for r in rows], dtype=np.float64),
+    )
