@@ -21,8 +21,9 @@ import re
 import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from throughput import timed  # the same timer as the marker benchmark (bench/ is on sys.path)
 
 import mentalize
 
@@ -49,12 +50,6 @@ def build_transcript(turns: int, folder: Path, seed: int = 7) -> Path:
     path = folder / f"distinct_{turns}.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def timed(fn):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
 
 
 def main() -> int:

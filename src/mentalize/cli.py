@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mentalize.cli_assess import assess_app
+from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli_evaluate import evaluate
 from mentalize.errors import InputError, MentalizeError
 
@@ -26,27 +27,6 @@ app = typer.Typer(
 )
 app.add_typer(assess_app, name="assess")
 app.command("evaluate")(evaluate)
-
-EXIT_INPUT = 2
-EXIT_INTERNAL = 1
-
-
-def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    typer.echo(f"mentalize: error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _check_output(path: Path | None, option: str) -> None:
-    """Refuse an output path we cannot write before doing any work."""
-    if path is None:
-        return
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise _fail(f"{option} {path}: is a directory; give a file name")
-    if not parent.is_dir():
-        raise _fail(f"{option} {path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise _fail(f"{option} {path}: folder {parent} is not writable")
 
 
 class _ProgressBar:
@@ -119,8 +99,8 @@ def analyze(
     """Analyse one session transcript: risk, breakdowns, calibration, stance, what fits next."""
     from mentalize.api import analyze as run_analysis
 
-    _check_output(json_out, "--json")
-    _check_output(html_out, "--html")
+    check_output(json_out, "--json")
+    check_output(html_out, "--html")
     with _ProgressBar(enabled=not quiet) as bar:
         try:
             analysis = run_analysis(
@@ -131,9 +111,9 @@ def analyze(
                 model="markers" if markers_only else "auto",
             )
         except InputError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         except MentalizeError as exc:
-            raise _fail(str(exc), EXIT_INTERNAL) from None
+            raise fail(str(exc), EXIT_INTERNAL) from None
 
     rendered_html = None
     if html_out is not None:
@@ -150,7 +130,7 @@ def analyze(
 
             write_atomic(html_out, rendered_html)
     except OSError as exc:
-        raise _fail(f"cannot write output: {exc.strerror or exc}", EXIT_INTERNAL) from None
+        raise fail(f"cannot write output: {exc.strerror or exc}", EXIT_INTERNAL) from None
 
     if not quiet:
         from mentalize.summary import print_summary

@@ -13,7 +13,6 @@ the CLI. Output files are written atomically and readable by the owner only.
 from __future__ import annotations
 
 import math
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,11 +20,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from mentalize.cli_common import EXIT_INTERNAL
+from mentalize.cli_common import check_output as _check_output
+from mentalize.cli_common import fail as _fail
+
 if TYPE_CHECKING:
     from mentalize.instruments.model import Instrument
 
-EXIT_INPUT = 2
-EXIT_INTERNAL = 1
 _SCORE = "score"
 
 
@@ -51,24 +52,6 @@ assess_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
-    typer.echo(f"mentalize: error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _check_output(path: Path | None, option: str) -> None:
-    """Refuse an output path we cannot write before asking or scoring anything."""
-    if path is None:
-        return
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise _fail(f"{option} {path}: is a directory; give a file name")
-    if not parent.is_dir():
-        raise _fail(f"{option} {path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise _fail(f"{option} {path}: folder {parent} is not writable")
 
 
 def _write(path: Path, text: str) -> None:

@@ -9,20 +9,15 @@ malformed dataset file is one line naming it, exit code 2, and nothing written. 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-EXIT_INPUT = 2
-EXIT_INTERNAL = 1
+from mentalize.cli_common import EXIT_INPUT, EXIT_INTERNAL, check_output
+from mentalize.cli_common import fail as _fail
+
 DEFAULT_OUT = Path("docs") / "validation.md"
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"mentalize: error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def evaluate(
@@ -53,13 +48,7 @@ def evaluate(
         raise _fail(str(exc), EXIT_INTERNAL) from None
 
     target = out if out is not None else DEFAULT_OUT
-    parent = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise _fail(f"--out {target}: is a directory; give a file name", EXIT_INPUT)
-    if not parent.is_dir():
-        raise _fail(f"--out {target}: folder {parent} does not exist", EXIT_INPUT)
-    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise _fail(f"--out {target}: not writable", EXIT_INPUT)
+    check_output(target, "--out")
 
     from rich.console import Console
 
