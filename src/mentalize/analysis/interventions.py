@@ -68,11 +68,42 @@ _TENTATIVE = re.compile(
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
-def _sentence_around(text: str, position: int) -> str:
-    """The sentence holding ``position``: a tentative frame is judged sentence by sentence."""
+def _sentence_bounds(text: str, position: int) -> tuple[int, int]:
+    """Start and end of the sentence holding ``position``."""
     start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, position)), default=0)
     end_match = _SENTENCE_END.search(text, position)
-    return text[start : end_match.end() if end_match else len(text)]
+    return start, end_match.end() if end_match else len(text)
+
+
+def _sentence_around(text: str, position: int) -> str:
+    """The sentence holding ``position``: a tentative frame is judged sentence by sentence."""
+    start, end = _sentence_bounds(text, position)
+    return text[start:end]
+
+
+_ASKS_PATIENT = re.compile(r"\b(?:what|how|where|which|when|whether)\b", re.IGNORECASE)
+_REFLECTIVE_FRAME = re.compile(
+    r"\b(?:sounds?\s+like|it\s+seems|seems\s+like|feel(?:s|ing)?\s+like|you\s+reali[sz]e|"
+    r"you're\s+saying|you\s+said|you\s+mentioned|you\s+think|you\s+believe|you\s+feel\s+that)\b",
+    re.IGNORECASE,
+)
+
+
+def _advice(markers: MarkerSet) -> int:
+    """Directive phrases that direct. A modal inside a question that asks the patient to find
+    the answer ("what do you think you need to do?", "what have you tried?") invites them to
+    think, and one inside a reflection ("it sounds like you have to quit") gives their own
+    sense of obligation back: neither is the therapist telling them what to do."""
+    count = 0
+    for span in markers.of("advice"):
+        start, end = _sentence_bounds(markers.text, span.start)
+        before = markers.text[start : span.start]
+        if markers.text[start:end].rstrip().endswith("?") and _ASKS_PATIENT.search(before):
+            continue
+        if _REFLECTIVE_FRAME.search(before):
+            continue
+        count += 1
+    return count
 
 
 def _interpretations(markers: MarkerSet) -> int:
@@ -118,7 +149,7 @@ def classify(markers: MarkerSet) -> Intervention:
         return "relationship"
     if interpretations:
         return "interpretation"
-    if c["advice"]:
+    if _advice(markers):
         return "advice"
     if c["challenge"]:
         return "challenge"

@@ -1,8 +1,8 @@
 """The train-ok corpora as feature matrices: texts embedded once, marker features beside them.
 
 Embedding twenty thousand sentences takes about half a minute, so matrices are cached under the
-user cache folder, keyed by the dataset file's checksum and the encoder id; a changed file or
-encoder simply misses the cache.
+user cache folder, keyed by the texts, the encoder id and the lexicons and feature list the marker
+columns come from; a changed dataset, encoder or lexicon simply misses the cache.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mentalize.language import read_markers
-from mentalize.learned.features import marker_features
+from mentalize.learned.features import FEATURE_NAMES, marker_features
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -43,9 +43,23 @@ def cache_dir() -> Path:
     return path
 
 
+def marker_fingerprint() -> str:
+    """A digest of every lexicon file and the feature list: marker columns computed under other
+    lexicons must not be reused."""
+    from importlib import resources
+
+    digest = hashlib.sha256("\x1f".join(FEATURE_NAMES).encode("utf-8"))
+    folder = resources.files("mentalize.language").joinpath("lexicons")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            digest.update(entry.name.encode("utf-8") + b"\x00" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def featurize(texts: Sequence[str], embed: Embed, encoder_id: str, key: str) -> np.ndarray:
     """Embedding plus marker features for ``texts``, cached under ``key``."""
-    digest = hashlib.sha256(("\x1f".join(texts) + encoder_id).encode("utf-8")).hexdigest()[:16]
+    source = "\x1f".join(texts) + encoder_id + marker_fingerprint()
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
     path = cache_dir() / f"{key}-{digest}.npy"
     if path.is_file():
         return np.load(path, allow_pickle=False)
