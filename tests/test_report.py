@@ -777,3 +777,18 @@ def test_long_episode_is_quoted_head_and_tail() -> None:
     assert "80 turns not quoted here" in card
     assert "Pretend (intellectualised, cut off from feeling)" in card
     assert "No therapist response in transcript" in card
+
+
+def test_therapist_chip_names_the_turns_other_moves():
+    from dataclasses import replace
+
+    from mentalize.report.turns import chips
+
+    turn = make_turn(0, "T", "therapist", "That sounds hard. What did you feel?")
+    turn = replace(
+        turn, intervention="curious_question", moves=("empathic_validation", "curious_question")
+    )
+    html = chips(turn)
+    assert "also: empathic validation" in html
+    single = replace(turn, moves=("curious_question",))
+    assert "also:" not in chips(single)

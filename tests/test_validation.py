@@ -61,6 +61,7 @@ EPITOME_RESPONSES = [
     ("It makes sense that you feel hurt and angry after that.", 0, 1, 1),
     ("You should talk to a doctor and try to get more sleep.", 0, 0, 0),
     ("Have you tried going for a run?", 0, 0, 0),
+    ("You should see someone about it. When did it start?", 1, 0, 0),
 ]
 
 
@@ -301,11 +302,21 @@ def test_every_evaluation_gives_ours_and_baseline_rows_in_range(data):
     exploration = [
         r
         for r in run.rows
-        if r.construct.startswith("explorations") and r.construct.endswith("curious_question")
+        if r.construct.startswith("explorations") and "curious_question" in r.construct
     ]
     assert {r.n for r in exploration} == {len(EPITOME_RESPONSES)}
-    target = next(r for r in exploration if r.kind == "target")
-    assert (target.metric, target.value) == ("F1", 0.88)
+    targets = [r for r in exploration if r.kind == "target"]
+    assert [(t.construct, t.metric, t.value) for t in targets] == [
+        ("explorations (level ≥ 1) → a curious_question or clarification move", "F1", 0.88)
+    ]
+    # The composite response (advice, then a question) is found by its moves, not as a whole.
+    by_construct = {
+        r.construct: r.value for r in exploration if r.kind == "ours" and r.metric == "F1"
+    }
+    assert (
+        by_construct["explorations (level ≥ 1) → a curious_question or clarification move"]
+        > by_construct["explorations (level ≥ 1) → curious_question or clarification"]
+    )
 
 
 @needs_research
@@ -322,8 +333,9 @@ def test_baselines_are_the_trivial_rules(data):
         ]
         return found[0].value
 
-    # explorations: the three questions are the three positives, plus one question that is not
-    assert value("explorations", "F1", "contains “?”") == pytest.approx(2 * 3 / (2 * 3 + 1))
+    # explorations: the four responses with a question are the four positives, plus one
+    # question that is not (a suggestion)
+    assert value("explorations", "F1", "contains “?”") == pytest.approx(2 * 4 / (2 * 4 + 1))
     # C-SSRS: always flag finds every risk user and no supportive one; indicator apart
     assert value("Ideation", "recall", "always flag") == 1.0
     assert value("Supportive", "specificity", "always flag") == 0.0

@@ -41,6 +41,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
                 "risk": t.risk,
                 "mode": t.mode,
                 "intervention": t.intervention,
+                "moves": list(t.moves),
                 "minimal": t.minimal,
                 "evidence": [
                     {"marker": e.marker, "start": e.start, "end": e.end} for e in t.evidence

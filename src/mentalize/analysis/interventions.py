@@ -168,6 +168,25 @@ def classify(markers: MarkerSet) -> Intervention:
     return "other"
 
 
+def moves(markers: MarkerSet, intervention: Intervention) -> tuple[Intervention, ...]:
+    """Every MBT move in a therapist turn, sentence by sentence, in order and without repeats.
+
+    A turn often does more than one thing ("That sounds frightening. What went through your
+    mind?" validates, then explores); ``intervention`` names the turn by the rule order (or the
+    learned head), and ``moves`` keeps the rest visible. ``other`` is left out, and the turn's
+    own ``intervention`` is always among the moves, first if no sentence alone reads as it.
+    """
+    found: list[Intervention] = []
+    if len(markers.sentence_bounds) > 1:
+        for part in markers.sentence_sets():
+            move = classify(part)
+            if move != "other" and move not in found:
+                found.append(move)
+    if intervention != "other" and intervention not in found:
+        found.insert(0, intervention)
+    return tuple(found)
+
+
 def intensity(markers: MarkerSet, intervention: Intervention) -> float | None:
     """How demanding this turn is for the patient (None for ``other``)."""
     if intervention == "other":

@@ -80,6 +80,9 @@ class TurnAnalysis:
     evidence: tuple[Evidence, ...]
     minimal: bool = False
     """True for backchannels ("Mm.", "Yeah") too short to read; session series skip them."""
+    moves: tuple[Intervention, ...] = ()
+    """Therapist turns: every MBT move read sentence by sentence, in order (``intervention``
+    is among them unless it is ``other``); empty for patient turns."""
 
     def evidence_for(self, *markers: str) -> tuple[Evidence, ...]:
         wanted = set(markers)

@@ -68,5 +68,6 @@ def analyze_turn(
         intervention=intervention,
         evidence=tuple(spans),
         minimal=minimal,
+        moves=interventions.moves(markers, intervention) if intervention is not None else (),
     )
     return analysis, markers

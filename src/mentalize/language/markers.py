@@ -394,6 +394,9 @@ class MarkerSet:
     questions: int
     spans: list[Span] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    sentence_bounds: tuple[tuple[int, int], ...] = ()
+    """(start, end) of each sentence in ``text``, so readings can be made sentence by sentence
+    without reading the text again."""
 
     def count(self, *names: str) -> int:
         return sum(self.counts[n] for n in names)
@@ -404,6 +407,32 @@ class MarkerSet:
     def of(self, *names: str) -> list[Span]:
         wanted = set(names)
         return [s for s in self.spans if s.marker in wanted]
+
+    def sentence_sets(self) -> list[MarkerSet]:
+        """One marker set per sentence, cut from this one: each holds the spans that lie inside
+        its sentence, with offsets into the sentence's own text."""
+        if len(self.sentence_bounds) < 2:
+            return [self]
+        out = []
+        for start, end in self.sentence_bounds:
+            inside = [
+                Span(s.marker, s.start - start, s.end - start)
+                for s in self.spans
+                if start <= s.start and s.end <= end
+            ]
+            text = self.text[start:end]
+            out.append(
+                MarkerSet(
+                    text=text,
+                    word_count=TextView(text).word_count,
+                    sentences=1,
+                    questions=1 if "?" in text.rstrip()[-3:] else 0,
+                    spans=inside,
+                    counts=Counter(s.marker for s in inside),
+                    sentence_bounds=((0, len(text)),),
+                )
+            )
+        return out
 
 
 def read_markers(text: str, families: frozenset[str] | None = None) -> MarkerSet:
@@ -422,4 +451,5 @@ def read_markers(text: str, families: frozenset[str] | None = None) -> MarkerSet
         questions=questions,
         spans=spans,
         counts=Counter(s.marker for s in spans),
+        sentence_bounds=tuple((s.start, s.end) for s in view.sentences),
     )

@@ -67,6 +67,13 @@ def chips(turn: TurnAnalysis) -> str:
             f'<span class="c"><i class="sw" style="background:{colour}"></i>'
             f"{e(label(INTERVENTION_LABELS, turn.intervention))}</span>"
         )
+        also = [m for m in turn.moves if m != turn.intervention]
+        if also:
+            names = ", ".join(label(INTERVENTION_LABELS, m).lower() for m in also)
+            out.append(
+                f'<span class="c cm" title="other moves in this turn, sentence by sentence">'
+                f"also: {e(names)}</span>"
+            )
     if turn.risk and turn.risk != "none":
         out.append(f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}</span>')
     return "".join(out)

@@ -346,10 +346,10 @@ def evaluate_epitome(root: Path) -> list[ValidationRow]:
     truth = [p.level >= 1 for p, _ in items]
     question_mark = [has_question_mark(p.response_post) for p, _ in items]
     rows += detection_rows(
-        construct="explorations (level ≥ 1) → curious_question",
+        construct="explorations (level ≥ 1) → a curious_question or clarification move",
         dataset="epitome",
         truth=truth,
-        ours=[r.intervention == "curious_question" for _, r in items],
+        ours=[bool(set(r.moves) & {"curious_question", "clarification"}) for _, r in items],
         baselines=[(QUESTION_MARK, question_mark)],
         metrics=("F1", "accuracy"),
         anchors={
@@ -359,9 +359,18 @@ def evaluate_epitome(root: Path) -> list[ValidationRow]:
             )
         },
         targets=[Target("F1", 0.88, "target ≥ 0.88", PROJECT_TARGET)],
+        note="any sentence of the response (the turn's `moves`)",
         metric_notes={
             "accuracy": "ours is binary (level ≥ 1 vs 0); the published figures are 3-level"
         },
+    )
+    rows += detection_rows(
+        construct="explorations (level ≥ 1) → curious_question",
+        dataset="epitome",
+        truth=truth,
+        ours=[r.intervention == "curious_question" for _, r in items],
+        baselines=[(QUESTION_MARK, question_mark)],
+        note="the whole response's intervention",
     )
     rows += detection_rows(
         construct="explorations (level ≥ 1) → curious_question or clarification",
@@ -391,6 +400,15 @@ def evaluate_epitome(root: Path) -> list[ValidationRow]:
             baselines=[(ALWAYS_POSITIVE, [True] * len(items))],
             note=note,
         )
+    items = by_mechanism.get("emotional_reactions", [])
+    rows += detection_rows(
+        construct="emotional reactions (level ≥ 1) → an empathic_validation move",
+        dataset="epitome",
+        truth=[p.level >= 1 for p, _ in items],
+        ours=["empathic_validation" in r.moves for _, r in items],
+        baselines=[(ALWAYS_POSITIVE, [True] * len(items))],
+        note="any sentence of the response (the turn's `moves`)",
+    )
     return rows
 
 
