@@ -75,3 +75,10 @@ def test_session_turns_carry_moves_only_for_therapists():
     therapist, patient = analysis.turns
     assert therapist.moves == ("empathic_validation", "curious_question")
     assert patient.moves == ()
+
+
+def test_a_hedge_is_not_a_question_move_but_an_invitation_is():
+    hedge = read_markers("I'm not sure what to say. You should get some rest.")
+    assert not set(moves(hedge, classify(hedge))) & {"curious_question", "clarification"}
+    invitation = read_markers("That must have hurt. Tell me more about what happened")
+    assert "curious_question" in moves(invitation, classify(invitation))

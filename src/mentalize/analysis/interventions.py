@@ -168,18 +168,41 @@ def classify(markers: MarkerSet) -> Intervention:
     return "other"
 
 
+_ASKING_MOVES = frozenset({"curious_question", "clarification"})
+_INVITES = re.compile(
+    r"\b(?:tell\s+me|say\s+more|help\s+me\s+understand|i\s+wonder|i'm\s+wondering|"
+    r"i\s+am\s+wondering|i'm\s+curious|i\s+am\s+curious|curious\s+about|walk\s+me\s+through|"
+    r"talk\s+me\s+through|fill\s+me\s+in|can\s+we\s+think\s+about|let's\s+try\s+to\s+understand)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks(sentence: MarkerSet) -> bool:
+    """A sentence explores only if it asks: a question, an open question word in front (spoken
+    transcripts often drop the "?"), or an invitation to say more."""
+    return bool(
+        sentence.questions
+        or _OPEN_QUESTION.search(sentence.text)
+        or _INVITES.search(sentence.text)
+    )
+
+
 def moves(markers: MarkerSet, intervention: Intervention) -> tuple[Intervention, ...]:
     """Every MBT move in a therapist turn, sentence by sentence, in order and without repeats.
 
     A turn often does more than one thing ("That sounds frightening. What went through your
     mind?" validates, then explores); ``intervention`` names the turn by the rule order (or the
     learned head), and ``moves`` keeps the rest visible. ``other`` is left out, and the turn's
-    own ``intervention`` is always among the moves, first if no sentence alone reads as it.
+    own ``intervention`` is always among the moves, first if no sentence alone reads as it. A
+    sentence counts as a curious question or clarification only if it asks (:func:`_asks`):
+    a hedge such as "I'm not sure" keeps the stance but is not a move of its own.
     """
     found: list[Intervention] = []
     if len(markers.sentence_bounds) > 1:
         for part in markers.sentence_sets():
             move = classify(part)
+            if move in _ASKING_MOVES and not _asks(part):
+                continue  # "I'm not sure what to say." hedges; it does not explore
             if move != "other" and move not in found:
                 found.append(move)
     if intervention != "other" and intervention not in found:
