@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   install into .venv (with the sentence model) and analyse an example session
 #               (writes out/*.html, out/*.json)
-#   make test   install into .venv (with the model, research and test extras) and run lint + tests
+#   make test   install into .venv (with the model, research, test and clinic extras) and run
+#               lint + tests (the clinic's tests on SQLite; .ci/run repeats them on PostgreSQL)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[models,research,test]'
+	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic]'
 	touch $@
 
 demo: $(BIN)/.installed

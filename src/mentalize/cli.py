@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mentalize.cli_assess import assess_app
+from mentalize.cli_clinic import audit_app, serve, users_app
 from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli_evaluate import evaluate
 from mentalize.errors import InputError, MentalizeError
@@ -27,6 +28,9 @@ app = typer.Typer(
 )
 app.add_typer(assess_app, name="assess")
 app.command("evaluate")(evaluate)
+app.command("serve")(serve)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 class _ProgressBar:

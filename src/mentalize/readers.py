@@ -34,7 +34,7 @@ MAX_BYTES = 20 * 1024 * 1024
 UNLABELLED = "UNKNOWN"
 
 _FORMAT_ALIASES = {"txt": "text", "webvtt": "vtt", "ndjson": "jsonl"}
-_EXTENSIONS = {
+FORMAT_BY_EXTENSION = {
     ".vtt": "vtt",
     ".srt": "srt",
     ".csv": "csv",
@@ -107,9 +107,9 @@ def read_transcript(path: str | os.PathLike[str], format: str | None = None) -> 
     """
     source = str(path)
     fmt = _check_format(format, source)
-    text = _decode(_read_bytes(path, source), source)
+    text = decode_text(_read_bytes(path, source), source)
     if fmt is None:
-        fmt = _EXTENSIONS.get(os.path.splitext(source)[1].lower())
+        fmt = FORMAT_BY_EXTENSION.get(os.path.splitext(source)[1].lower())
     return _parse(text, source, fmt, noun="file")
 
 
@@ -173,7 +173,7 @@ def _too_large(noun: str) -> str:
     return f"{noun} is larger than the {_LIMIT} limit ({MAX_BYTES} bytes); split the session"
 
 
-def _decode(data: bytes, source: str) -> str:
+def decode_text(data: bytes, source: str) -> str:
     """Decode UTF-8 (BOM optional) or BOM-marked UTF-16/32; never guess a legacy code page.
 
     A silent latin-1 fallback would turn misencoded names and words into mojibake that the

@@ -1,0 +1,212 @@
+"""``mentalize serve``, ``mentalize users ...`` and ``mentalize audit verify``: the clinic's CLI.
+
+Django is imported inside each command, never at module level, so ``mentalize analyze`` and
+``import mentalize`` work without the ``clinic`` extra; without it these commands say how to
+install it and exit 2.
+
+    mentalize serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
+    mentalize users add NAME --role clinician|supervisor|admin   (MENTALIZE_PASSWORD or a prompt)
+    mentalize users token NAME
+    mentalize users assign-supervisor SUPERVISEE SUPERVISOR
+    mentalize audit verify
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mentalize.cli_common import EXIT_INTERNAL, fail
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Clinic data directory (default: $MENTALIZE_DATA_DIR or ~/.local/share/mentalize).",
+    ),
+]
+
+users_app = typer.Typer(
+    name="users",
+    help="Manage clinic accounts: add users, make API tokens, assign supervisors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(
+    name="audit",
+    help="Check the clinic's hash-chained audit log.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def setup_django(data_dir: Path | None, *, migrate: bool = True) -> None:
+    """Point Django at the data directory, create what is missing, and apply migrations.
+
+    Every clinic command migrates first, so the first command run against a new data directory
+    (``users add`` before ``serve``, say) finds the tables it needs.
+    """
+    if data_dir is not None:
+        os.environ["MENTALIZE_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentalize.web.settings")
+    try:
+        import django
+    except ImportError:
+        raise fail("the clinic needs the 'clinic' extra: pip install 'mentalize[clinic]'") from None
+    from mentalize.errors import MentalizeError
+
+    try:
+        django.setup()
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    if migrate:
+        from django.core.management import call_command
+        from django.db import Error as DatabaseError
+
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+        except DatabaseError as exc:
+            raise fail(
+                f"database: {type(exc).__name__}: {exc}".splitlines()[0], EXIT_INTERNAL
+            ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)
+    ] = 8000,
+    threads: Annotated[int, typer.Option("--threads", help="Worker threads.", min=1)] = 8,
+) -> None:
+    """Run the clinic web app with waitress (creates the data directory, key and database)."""
+    if not _is_loopback(host):
+        # Off the loopback interface, cookies must only travel over TLS (a proxy in front).
+        os.environ.setdefault("MENTALIZE_SECURE_COOKIES", "1")
+        if host in ("0.0.0.0", "::"):
+            if not os.environ.get("MENTALIZE_ALLOWED_HOSTS"):
+                typer.echo(
+                    "mentalize clinic: set MENTALIZE_ALLOWED_HOSTS to the names clients use; "
+                    "requests for any other host name are refused",
+                    err=True,
+                )
+        else:
+            os.environ["MENTALIZE_ALLOWED_HOSTS"] = ",".join(
+                filter(None, [os.environ.get("MENTALIZE_ALLOWED_HOSTS", ""), host])
+            )
+    setup_django(data_dir)
+    try:
+        from waitress import serve as waitress_serve
+    except ImportError:
+        raise fail("the clinic needs the 'clinic' extra: pip install 'mentalize[clinic]'") from None
+    from django.conf import settings
+
+    from mentalize.web.wsgi import application
+
+    typer.echo(f"mentalize clinic: data in {settings.DATA_DIR}", err=True)
+    typer.echo(f"mentalize clinic: serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="mentalize")
+    except OSError as exc:
+        raise fail(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_INTERNAL
+        ) from None
+
+
+def _password() -> str:
+    from_env = os.environ.get("MENTALIZE_PASSWORD")
+    if from_env:
+        return from_env
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . @ + - _).")],
+    role: Annotated[str, typer.Option("--role", help="clinician, supervisor or admin.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Add a user. The password comes from MENTALIZE_PASSWORD or an interactive prompt."""
+    from mentalize.errors import MentalizeError
+
+    if role not in ("clinician", "supervisor", "admin"):
+        raise fail(f"--role {role!r} is not one of: clinician, supervisor, admin")
+    setup_django(data_dir)
+    from mentalize.web.accounts.services import add_user
+
+    try:
+        user = add_user(name, role, _password())
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"added {user.username} ({user.role})")
+
+
+@users_app.command("token")
+def users_token(
+    name: Annotated[str, typer.Argument(help="User the token is for.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Make an API token and print it once (only its hash is stored)."""
+    from mentalize.errors import MentalizeError
+
+    setup_django(data_dir)
+    from mentalize.web.accounts.services import new_token
+
+    try:
+        token = new_token(name)
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(token)
+
+
+@users_app.command("assign-supervisor")
+def users_assign_supervisor(
+    supervisee: Annotated[str, typer.Argument(help="The clinician to be supervised.")],
+    supervisor: Annotated[str, typer.Argument(help="A user with the supervisor role.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Let SUPERVISOR read SUPERVISEE's patients (read-only)."""
+    from mentalize.errors import MentalizeError
+
+    setup_django(data_dir)
+    from mentalize.web.accounts.services import assign_supervisor
+
+    try:
+        assign_supervisor(supervisee, supervisor)
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"{supervisor} now supervises {supervisee}")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Check every entry's hash and its link to the previous one; exit 1 at the first break."""
+    setup_django(data_dir)
+    from mentalize.web.audit.chain import verify
+
+    result = verify()
+    if not result.ok:
+        where = (
+            f"entry id {result.first_bad_id}" if result.first_bad_id is not None else "chain end"
+        )
+        raise fail(
+            f"audit log broken at {where}: {result.problem} "
+            f"({result.checked} entries fine before it)",
+            EXIT_INTERNAL,
+        )
+    typer.echo(f"audit log intact: {result.checked} entries")

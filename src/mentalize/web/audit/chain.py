@@ -1,0 +1,159 @@
+"""Append to the audit chain and verify it.
+
+``record`` must be called inside the same transaction as the write it describes, so a rolled-back
+write leaves no entry and a committed write always has one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mentalize.web.audit.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+log = logging.getLogger("mentalize.web.audit")
+
+
+class Action(models.TextChoices):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    LOGIN = "login"
+    LOGOUT = "logout"
+    EXPORT = "export"
+
+
+def _timestamp(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    patient_id: int | None,
+    prev_hash: str,
+) -> str:
+    """SHA-256 of the canonical JSON of one entry (sorted keys, no spaces, UTC microseconds)."""
+    canonical = json.dumps(
+        {
+            "seq": seq,
+            "at": _timestamp(at),
+            "actor_id": actor_id,
+            "actor": actor,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "patient_id": patient_id,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def _patient_id(obj: models.Model) -> int | None:
+    if obj._meta.label_lower == "records.patient":
+        return obj.pk
+    return getattr(obj, "patient_id", None)
+
+
+def record(user: Any, action: str, obj: models.Model) -> AuditEntry:
+    """Append one entry: ``user`` did ``action`` to ``obj`` (a saved model instance)."""
+    return record_raw(
+        user,
+        action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        patient_id=_patient_id(obj),
+    )
+
+
+def record_raw(
+    user: Any, action: str, *, object_type: str, object_id: str, patient_id: int | None = None
+) -> AuditEntry:
+    """Append one entry by type and id (for events with no row, such as a login)."""
+    with transaction.atomic():
+        # Update first: this row lock (PostgreSQL) / write lock (SQLite) serialises appenders.
+        updated = AuditHead.objects.filter(pk=1).update(seq=F("seq") + 1)
+        if not updated:  # migration 0002 creates the row; only a flushed test database lacks it
+            AuditHead.objects.create(pk=1, seq=1, hash=GENESIS)
+        head = AuditHead.objects.get(pk=1)
+        fields = {
+            "seq": head.seq,
+            "at": timezone.now(),
+            "actor_id": getattr(user, "pk", None),
+            "actor": getattr(user, "username", "") or "",
+            "action": str(action),
+            "object_type": object_type,
+            "object_id": object_id,
+            "patient_id": patient_id,
+            "prev_hash": head.hash,
+        }
+        entry = AuditEntry(**fields, hash=entry_hash(**fields))
+        entry.save()
+        AuditHead.objects.filter(pk=1).update(hash=entry.hash)
+    log.info("audit #%s %s %s %s", entry.seq, action, object_type, object_id)
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str = ""
+
+
+def verify() -> Verification:
+    """Walk the chain in sequence order; report the first entry that does not fit."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    rows = AuditEntry.objects.order_by("seq").values().iterator(chunk_size=2000)
+    for row in rows:
+        if row["seq"] != expected_seq:
+            return Verification(
+                False, checked, row["id"], f"sequence jumps from {expected_seq - 1} to {row['seq']}"
+            )
+        if row["prev_hash"] != prev:
+            return Verification(False, checked, row["id"], "previous-hash link does not match")
+        fields = {
+            k: row[k]
+            for k in (
+                "seq",
+                "at",
+                "actor_id",
+                "actor",
+                "action",
+                "object_type",
+                "object_id",
+                "patient_id",
+                "prev_hash",
+            )
+        }
+        if entry_hash(**fields) != row["hash"]:
+            return Verification(False, checked, row["id"], "contents do not match the stored hash")
+        prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq != checked or head_hash != prev:
+        return Verification(
+            False, checked, None, f"the chain ends at entry {checked} but the head says {head_seq}"
+        )
+    return Verification(True, checked)

@@ -1,0 +1,134 @@
+"""Forms for the clinic's pages. Plain forms, not ModelForms: encrypted fields are not editable
+model fields, and each form says exactly what a clinician may enter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from mentalize.web.records.models import OutcomeEvent, Patient, Treatment
+
+INSTRUMENTS = ("rfq8", "phq9", "gad7")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> needs
+
+
+class PatientForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+        max_length=32,
+        help_text="Pseudonymous code (letters, digits, - and _), e.g. MBT-0142.",
+        error_messages={"invalid": "Use letters, digits, - and _ only (up to 32)."},
+    )
+    name = forms.CharField(required=False, max_length=200, help_text="Optional. Stored encrypted.")
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if Patient.objects.filter(code__iexact=code).exists():
+            raise forms.ValidationError("This code is already in use; choose another.")
+        return code
+
+
+class TreatmentForm(forms.Form):
+    modality = forms.ChoiceField(choices=Treatment.Modality.choices)
+    frequency = forms.ChoiceField(choices=Treatment.Frequency.choices)
+    start = forms.DateField(widget=DATE)
+    planned_end = forms.DateField(required=False, widget=DATE)
+    status = forms.ChoiceField(choices=Treatment.Status.choices, initial=Treatment.Status.ACTIVE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", "The planned end is before the start.")
+        return data
+
+
+class _TreatmentChoice(forms.Form):
+    """A form with an optional treatment episode of one patient."""
+
+    treatment = forms.ModelChoiceField(
+        queryset=Treatment.objects.none(), required=False, label="Treatment episode"
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["treatment"]
+        field.queryset = patient.treatments.all()  # type: ignore[attr-defined]
+        field.empty_label = "(no episode)"  # type: ignore[attr-defined]
+
+
+class SessionForm(_TreatmentChoice):
+    date = forms.DateField(widget=DATE, initial=timezone.localdate)
+    transcript_file = forms.FileField(
+        required=False,
+        label="Transcript file",
+        help_text=".txt, .vtt, .srt, .csv or .jsonl, UTF-8, up to 5 MiB.",
+    )
+    transcript_text = forms.CharField(
+        required=False,
+        label="…or paste the transcript",
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+    )
+    format = forms.ChoiceField(
+        choices=[
+            ("", "Detect"),
+            ("text", "Text"),
+            ("vtt", "WebVTT"),
+            ("srt", "SRT"),
+            ("csv", "CSV"),
+            ("jsonl", "JSONL"),
+        ],
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        has_file = bool(data.get("transcript_file"))
+        has_text = bool((data.get("transcript_text") or "").strip())
+        if has_file and has_text:
+            raise forms.ValidationError("Upload a file or paste text, not both.")
+        return data
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+
+
+class CrisisPlanForm(forms.Form):
+    patient_can_do = forms.CharField(
+        label="What the patient can do",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+    )
+    professionals_do = forms.CharField(
+        label="What professionals should do",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+    )
+    information_for_others = forms.CharField(
+        label="Information for others (including what not to do)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+    )
+
+
+class OutcomeForm(_TreatmentChoice):
+    kind = forms.ChoiceField(choices=OutcomeEvent.Kind.choices)
+    date = forms.DateField(widget=DATE)
+
+
+def questionnaire_form(instrument: Any, patient: Patient, data: Any = None) -> forms.Form:
+    """A form with one required radio group per item of ``instrument`` (from its data file)."""
+    form = _TreatmentChoice(data, patient=patient)
+    form.fields["date"] = forms.DateField(widget=DATE, initial=timezone.localdate)
+    choices = [(str(o.value), f"{o.value} · {o.label}") for o in instrument.options]
+    for item in instrument.items:
+        form.fields[f"item_{item.number}"] = forms.TypedChoiceField(
+            label=f"{item.number}. {item.text}",
+            choices=choices,
+            coerce=int,
+            widget=forms.RadioSelect,
+        )
+    return form

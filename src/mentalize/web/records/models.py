@@ -1,0 +1,189 @@
+"""The clinical record. Every free-text field is an :class:`EncryptedTextField`.
+
+Every model below Patient carries a ``patient`` foreign key, so the scoping module can decide
+access for any row with one filter (``patient__in=visible_patients(user)``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from mentalize.web.fields import EncryptedTextField
+
+
+class Patient(models.Model):
+    """A patient on a clinician's caseload, known in the clinic by a pseudonymous code."""
+
+    code = models.CharField(
+        max_length=32, unique=True, help_text="Pseudonymous code, e.g. MBT-0142. No names here."
+    )
+    name = EncryptedTextField(null=True, blank=True)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patients"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Treatment(models.Model):
+    """One treatment episode (MBT typically runs 12-18 months)."""
+
+    class Modality(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        GROUP = "group", "Group"
+        COMBINED = "combined", "Combined (individual and group)"
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        TWICE_WEEKLY = "twice_weekly", "Twice weekly"
+        FORTNIGHTLY = "fortnightly", "Fortnightly"
+        MONTHLY = "monthly", "Monthly"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+        ENDED_EARLY = "ended_early", "Ended early"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="treatments")
+    modality = models.CharField(max_length=16, choices=Modality.choices)
+    frequency = models.CharField(max_length=16, choices=Frequency.choices)
+    start = models.DateField()
+    planned_end = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-start", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.get_modality_display()} from {self.start:%Y-%m-%d}"
+
+
+class Session(models.Model):
+    """One therapy session: the transcript and the analyser's reading of it, both encrypted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sessions")
+    treatment = models.ForeignKey(
+        Treatment, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    date = models.DateField()
+    source_format = models.CharField(max_length=8)
+    turns = models.PositiveIntegerField()
+    transcript = EncryptedTextField()
+    analysis_json = EncryptedTextField(help_text="mentalize.session/1 JSON")
+    report_html = EncryptedTextField(help_text="The report `mentalize analyze --html` writes")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-date", "-pk")
+
+
+class ClinicianNote(models.Model):
+    """A clinician's note on a session; supervisors may read it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="notes")
+    text = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+
+class PsychotherapyNote(models.Model):
+    """Process notes kept apart from the record (as HIPAA's "psychotherapy notes" are): only the
+    owning clinician reads them; supervisors and admins do not, and exports leave them out."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="psychotherapy_notes"
+    )
+    text = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+
+
+class CrisisPlanVersion(models.Model):
+    """One version of a treatment's MBT crisis plan. Editing adds a version; none is overwritten,
+    so the history shows who changed what, and when."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="crisis_plan_versions"
+    )
+    version = models.PositiveIntegerField()
+    patient_can_do = EncryptedTextField()
+    professionals_do = EncryptedTextField()
+    information_for_others = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-version",)
+        constraints = (
+            models.UniqueConstraint(fields=("treatment", "version"), name="crisis_plan_version"),
+        )
+
+
+class OutcomeEvent(models.Model):
+    """A dated outcome that MBT trials count: self-harm, suicide attempts, hospitalisation."""
+
+    class Kind(models.TextChoices):
+        SELF_HARM = "self_harm", "Self-harm act"
+        SUICIDE_ATTEMPT = "suicide_attempt", "Suicide attempt"
+        HOSPITALISATION = "hospitalisation", "Hospitalisation"
+        CRISIS_CONTACT = "crisis_contact", "Crisis contact"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="outcome_events")
+    treatment = models.ForeignKey(
+        Treatment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    date = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-date", "-pk")
+
+
+class QuestionnaireAdministration(models.Model):
+    """One questionnaire filled in, scored by :mod:`mentalize.instruments`.
+
+    Answers and the score result are encrypted (an item such as PHQ-9's ninth is as sensitive as
+    any note); the instrument id and date stay plain so administrations can be listed.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="questionnaires")
+    treatment = models.ForeignKey(
+        Treatment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instrument = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=32)
+    date = models.DateField()
+    answers = EncryptedTextField(help_text="JSON list of item answers")
+    result = EncryptedTextField(help_text="ScoreResult.to_dict() as JSON")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-date", "-pk")

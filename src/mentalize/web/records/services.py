@@ -1,0 +1,214 @@
+"""What the clinic's pages and API do to records, as functions: analyse and store a session,
+add a crisis plan version, score a questionnaire. Each write and its audit entry commit together
+or not at all, so a failed upload leaves nothing half-saved.
+
+Views call these after :mod:`.scoping` has allowed the write; nothing here checks permissions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from mentalize.errors import InputError, MentalizeError
+
+# The analyser's own decoder (BOMs, binary sniffing, no legacy-code-page guessing) and extension
+# map, so an upload is read exactly as `mentalize analyze FILE` reads it, without ever writing
+# the transcript to a temporary file.
+from mentalize.readers import FORMAT_BY_EXTENSION, decode_text
+from mentalize.web.audit.chain import Action, record
+from mentalize.web.records.models import (
+    ClinicianNote,
+    CrisisPlanVersion,
+    OutcomeEvent,
+    Patient,
+    PsychotherapyNote,
+    QuestionnaireAdministration,
+    Session,
+    Treatment,
+)
+
+log = logging.getLogger("mentalize.web.records")
+
+
+class UploadError(MentalizeError):
+    """A transcript the clinic cannot store: the message is safe to show (no transcript text)."""
+
+
+@dataclass(frozen=True)
+class Analysed:
+    transcript: str
+    fmt: str
+    turns: int
+    analysis_json: str
+    report_html: str
+
+
+def format_for(filename: str | None) -> str | None:
+    """The format the analyser would pick from the extension, or ``None`` to sniff content."""
+    if not filename or "." not in filename:
+        return None
+    return FORMAT_BY_EXTENSION.get("." + filename.rsplit(".", 1)[1].lower())
+
+
+def decode_upload(data: bytes) -> str:
+    """Bytes of an uploaded file as text, or :class:`UploadError` saying what is wrong."""
+    if not data:
+        raise UploadError("The file is empty. Choose a transcript with lines like 'T: ...'.")
+    if len(data) > settings.MENTALIZE_MAX_UPLOAD_BYTES:
+        raise UploadError(too_large_message())
+    try:
+        return decode_text(data, "upload")
+    except InputError as exc:
+        raise UploadError(_problem(exc)) from None
+
+
+def too_large_message() -> str:
+    limit = settings.MENTALIZE_MAX_UPLOAD_BYTES // (1024 * 1024)
+    return f"The file is larger than the {limit} MiB limit; split the session or export it as text."
+
+
+def _problem(exc: InputError) -> str:
+    where = f" (line {exc.line})" if exc.line is not None else ""
+    return exc.problem[:1].upper() + exc.problem[1:] + where + "."
+
+
+def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> Analysed:
+    """Run :func:`mentalize.api.analyze` on transcript text; render the ``--html`` report.
+
+    ``label`` becomes the analysis's ``source`` (shown in the report's header) in place of the
+    uploaded file's name, which may itself name the patient.
+    """
+    from mentalize.api import analyze
+    from mentalize.report import render_html
+    from mentalize.schema import to_json
+
+    if not text.strip():
+        raise UploadError("The transcript is empty. Paste or upload lines like 'T: ...'.")
+    if len(text.encode("utf-8")) > settings.MENTALIZE_MAX_UPLOAD_BYTES:
+        raise UploadError(too_large_message())
+    # A trailing newline makes api.analyze treat the string as text, never as a file path.
+    source = text if text.endswith("\n") else text + "\n"
+    try:
+        analysis = analyze(source, format=fmt, model=settings.MENTALIZE_ANALYSIS_MODEL)
+    except InputError as exc:
+        raise UploadError(_problem(exc)) from None
+    analysis = dataclasses.replace(analysis, source=label)
+    return Analysed(
+        transcript=text,
+        fmt=fmt or "auto",
+        turns=len(analysis.turns),
+        analysis_json=to_json(analysis),
+        report_html=render_html(analysis),
+    )
+
+
+def add_session(
+    user: Any, patient: Patient, treatment: Treatment | None, on: date, analysed: Analysed
+) -> Session:
+    with transaction.atomic():
+        session = Session.objects.create(
+            patient=patient,
+            treatment=treatment,
+            date=on,
+            source_format=analysed.fmt,
+            turns=analysed.turns,
+            transcript=analysed.transcript,
+            analysis_json=analysed.analysis_json,
+            report_html=analysed.report_html,
+            created_by=user,
+        )
+        record(user, Action.CREATE, session)
+    log.info("session %s stored for patient %s (%s turns)", session.pk, patient.pk, session.turns)
+    return session
+
+
+def create(user: Any, model: type[Any], **fields: Any) -> Any:
+    """Create one row and its audit entry together."""
+    with transaction.atomic():
+        obj = model.objects.create(**fields)
+        record(user, Action.CREATE, obj)
+    return obj
+
+
+def add_note(user: Any, session: Session, text: str, *, restricted: bool) -> Any:
+    model = PsychotherapyNote if restricted else ClinicianNote
+    return create(user, model, patient=session.patient, session=session, text=text, author=user)
+
+
+def add_crisis_plan_version(
+    user: Any,
+    treatment: Treatment,
+    *,
+    patient_can_do: str,
+    professionals_do: str,
+    information_for_others: str,
+) -> CrisisPlanVersion:
+    """A new version numbered after the latest; the unique constraint refuses a lost race."""
+    with transaction.atomic():
+        latest = treatment.crisis_plan_versions.order_by("-version").first()
+        version = CrisisPlanVersion.objects.create(
+            patient=treatment.patient,
+            treatment=treatment,
+            version=(latest.version + 1) if latest else 1,
+            patient_can_do=patient_can_do,
+            professionals_do=professionals_do,
+            information_for_others=information_for_others,
+            author=user,
+        )
+        record(user, Action.CREATE, version)
+    return version
+
+
+def add_questionnaire(
+    user: Any,
+    patient: Patient,
+    treatment: Treatment | None,
+    instrument_id: str,
+    answers: list[int],
+    on: date,
+) -> QuestionnaireAdministration:
+    """Score with the instrument engine and store answers and result (both encrypted)."""
+    from mentalize.instruments import score
+
+    result = score(instrument_id, answers)
+    return create(
+        user,
+        QuestionnaireAdministration,
+        patient=patient,
+        treatment=treatment,
+        instrument=result.instrument,
+        instrument_version=result.version,
+        date=on,
+        answers=json.dumps(list(result.answers)),
+        result=json.dumps(result.to_dict(), sort_keys=True),
+        entered_by=user,
+    )
+
+
+def add_outcome(
+    user: Any, patient: Patient, treatment: Treatment | None, kind: str, on: date
+) -> OutcomeEvent:
+    return create(
+        user,
+        OutcomeEvent,
+        patient=patient,
+        treatment=treatment,
+        kind=kind,
+        date=on,
+        recorded_by=user,
+    )
+
+
+def audit_reads(user: Any, objects: list[Any]) -> None:
+    """One read entry per clinical row shown on a page."""
+    with transaction.atomic():
+        for obj in objects:
+            record(user, Action.READ, obj)

@@ -1,0 +1,92 @@
+"""Caseload, patients and treatment episodes."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from mentalize.web.accounts.models import Role
+from mentalize.web.records import scoping, services
+from mentalize.web.records.forms import INSTRUMENTS, PatientForm, TreatmentForm
+from mentalize.web.records.models import Patient, Treatment
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Admins go to account administration; everyone else to their caseload."""
+    if request.user.role == Role.ADMIN:  # type: ignore[union-attr]
+        return redirect("admin:index")
+    return redirect("caseload")
+
+
+@login_required
+def caseload(request: HttpRequest) -> HttpResponse:
+    """Patient codes and owning clinicians only: no clinical text, so no read entries."""
+    user = request.user
+    patients = scoping.visible_patients(user).select_related("clinician")
+    return render(
+        request,
+        "clinic/caseload.html",
+        {"patients": patients, "can_create": scoping.can_create_patients(user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    if not scoping.can_create_patients(request.user):
+        raise PermissionDenied("Only clinicians add patients.")
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = services.create(
+            request.user,
+            Patient,
+            code=form.cleaned_data["code"],
+            name=form.cleaned_data["name"] or None,
+            clinician=request.user,
+        )
+        return redirect("patient", pk=patient.pk)
+    return render(request, "clinic/patient_form.html", {"form": form})
+
+
+@login_required
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = scoping.get_for(request.user, Patient, pk)
+    treatments = list(patient.treatments.all())
+    sessions = list(patient.sessions.select_related("treatment"))
+    questionnaires = list(patient.questionnaires.all())
+    outcomes = list(patient.outcome_events.all())
+    for admin in questionnaires:
+        admin.scored = json.loads(admin.result)  # type: ignore[attr-defined]
+    services.audit_reads(
+        request.user, [patient, *treatments, *sessions, *questionnaires, *outcomes]
+    )
+    return render(
+        request,
+        "clinic/patient.html",
+        {
+            "patient": patient,
+            "treatments": treatments,
+            "sessions": sessions,
+            "questionnaires": questionnaires,
+            "outcomes": outcomes,
+            "instruments": INSTRUMENTS,
+            "can_write": scoping.can_write(request.user, patient),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def treatment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = scoping.get_for(request.user, Patient, pk, write=True)
+    form = TreatmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.create(request.user, Treatment, patient=patient, **form.cleaned_data)
+        return redirect("patient", pk=patient.pk)
+    return render(request, "clinic/treatment_form.html", {"form": form, "patient": patient})

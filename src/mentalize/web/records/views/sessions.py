@@ -1,0 +1,129 @@
+"""Sessions: upload or paste a transcript, read the report, add notes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mentalize.web.records import scoping, services
+from mentalize.web.records.forms import NoteForm, SessionForm
+from mentalize.web.records.models import Patient, PsychotherapyNote, Session
+from mentalize.web.uploads import TOO_LARGE_ATTR
+
+
+def _report_csp() -> str:
+    """The report is a whole HTML page of escaped text, inline CSS and one fixed script (opening
+    the collapsed transcript at a "Turn N" link). It runs in a sandbox without same-origin access
+    (no cookies, no parent page), loads nothing, and may run that one script only, by its hash."""
+    from mentalize.report.html import _SCRIPT
+
+    digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+        "img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; "
+        "sandbox allow-scripts"
+    )
+
+
+def _analysed(form: SessionForm) -> services.Analysed:
+    """Read the upload (or pasted text) and analyse it, or raise UploadError."""
+    upload = form.cleaned_data.get("transcript_file")
+    fmt = form.cleaned_data.get("format") or None
+    if upload is not None:
+        text = services.decode_upload(upload.read())
+        fmt = fmt or services.format_for(upload.name)
+    else:
+        text = form.cleaned_data.get("transcript_text") or ""
+        if not text.strip():
+            raise services.UploadError("Choose a transcript file or paste the transcript text.")
+    return services.analyse(text, fmt, label=f"session of {form.cleaned_data['date']:%Y-%m-%d}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = scoping.get_for(request.user, Patient, pk, write=True)
+    form = SessionForm(request.POST or None, request.FILES or None, patient=patient)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if getattr(request, TOO_LARGE_ATTR, False):
+            form.add_error(None, services.too_large_message())
+        elif valid:
+            try:
+                analysed = _analysed(form)
+            except services.UploadError as exc:
+                form.add_error(None, str(exc))
+            else:
+                session = services.add_session(
+                    request.user,
+                    patient,
+                    form.cleaned_data["treatment"],
+                    form.cleaned_data["date"],
+                    analysed,
+                )
+                messages.success(request, f"Session analysed: {session.turns} turns.")
+                return redirect("session", pk=session.pk)
+    return render(request, "clinic/session_form.html", {"form": form, "patient": patient})
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = scoping.get_for(request.user, Session, pk)
+    patient = session.patient
+    notes = list(session.notes.select_related("author"))
+    own = scoping.can_read_psychotherapy_notes(request.user, patient)
+    restricted = (
+        list(scoping.visible(request.user, PsychotherapyNote).filter(session=session))
+        if own
+        else []
+    )
+    services.audit_reads(request.user, [session, *notes, *restricted])
+    return render(
+        request,
+        "clinic/session.html",
+        {
+            "session": session,
+            "patient": patient,
+            "notes": notes,
+            "restricted_notes": restricted,
+            "can_write": scoping.can_write(request.user, session),
+            "show_restricted": own,
+            "note_form": NoteForm(),
+        },
+    )
+
+
+@xframe_options_sameorigin
+@login_required
+def session_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored ``--html`` report, framed by the session page."""
+    session = scoping.get_for(request.user, Session, pk)
+    services.audit_reads(request.user, [session])
+    response = HttpResponse(session.report_html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = _report_csp()
+    return response
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    if kind not in ("clinician", "psychotherapy"):
+        raise Http404("No such note type.")
+    session = scoping.get_for(request.user, Session, pk, write=True)
+    restricted = kind == "psychotherapy"
+    if restricted and not scoping.can_read_psychotherapy_notes(request.user, session.patient):
+        raise Http404("No such record.")
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_note(request.user, session, form.cleaned_data["text"], restricted=restricted)
+        messages.success(request, "Note saved.")
+    else:
+        messages.error(request, "The note was empty or too long; nothing was saved.")
+    return redirect("session", pk=session.pk)

@@ -1,0 +1,216 @@
+"""Django settings, all from the environment (``docs/clinic.md`` lists every variable).
+
+``mentalize serve`` sets ``MENTALIZE_DATA_DIR`` and friends before Django starts; tests set them
+in ``tests/web/conftest.py``. Importing this module creates the data directory and its two secret
+files if they do not exist yet, so the first run needs no set-up step.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from mentalize.web import datadir
+
+WEB_DIR = Path(__file__).resolve().parent
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """``postgresql://user:password@host:port/name?sslmode=require`` as a Django DATABASES entry.
+
+    Only PostgreSQL is accepted: SQLite is configured by the data directory, and anything else
+    has not been tested.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise datadir.ClinicConfigError(
+            f"MENTALIZE_DATABASE_URL: scheme {parts.scheme!r} is not supported; "
+            "use postgresql://user@host:5432/name (or leave it unset for SQLite)"
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise datadir.ClinicConfigError("MENTALIZE_DATABASE_URL: no database name after the host")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def _sqlite(directory: Path) -> dict[str, object]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(directory / "clinic.sqlite3"),
+        # IMMEDIATE: a write transaction takes the lock at BEGIN, so two requests never both read
+        # the audit chain's head and then fight over who appends (see mentalize.web.audit).
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "TEST": {"NAME": str(directory / "test-clinic.sqlite3")},
+    }
+
+
+DATA_DIR = datadir.ensure_data_dir(datadir.data_dir())
+SECRET_KEY = datadir.secret_key(DATA_DIR)
+MENTALIZE_ENCRYPTION_KEY = datadir.encryption_key(DATA_DIR)
+MENTALIZE_ANALYSIS_MODEL = os.environ.get("MENTALIZE_CLINIC_MODEL", "auto")
+MENTALIZE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+_database_url = os.environ.get("MENTALIZE_DATABASE_URL", "").strip()
+DATABASES = {"default": database_from_url(_database_url) if _database_url else _sqlite(DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *_list("MENTALIZE_ALLOWED_HOSTS")]
+CSRF_TRUSTED_ORIGINS = _list("MENTALIZE_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "mentalize.web.accounts",
+    "mentalize.web.audit",
+    "mentalize.web.records",
+    "mentalize.web.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mentalize.web.middleware.PrivacyHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "mentalize.web.urls"
+WSGI_APPLICATION = "mentalize.web.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after inactivity: every request pushes the expiry forward by SESSION_COOKIE_AGE.
+SESSION_COOKIE_AGE = int(os.environ.get("MENTALIZE_SESSION_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "mentalize_session"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_NAME = "mentalize_csrf"
+# Secure cookies when the clinic is reached over TLS: `mentalize serve` turns this on for any
+# non-loopback host; behind a TLS proxy on the same machine set MENTALIZE_SECURE_COOKIES=1.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("MENTALIZE_SECURE_COOKIES")
+if _flag("MENTALIZE_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("MENTALIZE_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts and
+# Django's CSRF check (rightly) refuses them. Nothing is sent to any other origin either way.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # the session report alone allows its own session page to frame it
+
+# Login throttling (django-axes): five failures lock the account name for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "clinic/locked.html"
+AXES_VERBOSE = False
+# Locking by account name alone is deliberate: behind a reverse proxy every request comes from the
+# proxy's address, so an IP lock would shut the whole clinic out after five typos. Rotating
+# user agents or cookies (what axes.W006 warns about) does not get around a per-name lock.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = MENTALIZE_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = MENTALIZE_MAX_UPLOAD_BYTES + 1024 * 1024
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = os.environ.get("MENTALIZE_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+
+# Django's default logging, without request bodies; paths carry ids only, never clinical text.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "mentalize.web": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
+
+# Uploads stay in memory and stop at the limit: a transcript is never written to a temporary
+# file in the clear, and a huge file is refused without being read to the end.
+FILE_UPLOAD_HANDLERS = [
+    "mentalize.web.uploads.SizeLimitUploadHandler",
+    "mentalize.web.uploads.MemoryOnlyUploadHandler",
+]
