@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic]'
+	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast]'
 	touch $@
 
 demo: $(BIN)/.installed

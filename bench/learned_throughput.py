@@ -1,6 +1,8 @@
 """Throughput, load time and peak memory of ``analyze`` with the learned layer.
 
-Run: ``.venv/bin/python bench/learned_throughput.py [--turns 10000]`` (needs mentalize[models]).
+Run: ``.venv/bin/python bench/learned_throughput.py [--turns 10000] [--encoder exact|fast]``
+(needs mentalize[models]; ``fast`` also needs mentalize[fast], and derives its model on the first
+run, so run it twice and read the second: the load figure should be the cached load).
 
 The transcript is 10,000 distinct turns, each one to three sentences drawn (seeded) from the
 bundled example sessions, so no two turns are the same text and no cache can help. Reported, all
@@ -16,6 +18,7 @@ in this one process:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import resource
@@ -55,7 +58,9 @@ def build_transcript(turns: int, folder: Path, seed: int = 7) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10_000)
+    parser.add_argument("--encoder", choices=("exact", "fast"), default="exact")
     args = parser.parse_args()
+    os.environ["MENTALIZE_ENCODER"] = args.encoder
     from mentalize.learned.layer import learned_available, learned_layer
 
     if not learned_available():
@@ -71,6 +76,7 @@ def main() -> int:
     n = len(analysis.turns)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"turns: {n} distinct (sentences drawn from the example sessions)")
+    print(f"encoder: {args.encoder} ({layer.encoder.model_id})")
     print(f"model load (encoder + heads): {load_s:.2f} s")
     print(f"raw encoder:                 {n / encoder_s:8.0f} sentences/s ({encoder_s:.1f} s)")
     print(f"analyze with learned layer:  {n / learned_s:8.0f} turns/s ({learned_s:.1f} s)")

