@@ -130,7 +130,10 @@ They are skipped only mid-phrase, never as a phrase's first word."""
 @dataclass(slots=True)
 class _Node:
     children: dict[str, _Node] = field(default_factory=dict)
-    prefixes: list[tuple[str, _Node]] = field(default_factory=list)
+    prefixes: dict[int, dict[str, _Node]] = field(default_factory=dict)
+    """Wildcard words ("furious*") by prefix length, then prefix: a token matches when its first
+    ``length`` characters are a key, one dict lookup per length instead of a ``startswith`` per
+    prefix (the root holds dozens of them, tried at every token)."""
     markers: list[str] = field(default_factory=list)
 
 
@@ -145,21 +148,13 @@ class PhraseIndex:
         for raw in phrase.replace("-", " ").split():
             if raw.endswith("*"):
                 prefix = raw[:-1].lower()
-                node = next((n for p, n in node.prefixes if p == prefix), None) or self._new_prefix(
-                    node, prefix
-                )
+                node = node.prefixes.setdefault(len(prefix), {}).setdefault(prefix, _Node())
                 continue
             for token, _, _ in tokenize(raw) or [(raw.lower(), 0, 0)]:
                 if token != BOUNDARY:
                     node = node.children.setdefault(token, _Node())
         if marker not in node.markers:
             node.markers.append(marker)
-
-    @staticmethod
-    def _new_prefix(node: _Node, prefix: str) -> _Node:
-        child = _Node()
-        node.prefixes.append((prefix, child))
-        return child
 
     def find(self, tokens: list[tuple[str, int, int]]) -> dict[str, list[Span]]:
         """Leftmost-longest, non-overlapping matches per marker."""
@@ -175,8 +170,9 @@ class PhraseIndex:
                     child = node.children.get(token)
                     if child is not None:
                         nxt.append(child)
-                    for prefix, pchild in node.prefixes:
-                        if token.startswith(prefix):
+                    for length, table in node.prefixes.items():
+                        pchild = table.get(token[:length])
+                        if pchild is not None:
                             nxt.append(pchild)
                 for node in nxt:
                     for name in node.markers:
