@@ -792,3 +792,16 @@ def test_therapist_chip_names_the_turns_other_moves():
     assert "also: empathic validation" in html
     single = replace(turn, moves=("curious_question",))
     assert "also:" not in chips(single)
+
+
+def test_transcript_row_names_the_turns_other_moves():
+    from dataclasses import replace
+
+    from mentalize.report.turns import transcript_row
+
+    turn = make_turn(0, "T", "therapist", "That sounds hard. What did you feel?")
+    turn = replace(
+        turn, intervention="curious_question", moves=("empathic_validation", "curious_question")
+    )
+    assert "also: empathic validation" in transcript_row(turn, "therapist")
+    assert "also:" not in transcript_row(replace(turn, moves=()), "therapist")

@@ -46,6 +46,13 @@ def turn_link(index: int) -> str:
     return f'<a href="#{anchor(index)}">{turn_label(index)}</a>'
 
 
+def other_moves(turn: TurnAnalysis) -> str:
+    """The turn's moves besides its named intervention, as words ("" when there are none)."""
+    return ", ".join(
+        label(INTERVENTION_LABELS, m).lower() for m in turn.moves if m != turn.intervention
+    )
+
+
 def chips(turn: TurnAnalysis) -> str:
     """Small readings beside a turn: arousal/mentalizing/mode for patients, the intervention
     for therapists. Backchannels say so instead of showing numbers nobody should read."""
@@ -67,12 +74,11 @@ def chips(turn: TurnAnalysis) -> str:
             f'<span class="c"><i class="sw" style="background:{colour}"></i>'
             f"{e(label(INTERVENTION_LABELS, turn.intervention))}</span>"
         )
-        also = [m for m in turn.moves if m != turn.intervention]
+        also = other_moves(turn)
         if also:
-            names = ", ".join(label(INTERVENTION_LABELS, m).lower() for m in also)
             out.append(
                 f'<span class="c cm" title="other moves in this turn, sentence by sentence">'
-                f"also: {e(names)}</span>"
+                f"also: {e(also)}</span>"
             )
     if turn.risk and turn.risk != "none":
         out.append(f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}</span>')
@@ -123,9 +129,11 @@ def transcript_row(turn: TurnAnalysis, role: str, risk_words: Iterable[str] = ()
         )
     elif turn.intervention:
         key = turn.intervention if turn.intervention in INTERVENTION_COLOURS else "other"
+        also = other_moves(turn)
+        also_html = f'<small class="mv">also: {e(also)}</small>' if also else ""
         cells = (
             f'<td></td><td></td><td class="iv iv-{key}">'
-            f"{e(label(INTERVENTION_LABELS, turn.intervention))}</td>"
+            f"{e(label(INTERVENTION_LABELS, turn.intervention))}{also_html}</td>"
         )
     else:
         cells = "<td></td><td></td><td></td>"
