@@ -555,6 +555,24 @@ def test_utf32_nul_characters_are_binary_after_utf16_decode(tmp_path: Path) -> N
     assert "binary" in read_error(path).problem
 
 
+@pytest.mark.parametrize(("codec", "name"), [("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")])
+def test_utf16_without_bom_is_named(tmp_path: Path, codec: str, name: str) -> None:
+    # Windows tools sometimes drop the BOM: say UTF-16, not "binary", so the fix is clear.
+    for text in ("T: Olá, como está?\nP: Não sei.\n", "T: Как дела?\nP: Не знаю.\n"):
+        error = read_error(write(tmp_path, "s.txt", text.encode(codec)))
+        assert error.problem == (
+            f"looks like {name} text without a byte-order mark; save it as UTF-8"
+        )
+
+
+def test_binary_with_nul_bytes_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    import random
+
+    noise = random.Random(5).randbytes(4096)
+    for content in (b"\x7fELF\x02\x01\x01" + b"\x00" * 64 + noise, b"\x00" * 100, noise):
+        assert "looks like a binary file" in read_error(write(tmp_path, "s.bin", content)).problem
+
+
 def test_not_utf8_names_offset_and_line(tmp_path: Path) -> None:
     content = f"T: hello\nP: {SECRET} caf".encode() + b"\xe9 ok\n"  # latin-1 é
     error = read_error(write(tmp_path, "s.txt", content))

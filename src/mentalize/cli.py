@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from mentalize.cli_assess import assess_app
-from mentalize.cli_clinic import audit_app, serve, users_app
+from mentalize.cli_clinic import audit_app, backup, restore, serve, users_app
 from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli_evaluate import evaluate
 from mentalize.errors import InputError, MentalizeError
@@ -31,6 +31,8 @@ app.command("evaluate")(evaluate)
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 class _ProgressBar:

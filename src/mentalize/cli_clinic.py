@@ -9,6 +9,7 @@ install it and exit 2.
     mentalize users token NAME
     mentalize users assign-supervisor SUPERVISEE SUPERVISOR
     mentalize audit verify
+    mentalize backup --out FILE [--include-key]   /   mentalize restore FILE [--force]
 """
 
 from __future__ import annotations
@@ -210,3 +211,62 @@ def audit_verify(data_dir: DataDir = None) -> None:
             EXIT_INTERNAL,
         )
     typer.echo(f"audit log intact: {result.checked} entries")
+
+
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="Archive to write (a .zip).")],
+    data_dir: DataDir = None,
+    include_key: Annotated[
+        bool,
+        typer.Option(
+            "--include-key",
+            help="Put encryption.key into the archive (keep the archive as safe as the key).",
+        ),
+    ] = False,
+) -> None:
+    """Snapshot the clinic's database (safe while serving) into one checked archive."""
+    from mentalize.cli_common import check_output
+    from mentalize.errors import MentalizeError
+
+    check_output(out, "--out")
+    setup_django(data_dir, migrate=False)  # a backup copies the database as it is
+    from mentalize.web.backup import backup as write_backup
+
+    try:
+        manifest = write_backup(out, include_key=include_key)
+    except MentalizeError as exc:
+        raise fail(str(exc), EXIT_INTERNAL) from None
+    key = "included" if include_key else f"NOT included (id {manifest['key']['id']})"
+    typer.echo(f"backup written to {out} ({manifest['database']['vendor']}; key {key})")
+
+
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by mentalize backup.")],
+    data_dir: DataDir = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the database already in the data directory.")
+    ] = False,
+) -> None:
+    """Restore an archive into an empty data directory, then verify the audit chain."""
+    from mentalize.errors import MentalizeError
+    from mentalize.web import backup as clinic_backup
+    from mentalize.web.datadir import data_dir as default_data_dir
+
+    try:
+        opened = clinic_backup.open_archive(archive)
+        target = clinic_backup.prepare_data_dir(
+            opened, data_dir or default_data_dir(), force=force
+        )
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    setup_django(target, migrate=False)
+    from django.conf import settings
+
+    if Path(settings.DATA_DIR) != target:  # Django was set up for another directory already
+        raise fail(f"restore into {target} must run in its own process", EXIT_INTERNAL)
+    try:
+        clinic_backup.restore_database(opened, force=force)
+        setup_django(target)  # migrate the restored database forward
+        typer.echo(clinic_backup.check_restored(opened))
+    except MentalizeError as exc:
+        raise fail(str(exc), EXIT_INTERNAL) from None

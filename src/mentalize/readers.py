@@ -192,6 +192,9 @@ def decode_text(data: bytes, source: str) -> str:
                 problem = f"not valid {codec.upper()} at byte offset {exc.start}; save it as UTF-8"
                 raise InputError(source, problem) from None
     kind = _binary_kind(data)
+    if kind == "" and (codec := _bomless_utf16(data)) is not None:
+        problem = f"looks like {codec} text without a byte-order mark; save it as UTF-8"
+        raise InputError(source, problem)
     if kind is not None:
         raise InputError(source, _binary_problem("file", kind))
     try:
@@ -200,6 +203,26 @@ def decode_text(data: bytes, source: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         problem = f"not valid UTF-8 at byte offset {exc.start}; save it as UTF-8"
         raise InputError(source, problem, line) from None
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """``"UTF-16LE"``/``"UTF-16BE"`` when bytes without a BOM read as text in that encoding.
+
+    Some Windows tools save UTF-16 without a byte-order mark; "looks like a binary file" would
+    send the user looking for the wrong fix. The bytes count as text when, decoded, hardly any
+    characters are controls or undecodable and spaces or line breaks are common; binary data
+    read as UTF-16 gives U+0000 runs or scattered code points with almost no spaces.
+    """
+    sample = data[: 2 * _SNIFF_CHARS]
+    for codec, name in (("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")):
+        text = sample[: len(sample) // 2 * 2].decode(codec, errors="replace")
+        if not text:
+            return None
+        odd = len(_CONTROL_CHARS.findall(text)) + text.count("\ufffd")
+        gaps = text.count(" ") + text.count("\n")
+        if odd <= len(text) * 0.01 and gaps >= len(text) * 0.02:
+            return name
+    return None
 
 
 def _binary_kind(data: bytes) -> str | None:

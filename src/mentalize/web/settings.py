@@ -76,6 +76,10 @@ SECRET_KEY = datadir.secret_key(DATA_DIR)
 MENTALIZE_ENCRYPTION_KEY = datadir.encryption_key(DATA_DIR)
 MENTALIZE_ANALYSIS_MODEL = os.environ.get("MENTALIZE_CLINIC_MODEL", "auto")
 MENTALIZE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# How long a patient's one-time questionnaire link stays open (docs/clinic.md).
+MENTALIZE_QUESTIONNAIRE_LINK_HOURS = int(
+    os.environ.get("MENTALIZE_QUESTIONNAIRE_LINK_HOURS", "24")
+)
 
 _database_url = os.environ.get("MENTALIZE_DATABASE_URL", "").strip()
 DATABASES = {"default": database_from_url(_database_url) if _database_url else _sqlite(DATA_DIR)}
@@ -97,6 +101,7 @@ INSTALLED_APPS = [
     "mentalize.web.audit",
     "mentalize.web.records",
     "mentalize.web.api",
+    "mentalize.web.questionnaire_links",
 ]
 
 MIDDLEWARE = [
@@ -201,7 +206,11 @@ STATIC_URL = "static/"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One-time questionnaire links carry their token in the path; no log line shows it.
+    "filters": {
+        "link_tokens": {"()": "mentalize.web.questionnaire_links.redact.RedactLinkTokens"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["link_tokens"]}},
     "loggers": {
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "mentalize.web": {"handlers": ["console"], "level": "INFO", "propagate": False},

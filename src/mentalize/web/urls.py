@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("mentalize.web.api.urls")),
     path("", include("mentalize.web.records.urls")),
+    path("", include("mentalize.web.questionnaire_links.urls")),
     # The admin site's own CSS/JS, served by the app itself so the clinic needs no web server
     # set-up to run offline (a reverse proxy may serve /static/ instead).
     re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}),

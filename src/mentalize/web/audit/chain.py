@@ -31,6 +31,8 @@ class Action(models.TextChoices):
     LOGIN = "login"
     LOGOUT = "logout"
     EXPORT = "export"
+    # Psychotherapy notes leave the clinic only when chosen; their own action makes that visible.
+    EXPORT_PSYCHOTHERAPY_NOTES = "export_psychotherapy_notes"
 
 
 def _timestamp(at: datetime) -> str:

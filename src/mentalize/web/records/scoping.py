@@ -8,7 +8,9 @@ Psychotherapy notes are narrower still: only the patient's own clinician reads o
 
 Views and the API fetch every clinical row through :func:`get_for`; a row the user may not see
 answers 404 (whether it exists is itself private), and a row they may see but not change answers
-403. Nothing else in the web package filters by user.
+403. Nothing else in the web package filters by user. The one door without a user is a patient's
+one-time questionnaire link (:mod:`mentalize.web.questionnaire_links.services`): its token
+allows one submission of one questionnaire for one patient, and no read at all.
 """
 
 from __future__ import annotations

@@ -174,8 +174,13 @@ def add_questionnaire(
     instrument_id: str,
     answers: list[int],
     on: date,
+    *,
+    entered_by: Any = None,
 ) -> QuestionnaireAdministration:
-    """Score with the instrument engine and store answers and result (both encrypted)."""
+    """Score with the instrument engine and store answers and result (both encrypted).
+
+    ``user`` is the audit actor; ``entered_by`` defaults to it (a patient's one-time link passes
+    the clinician who made the link, since the link itself is no user)."""
     from mentalize.instruments import score
 
     result = score(instrument_id, answers)
@@ -189,7 +194,7 @@ def add_questionnaire(
         date=on,
         answers=json.dumps(list(result.answers)),
         result=json.dumps(result.to_dict(), sort_keys=True),
-        entered_by=user,
+        entered_by=entered_by or user,
     )
 
 

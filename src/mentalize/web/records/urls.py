@@ -2,16 +2,20 @@
 
 from django.urls import path
 
+from mentalize.web.exports import views as export_views
 from mentalize.web.records.views import care, patients, sessions
+from mentalize.web.records.views import overview as overview_views
 
 urlpatterns = [
     path("", patients.home, name="home"),
     path("patients/", patients.caseload, name="caseload"),
     path("patients/new/", patients.patient_create, name="patient_create"),
     path("patients/<int:pk>/", patients.patient_detail, name="patient"),
+    path("patients/<int:pk>/overview/", overview_views.patient_overview, name="overview"),
     path("patients/<int:pk>/treatments/new/", patients.treatment_create, name="treatment_create"),
     path("patients/<int:pk>/sessions/new/", sessions.session_create, name="session_create"),
     path("patients/<int:pk>/outcomes/new/", care.outcome_add, name="outcome_create"),
+    path("patients/<int:pk>/export/", export_views.patient_export, name="patient_export"),
     path(
         "patients/<int:pk>/questionnaires/<slug:instrument>/new/",
         care.questionnaire_add,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,9 @@ from mentalize.web.records.forms import (
     questionnaire_form,
 )
 from mentalize.web.records.models import Patient, QuestionnaireAdministration, Treatment
+
+if TYPE_CHECKING:
+    from mentalize.instruments.model import Scale
 
 
 @login_required
@@ -108,10 +112,16 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": entry.patient,
             "instrument": definition,
             "scored": scored,
-            "scales": [(s.label, scored["scores"].get(s.id)) for s in definition.scales],
+            "scales": [(s.label, _shown(scored["scores"].get(s.id), s)) for s in definition.scales],
             "rows": rows,
         },
     )
+
+
+def _shown(value: float | None, scale: Scale) -> str:
+    """A score with its scale's published number of decimals (RFQ means 1.00, not 1.0), as the
+    interpretation text below it writes it."""
+    return "—" if value is None else f"{value:.{scale.decimals}f}"
 
 
 @login_required

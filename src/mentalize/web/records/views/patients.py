@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from mentalize.web.accounts.models import Role
-from mentalize.web.records import scoping, services
+from mentalize.web.records import overview, scoping, services
 from mentalize.web.records.forms import INSTRUMENTS, PatientForm, TreatmentForm
 from mentalize.web.records.models import Patient, Treatment
 
@@ -26,9 +26,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def caseload(request: HttpRequest) -> HttpResponse:
-    """Patient codes and owning clinicians only: no clinical text, so no read entries."""
+    """Patient codes, owning clinicians and how many alerts each has (no clinical text)."""
     user = request.user
-    patients = scoping.visible_patients(user).select_related("clinician")
+    patients = list(scoping.visible_patients(user).select_related("clinician"))
+    # Counting alerts reads each patient's analyses and scores: one audit entry per patient.
+    counts = overview.alert_counts(user, patients)
+    for patient in patients:
+        patient.alert_count = counts[patient.pk]  # type: ignore[attr-defined]
     return render(
         request,
         "clinic/caseload.html",
@@ -77,6 +81,9 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outcomes": outcomes,
             "instruments": INSTRUMENTS,
             "can_write": scoping.can_write(request.user, patient),
+            # Alerts from the rows read (and audited) above; the overview page charts them.
+            "alerts": overview.compute(patient, sessions, questionnaires, outcomes).alerts,
+            "window_days": overview.ALERT_WINDOW_DAYS,
         },
     )
 

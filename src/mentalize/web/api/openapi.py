@@ -1,0 +1,563 @@
+"""The API's OpenAPI 3.1 document, served at ``GET /api/v1/openapi.json``.
+
+Written by hand because the API is plain Django views: the generators of the field
+(drf-spectacular, django-ninja) describe only views written for their frameworks, and rewriting
+the API to suit a generator would change its behaviour for the sake of its documentation.
+``tests/web/test_openapi.py`` keeps this document honest: every URL under ``/api/v1/`` must
+appear here with exactly the methods it answers, and the document must validate
+(openapi-spec-validator).
+
+The ``mentalize.session/1`` JSON Schema is inlined from ``session.schema.json`` (OpenAPI 3.1
+schemas are JSON Schema 2020-12), so the two cannot disagree.
+
+The document is served without authentication: it holds no clinical data and nothing that is
+not in the package's source, and a client needs it before it holds a token.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from mentalize.web.records.forms import INSTRUMENTS
+
+OPENAPI_VERSION = "3.1.0"
+_CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def openapi_path(route: str) -> str:
+    """``patients/<int:pk>/sessions/`` → ``/api/v1/patients/{id}/sessions/``.
+
+    Django names the primary key ``pk``; the document calls it ``id`` as the JSON bodies do."""
+
+    def name(match: re.Match[str]) -> str:
+        found = match.group("name")
+        return "{id}" if found == "pk" else "{" + found + "}"
+
+    return "/api/v1/" + _CONVERTER.sub(name, route)
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+    return {str(code): _ref("responses", names[code]) for code in codes}
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    description: str,
+    responses: dict[str, Any],
+    *,
+    tag: str,
+    request_body: dict[str, Any] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": [tag],
+        "responses": responses,
+    }
+    if request_body is not None:
+        op["requestBody"] = request_body
+    if parameters:
+        op["parameters"] = parameters
+    return op
+
+
+def _session_schema() -> dict[str, Any]:
+    """``session.schema.json`` as a component: ``#/$defs/x`` now points inside the component."""
+    from mentalize.schema import json_schema
+
+    schema = copy.deepcopy(json_schema())
+    schema.pop("$schema", None)
+    schema.pop("$id", None)
+    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/SessionAnalysis/$defs/')
+    return json.loads(text)
+
+
+def _schemas() -> dict[str, Any]:
+    date = {"type": "string", "format": "date"}
+    score_result = {
+        "type": "object",
+        "description": "The instrument engine's result (mentalize.instruments ScoreResult). A "
+        "screening aid that supports clinical judgement; not a diagnosis.",
+        "required": ["instrument", "version", "answers", "scores", "flags", "interpretation"],
+        "properties": {
+            "instrument": {"type": "string"},
+            "version": {"type": "string"},
+            "answers": {"type": "array", "items": {"type": "integer"}},
+            "scores": {"type": "object", "additionalProperties": {"type": "number"}},
+            "band": {
+                "type": ["object", "null"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "label": {"type": "string"},
+                    "scale": {"type": "string"},
+                    "min": {"type": "number"},
+                    "max": {"type": "number"},
+                },
+            },
+            "flags": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "item": {"type": "integer"},
+                        "answer": {"type": "integer"},
+                        "severity": {"enum": ["risk", "caution"]},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+            "interpretation": {"type": "string"},
+        },
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "string", "description": "What is wrong, in a sentence."},
+                "fields": {
+                    "type": "object",
+                    "description": "Per-field messages, when a submitted object was invalid.",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "PatientSummary": {
+            "type": "object",
+            "required": ["id", "code", "clinician"],
+            "properties": {
+                "id": {"type": "integer"},
+                "code": {"type": "string", "description": "Pseudonymous code."},
+                "clinician": {"type": "string", "description": "The owning clinician's name."},
+            },
+        },
+        "PatientList": {
+            "type": "object",
+            "required": ["patients"],
+            "properties": {
+                "patients": {"type": "array", "items": _ref("schemas", "PatientSummary")}
+            },
+        },
+        "PatientCreate": {
+            "type": "object",
+            "required": ["code"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+                    "description": "Pseudonymous code, unique in the clinic; no names.",
+                },
+                "name": {
+                    "type": ["string", "null"],
+                    "maxLength": 200,
+                    "description": "Optional; stored encrypted.",
+                },
+            },
+        },
+        "Patient": {
+            "type": "object",
+            "required": ["id", "code", "name", "clinician", "sessions"],
+            "properties": {
+                "id": {"type": "integer"},
+                "code": {"type": "string"},
+                "name": {"type": ["string", "null"]},
+                "clinician": {"type": "string"},
+                "sessions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "date", "turns"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "date": date,
+                            "turns": {"type": "integer"},
+                        },
+                    },
+                },
+            },
+        },
+        "SessionUpload": {
+            "type": "object",
+            "required": ["transcript"],
+            "properties": {
+                "transcript": {
+                    "type": "string",
+                    "contentMediaType": "application/octet-stream",
+                    "description": "The transcript file (.txt, .vtt, .srt, .csv, .jsonl; UTF-8; "
+                    "up to 5 MiB).",
+                },
+                "date": {**date, "description": "Session date; default today."},
+                "format": {
+                    "enum": ["text", "vtt", "srt", "csv", "jsonl"],
+                    "description": "Default: from the file name's extension, else detected.",
+                },
+            },
+        },
+        "SessionCreated": {
+            "type": "object",
+            "required": ["id", "patient", "date", "turns", "analysis"],
+            "properties": {
+                "id": {"type": "integer"},
+                "patient": {"type": "integer"},
+                "date": date,
+                "turns": {"type": "integer"},
+                "analysis": {"type": "string", "description": "Path of the stored analysis."},
+            },
+        },
+        "SessionAnalysis": _session_schema(),
+        "QuestionnaireCreate": {
+            "type": "object",
+            "required": ["instrument", "answers"],
+            "properties": {
+                "instrument": {"enum": list(INSTRUMENTS)},
+                "answers": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "One answer per item, in item order; the instrument engine "
+                    "checks the count and range.",
+                },
+                "date": {**date, "description": "Default: today."},
+            },
+        },
+        "ScoreResult": score_result,
+        "Questionnaire": {
+            "type": "object",
+            "required": ["id", "patient", "instrument", "version", "date", "result"],
+            "properties": {
+                "id": {"type": "integer"},
+                "patient": {"type": "integer"},
+                "instrument": {"type": "string"},
+                "version": {"type": "string"},
+                "date": date,
+                "result": _ref("schemas", "ScoreResult"),
+            },
+        },
+        "Overview": {
+            "type": "object",
+            "description": "The patient overview's series and alerts (what the overview page "
+            "charts): per-session readings, questionnaire scores with reliable change against "
+            "the first administration, outcome events, and alerts.",
+            "required": ["patient", "sessions", "questionnaires", "outcome_events", "alerts"],
+            "properties": {
+                "patient": {"type": "integer"},
+                "today": date,
+                "baseline": {"type": "string"},
+                "sessions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "date": date,
+                            "mentalizing": {"type": ["number", "null"]},
+                            "arousal": {"type": ["number", "null"]},
+                            "calibration": {"type": ["number", "null"]},
+                            "stance": {"type": ["number", "null"]},
+                            "patient_turns": {"type": "integer"},
+                            "risk_flags": {"type": "integer"},
+                            "risk_kinds": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                            },
+                        },
+                    },
+                },
+                "questionnaires": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "description": "One scale of one instrument over time.",
+                        "properties": {
+                            "instrument": {"type": "string"},
+                            "scale": {"type": "string"},
+                            "label": {"type": "string"},
+                            "points": {"type": "array", "items": {"type": "object"}},
+                        },
+                    },
+                },
+                "outcome_events": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "date": date,
+                            "kind": {"type": "string"},
+                        },
+                    },
+                },
+                "alerts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "kind": {"type": "string"},
+                            "date": date,
+                            "message": {"type": "string"},
+                            "url": {"type": ["string", "null"]},
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def _responses() -> dict[str, Any]:
+    error = _ref("schemas", "Error")
+    return {
+        "BadRequest": _json(error, "The request is malformed or invalid; nothing was saved."),
+        "Unauthorized": {
+            **_json(error, "No valid `Authorization: Bearer <token>` header."),
+            "headers": {
+                "WWW-Authenticate": {
+                    "description": 'Always `Bearer realm="mentalize"`.',
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        "Forbidden": _json(error, "You may read this record but not change it (supervisors)."),
+        "NotFound": _json(
+            error, "No such record, or not one you may see: the two are not told apart."
+        ),
+    }
+
+
+def _paths() -> dict[str, Any]:
+    pid = [_ref("parameters", "id")]
+    read, write = _errors(401, 404), _errors(400, 401, 403, 404)
+    return {
+        "/api/v1/openapi.json": {
+            "get": {
+                **_operation(
+                    "openapi",
+                    "This document",
+                    "Served without authentication: it holds no clinical data.",
+                    {"200": _json({"type": "object"}, "The OpenAPI document.")},
+                    tag="meta",
+                ),
+                "security": [],
+            }
+        },
+        "/api/v1/patients/": {
+            "get": _operation(
+                "listPatients",
+                "Patients you may read",
+                "A clinician's own patients; a supervisor's supervisees' patients.",
+                {
+                    "200": _json(_ref("schemas", "PatientList"), "Codes and clinicians only."),
+                    **_errors(401),
+                },
+                tag="patients",
+            ),
+            "post": _operation(
+                "createPatient",
+                "Add a patient (clinicians only)",
+                "The new patient belongs to the token's clinician.",
+                {
+                    "201": _json(_ref("schemas", "Patient"), "The new patient."),
+                    **_errors(400, 401, 403),
+                },
+                tag="patients",
+                request_body={
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("schemas", "PatientCreate")}},
+                },
+            ),
+        },
+        "/api/v1/patients/{id}/": {
+            "parameters": pid,
+            "get": _operation(
+                "readPatient",
+                "One patient with their sessions",
+                "Audited as a read.",
+                {"200": _json(_ref("schemas", "Patient"), "The patient."), **read},
+                tag="patients",
+            ),
+        },
+        "/api/v1/patients/{id}/overview/": {
+            "parameters": pid,
+            "get": _operation(
+                "readOverview",
+                "The patient overview as data",
+                "The same numbers and alerts as the overview page; audited as reads.",
+                {"200": _json(_ref("schemas", "Overview"), "The overview."), **read},
+                tag="patients",
+            ),
+        },
+        "/api/v1/patients/{id}/export/": {
+            "parameters": pid,
+            "get": _operation(
+                "exportPatient",
+                "Export the record (FHIR bundle or CSV tables)",
+                "Psychotherapy notes are left out unless `psychotherapy_notes=true` is sent "
+                "by the owning clinician. Audited as an export.",
+                {
+                    "200": {
+                        "description": "The export as an attachment.",
+                        "content": {
+                            "application/fhir+json": {
+                                "schema": {"type": "object", "description": "A FHIR R4 Bundle."}
+                            },
+                            "application/zip": {
+                                "schema": {
+                                    "type": "string",
+                                    "contentMediaType": "application/zip",
+                                    "description": "One CSV file per table.",
+                                }
+                            },
+                        },
+                    },
+                    **write,
+                },
+                tag="patients",
+                parameters=[
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"enum": ["fhir", "csv"]},
+                    },
+                    {
+                        "name": "psychotherapy_notes",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "boolean", "default": False},
+                    },
+                ],
+            ),
+        },
+        "/api/v1/patients/{id}/sessions/": {
+            "parameters": pid,
+            "post": _operation(
+                "uploadSession",
+                "Upload a session transcript",
+                "The transcript is analysed before anything is stored: a file the analyser "
+                "cannot read (binary, empty, not UTF-8) is refused and nothing is saved.",
+                {
+                    "201": _json(_ref("schemas", "SessionCreated"), "Stored and analysed."),
+                    **write,
+                    "413": _ref("responses", "TooLarge"),
+                },
+                tag="sessions",
+                request_body={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {"schema": _ref("schemas", "SessionUpload")}
+                    },
+                },
+            ),
+        },
+        "/api/v1/sessions/{id}/analysis/": {
+            "parameters": pid,
+            "get": _operation(
+                "readAnalysis",
+                "A session's analysis (mentalize.session/1)",
+                "The stored analysis, as `mentalize analyze --json` writes it. Audited.",
+                {
+                    "200": _json(_ref("schemas", "SessionAnalysis"), "The analysis."),
+                    **read,
+                },
+                tag="sessions",
+            ),
+        },
+        "/api/v1/patients/{id}/questionnaires/": {
+            "parameters": pid,
+            "post": _operation(
+                "addQuestionnaire",
+                "Enter and score a questionnaire",
+                "Scored by the instrument engine; answers and result are stored encrypted.",
+                {
+                    "201": _json(_ref("schemas", "Questionnaire"), "Scored and stored."),
+                    **write,
+                },
+                tag="questionnaires",
+                request_body={
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": _ref("schemas", "QuestionnaireCreate")}
+                    },
+                },
+            ),
+        },
+        "/api/v1/questionnaires/{id}/": {
+            "parameters": pid,
+            "get": _operation(
+                "readQuestionnaire",
+                "One administration with its scores",
+                "Scores, band, flags and interpretation. Audited.",
+                {"200": _json(_ref("schemas", "Questionnaire"), "The administration."), **read},
+                tag="questionnaires",
+            ),
+        },
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document (built once per process)."""
+    responses = _responses()
+    responses["TooLarge"] = _json(_ref("schemas", "Error"), "The upload is over 5 MiB.")
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "mentalize clinic API",
+            "version": "1",
+            "description": "Token authentication only (`Authorization: Bearer <token>`, from "
+            "`mentalize users token NAME`); the same scoping as the clinic's pages: a "
+            "clinician reads and writes their own patients, a supervisor reads their "
+            "supervisees' patients, admins have no API access. Records you may not see answer "
+            '404. Errors are `{"error": "..."}`. With a valid token, a method that a path does '
+            "not list answers 405.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "tags": [{"name": name} for name in ("patients", "sessions", "questionnaires", "meta")],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from `mentalize users token NAME`; only its SHA-256 "
+                    "is stored. The session cookie is not accepted.",
+                }
+            },
+            "parameters": {
+                "id": {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+            "schemas": _schemas(),
+            "responses": responses,
+        },
+    }
+
+
+@require_GET
+def schema(request: HttpRequest) -> HttpResponse:
+    """``GET /api/v1/openapi.json``; no token needed (see the module docstring)."""
+    return JsonResponse(document(), json_dumps_params={"indent": 1})

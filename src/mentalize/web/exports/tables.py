@@ -1,0 +1,182 @@
+"""A patient's record as a zip of tidy CSV tables: one row per observation, one file per kind.
+
+Why a zip of several tables rather than one CSV: sessions, scores and events have different
+columns, and a single wide file would be mostly empty cells; tidy tables load straight into R or
+pandas and join on their id columns. The zip is built in memory (``zipfile`` over ``BytesIO``).
+Column names are documented in ``docs/clinic.md`` and in :data:`COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from statistics import fmean
+from typing import Any
+
+from mentalize.web.exports.record import PatientRecord
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "patient.csv": ("patient_id", "code", "name", "clinician", "exported_at", "exported_by"),
+    "treatments.csv": (
+        "treatment_id",
+        "modality",
+        "frequency",
+        "start",
+        "planned_end",
+        "status",
+    ),
+    "sessions.csv": (
+        "session_id",
+        "treatment_id",
+        "date",
+        "turns",
+        "source_format",
+        "patient_mentalizing_mean",
+        "patient_arousal_mean",
+        "calibration",
+        "stance",
+        "ruptures",
+        "repairs",
+        "risk_flags",
+        "recommendation_level",
+    ),
+    "questionnaire_scores.csv": (
+        "administration_id",
+        "treatment_id",
+        "date",
+        "instrument",
+        "instrument_version",
+        "scale",
+        "score",
+        "band",
+        "flags",
+    ),
+    "questionnaire_answers.csv": ("administration_id", "instrument", "item", "answer"),
+    "outcome_events.csv": ("event_id", "treatment_id", "date", "kind"),
+    "crisis_plans.csv": (
+        "treatment_id",
+        "version",
+        "created_at",
+        "author",
+        "patient_can_do",
+        "professionals_do",
+        "information_for_others",
+    ),
+    "clinician_notes.csv": ("note_id", "session_id", "created_at", "author", "text"),
+    "psychotherapy_notes.csv": ("note_id", "session_id", "created_at", "author", "text"),
+}
+
+
+def _mean(values: list[Any]) -> float | str:
+    numbers = [v for v in values if isinstance(v, int | float)]
+    return round(fmean(numbers), 4) if numbers else ""
+
+
+def _session_row(s: Any) -> list[Any]:
+    analysis = json.loads(s.analysis_json)
+    patient_turns = [t for t in analysis.get("turns", []) if t.get("role") == "patient"]
+    summary = analysis.get("session") or {}
+    recommendation = analysis.get("recommendation") or {}
+    return [
+        s.pk,
+        s.treatment_id or "",
+        s.date.isoformat(),
+        s.turns,
+        s.source_format,
+        _mean([t.get("mentalizing") for t in patient_turns]),
+        _mean([t.get("arousal") for t in patient_turns]),
+        "" if summary.get("calibration") is None else summary["calibration"],
+        "" if summary.get("stance") is None else summary["stance"],
+        len(summary.get("ruptures") or []),
+        len(summary.get("repairs") or []),
+        len(summary.get("risk_flags") or []),
+        recommendation.get("level", ""),
+    ]
+
+
+def tables(exported: PatientRecord) -> dict[str, list[list[Any]]]:
+    """Each file's rows (without the header), in :data:`COLUMNS` order."""
+    p = exported.patient
+    out: dict[str, list[list[Any]]] = {
+        "patient.csv": [
+            [
+                p.pk,
+                p.code,
+                p.name or "",
+                p.clinician.username,
+                exported.exported_at.isoformat(timespec="seconds"),
+                exported.exported_by.username,
+            ]
+        ],
+        "treatments.csv": [
+            [t.pk, t.modality, t.frequency, t.start, t.planned_end or "", t.status]
+            for t in exported.treatments
+        ],
+        "sessions.csv": [_session_row(s) for s in exported.sessions],
+        "questionnaire_scores.csv": [],
+        "questionnaire_answers.csv": [],
+        "outcome_events.csv": [
+            [o.pk, o.treatment_id or "", o.date, o.kind] for o in exported.outcomes
+        ],
+        "crisis_plans.csv": [
+            [
+                v.treatment_id,
+                v.version,
+                v.created_at.isoformat(timespec="seconds"),
+                v.author.username,
+                v.patient_can_do,
+                v.professionals_do,
+                v.information_for_others,
+            ]
+            for v in exported.crisis_plans
+        ],
+        "clinician_notes.csv": [_note_row(n) for n in exported.clinician_notes],
+    }
+    for q in exported.questionnaires:
+        result = json.loads(q.result)
+        band = result.get("band") or {}
+        flags = ";".join(f["id"] for f in result.get("flags") or [])
+        for scale, score in result["scores"].items():
+            out["questionnaire_scores.csv"].append(
+                [
+                    q.pk,
+                    q.treatment_id or "",
+                    q.date,
+                    q.instrument,
+                    q.instrument_version,
+                    scale,
+                    score,
+                    band.get("label", "") if band.get("scale") == scale else "",
+                    flags,
+                ]
+            )
+        for item, answer in enumerate(json.loads(q.answers), start=1):
+            out["questionnaire_answers.csv"].append([q.pk, q.instrument, item, answer])
+    if exported.psychotherapy_notes is not None:
+        out["psychotherapy_notes.csv"] = [_note_row(n) for n in exported.psychotherapy_notes]
+    return out
+
+
+def _note_row(n: Any) -> list[Any]:
+    return [
+        n.pk,
+        n.session_id,
+        n.created_at.isoformat(timespec="seconds"),
+        n.author.username,
+        n.text,
+    ]
+
+
+def to_zip(exported: PatientRecord) -> bytes:
+    """The tables as UTF-8 CSV files (header row first) in one zip, built in memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in tables(exported).items():
+            text = io.StringIO(newline="")
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(COLUMNS[name])
+            writer.writerows(rows)
+            archive.writestr(name, text.getvalue())
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""One-time questionnaire links: a patient fills in one questionnaire without an account."""
