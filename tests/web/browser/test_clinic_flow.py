@@ -136,7 +136,7 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
 
     # RFQ-8 through its form.
     page.get_by_role("link", name="MBT-0142").click()
-    page.get_by_role("link", name="Enter RFQ8").click()
+    page.get_by_role("link", name="Enter RFQ-8").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Reflective Functioning")
     page.get_by_label("Date").fill("2026-02-02")
     _fill_questionnaire(page, "rfq8", RFQ8)
@@ -151,7 +151,7 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
 
     # PHQ-9, with item 9 endorsed: the risk flag must be on the page.
     page.get_by_role("link", name="MBT-0142").click()
-    page.get_by_role("link", name="Enter PHQ9").click()
+    page.get_by_role("link", name="Enter PHQ-9").click()
     page.get_by_label("Date").fill("2026-02-09")
     _fill_questionnaire(page, "phq9", PHQ9)
     page.get_by_role("button", name="Score and save").click()
@@ -169,11 +169,11 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
     # Both on the patient page.
     page.get_by_role("link", name="MBT-0142").click()
     table = _card(page, "Questionnaires")
-    expect(table.get_by_role("row", name=re.compile(r"RFQ8"))).to_contain_text(
-        f"rfq_c {rfq['rfq_c']}"
+    expect(table.get_by_role("row", name=re.compile(r"RFQ-8"))).to_contain_text(
+        f"RFQ_c {rfq['rfq_c']:.2f}"
     )
-    expect(table.get_by_role("row", name=re.compile(r"PHQ9"))).to_contain_text(
-        f"total {phq['scores']['total']}"
+    expect(table.get_by_role("row", name=re.compile(r"PHQ-9"))).to_contain_text(
+        f"PHQ-9 total {phq['scores']['total']}"
     )
     shot("09-patient")
 

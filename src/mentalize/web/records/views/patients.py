@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from mentalize import instruments
 from mentalize.web.accounts.models import Role
 from mentalize.web.records import overview, scoping, services
 from mentalize.web.records.forms import INSTRUMENTS, PatientForm, TreatmentForm
-from mentalize.web.records.models import Patient, Treatment
+from mentalize.web.records.models import Patient, QuestionnaireAdministration, Treatment
 
 
 @login_required
@@ -58,6 +59,19 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/patient_form.html", {"form": form})
 
 
+def _score_summary(admin: QuestionnaireAdministration) -> tuple[str, str]:
+    """The instrument's published short title and its scores as the instrument writes them
+    ("RFQ_u 1.00", not "rfq_u 1.0"), for the patient page's table."""
+    definition = instruments.load(admin.instrument)
+    scores = admin.scored["scores"]  # type: ignore[attr-defined]
+    shown = [
+        f"{scale.label.split(' (')[0]} {scores[scale.id]:.{scale.decimals}f}"
+        for scale in definition.scales
+        if scores.get(scale.id) is not None
+    ]
+    return definition.short_title, " · ".join(shown)
+
+
 @login_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = scoping.get_for(request.user, Patient, pk)
@@ -67,6 +81,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outcomes = list(patient.outcome_events.all())
     for admin in questionnaires:
         admin.scored = json.loads(admin.result)  # type: ignore[attr-defined]
+        admin.title, admin.shown_scores = _score_summary(admin)  # type: ignore[attr-defined]
     services.audit_reads(
         request.user, [patient, *treatments, *sessions, *questionnaires, *outcomes]
     )
@@ -79,7 +94,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sessions": sessions,
             "questionnaires": questionnaires,
             "outcomes": outcomes,
-            "instruments": INSTRUMENTS,
+            "instruments": [(i, instruments.load(i).short_title) for i in INSTRUMENTS],
             "can_write": scoping.can_write(request.user, patient),
             # Alerts from the rows read (and audited) above; the overview page charts them.
             "alerts": overview.compute(patient, sessions, questionnaires, outcomes).alerts,
