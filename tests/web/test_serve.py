@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.web.serving import PASSWORD, free_port, serve_env
+
 PHRASE = "quetzal velvet harbourmaster"
 TRANSCRIPT = (
     "Therapist: What happened after the call?\n"
@@ -32,27 +33,6 @@ TRANSCRIPT = (
     "Therapist: Can we slow down and look at that moment together?\n"
     "Patient: I suppose I assumed she hated me.\n"
 )
-PASSWORD = "a sufficiently long passphrase"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("MENTALIZE_DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        MENTALIZE_DATA_DIR=str(data_dir),
-        MENTALIZE_CLINIC_MODEL="markers",
-        MENTALIZE_PASSWORD=PASSWORD,
-    )
-    return env
 
 
 def _mentalize(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -69,10 +49,10 @@ def _mentalize(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
     data_dir = tmp_path_factory.mktemp("clinic") / "data"  # does not exist yet
-    env = _env(data_dir)
+    env = serve_env(data_dir)
     added = _mentalize("users", "add", "ines", "--role", "clinician", env=env)
     assert added.returncode == 0, added.stderr
-    port = _free_port()
+    port = free_port()
     log = data_dir.parent / "serve.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
@@ -174,7 +154,7 @@ def test_uploaded_transcript_is_not_in_the_database_file(server: tuple[str, Path
     _, report = browser.get(session + "report/")
     assert PHRASE in report  # the app reads it back...
 
-    _mentalize("audit", "verify", env=_env(data_dir))  # a second process: checkpoints the WAL
+    _mentalize("audit", "verify", env=serve_env(data_dir))  # a second process: checkpoints the WAL
     stored = b"".join(p.read_bytes() for p in data_dir.glob("clinic.sqlite3*"))
     assert b"MBT-GREP" in stored, "the grep must see plain columns, or it proves nothing"
     for secret in (PHRASE, "Oona Pemberton", "assumed she hated me"):  # ...the file does not
@@ -186,7 +166,7 @@ def test_uploaded_transcript_is_not_in_the_database_file(server: tuple[str, Path
 
 def test_audit_verify_on_the_served_data(server: tuple[str, Path, Path]) -> None:
     _, data_dir, _ = server
-    result = _mentalize("audit", "verify", env=_env(data_dir))
+    result = _mentalize("audit", "verify", env=serve_env(data_dir))
     assert result.returncode == 0, result.stderr
     assert re.match(r"audit log intact: \d+ entries", result.stdout)
 
@@ -207,6 +187,6 @@ def test_concurrent_requests_keep_the_audit_chain_intact(server: tuple[str, Path
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(read, range(40)))
     assert all(r.endswith(patient) for r in results)
-    result = _mentalize("audit", "verify", env=_env(data_dir))
+    result = _mentalize("audit", "verify", env=serve_env(data_dir))
     assert result.returncode == 0, result.stderr
     assert int(re.search(r"(\d+) entries", result.stdout).group(1)) >= 40

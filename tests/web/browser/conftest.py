@@ -21,7 +21,6 @@ import importlib.util
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,7 +35,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-PASSWORD = "a sufficiently long passphrase"
+from tests.web.serving import PASSWORD, free_port, serve_env
+
 CLINICIAN = "ines"
 CHROMIUM_ENV = "MENTALIZE_CHROMIUM"
 SCREENSHOTS_ENV = "MENTALIZE_SCREENSHOTS"
@@ -65,12 +65,6 @@ def _missing() -> str | None:
     if chromium_binary() is None:
         return f"no Chromium binary (apt-get install chromium, or set {CHROMIUM_ENV})"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -133,19 +127,10 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, _database: str | None) -> I
     if reason:
         pytest.skip(reason)
     data_dir = tmp_path_factory.mktemp("browser-clinic") / "data"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("MENTALIZE_DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        MENTALIZE_DATA_DIR=str(data_dir),
-        MENTALIZE_CLINIC_MODEL="markers",
-        MENTALIZE_PASSWORD=PASSWORD,
-    )
+    env = serve_env(data_dir)
     if _database:
         env["MENTALIZE_DATABASE_URL"] = _database
-    port = _free_port()
+    port = free_port()
     clinic = Clinic(f"http://127.0.0.1:{port}", data_dir, env, _database)
     added = clinic.mentalize("users", "add", CLINICIAN, "--role", "clinician")
     assert added.returncode == 0, added.stderr

@@ -72,13 +72,7 @@ def patients(request: HttpRequest) -> HttpResponse:
     form = PatientForm({"code": body.get("code", ""), "name": body.get("name") or ""})
     if not form.is_valid():
         return JsonResponse({"error": "invalid patient", "fields": form.errors}, status=400)
-    patient = services.create(
-        request.user,
-        Patient,
-        code=form.cleaned_data["code"],
-        name=form.cleaned_data["name"] or None,
-        clinician=request.user,
-    )
+    patient = services.create_patient(request.user, form.cleaned_data)
     return JsonResponse(_patient(patient), status=201)
 
 

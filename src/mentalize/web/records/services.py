@@ -138,6 +138,13 @@ def create(user: Any, model: type[Any], **fields: Any) -> Any:
     return obj
 
 
+def create_patient(user: Any, cleaned: dict[str, Any]) -> Patient:
+    """A new patient on ``user``'s caseload from a valid ``PatientForm``'s data (page and API)."""
+    return create(
+        user, Patient, code=cleaned["code"], name=cleaned["name"] or None, clinician=user
+    )
+
+
 def add_note(user: Any, session: Session, text: str, *, restricted: bool) -> Any:
     model = PsychotherapyNote if restricted else ClinicianNote
     return create(user, model, patient=session.patient, session=session, text=text, author=user)

@@ -48,13 +48,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only clinicians add patients.")
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = services.create(
-            request.user,
-            Patient,
-            code=form.cleaned_data["code"],
-            name=form.cleaned_data["name"] or None,
-            clinician=request.user,
-        )
+        patient = services.create_patient(request.user, form.cleaned_data)
         return redirect("patient", pk=patient.pk)
     return render(request, "clinic/patient_form.html", {"form": form})
 
