@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   install into .venv (with the sentence model) and analyse an example session
 #               (writes out/*.html, out/*.json)
-#   make test   install into .venv (with the model, research, test and clinic extras) and run
+#   make test   install into .venv (with every extra: models, research, test, clinic, fast,
+#               corpus, dask) and run
 #               lint + tests (the clinic's tests on SQLite; .ci/run repeats them on PostgreSQL)
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast,corpus,dask]'
 	touch $@
 
 demo: $(BIN)/.installed

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from mentalize.cli_assess import assess_app
+from mentalize.cli_batch import batch
 from mentalize.cli_clinic import audit_app, backup, restore, serve, users_app
 from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli_evaluate import evaluate
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(assess_app, name="assess")
 app.command("evaluate")(evaluate)
+app.command("batch")(batch)
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")

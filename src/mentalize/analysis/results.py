@@ -8,10 +8,13 @@ They hold values only; computing them is the job of :mod:`mentalize.analysis.tur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from mentalize.language.spans import Span as Evidence
 from mentalize.transcript import Role
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Mode = Literal["mentalizing", "psychic_equivalence", "teleological", "pretend", "concrete"]
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -182,6 +185,13 @@ class SessionAnalysis:
     model: str | None = None
     """The learned model (encoder and heads) behind arousal, certainty and intervention, or
     ``None`` when every estimate came from the markers alone."""
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The turns as a pandas table, one row per turn, with the columns of the batch ``turns``
+        table (docs/batch.md). Needs the ``corpus`` extra; pandas is imported only here."""
+        from mentalize.frames import turns_frame
+
+        return turns_frame(self)
 
     @property
     def therapist_turns(self) -> tuple[TurnAnalysis, ...]:

@@ -1,0 +1,174 @@
+"""Flat rows from a :class:`SessionAnalysis`: the ``turns`` and ``sessions`` tables of a batch run.
+
+One place defines the columns, their order and their types, so every engine (local processes,
+Dask), every output format (CSV, Parquet) and the pandas interop write the same tables. Nested
+fields become JSON strings (evidence, speakers, ruptures, ...) or ``;``-joined names (``moves``),
+so a CSV and a Parquet file of the same run hold the same values. Documented in ``docs/batch.md``;
+the column list is part of the public contract: add columns at the end, never rename.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
+
+ColumnType = Literal["string", "int", "float", "bool"]
+
+#: ``turns`` table: one row per turn. ``text_id`` is the id column of a ``--texts`` source
+#: (empty for transcripts); ``turn`` is the turn's index within its source (0-based).
+TURN_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("source", "string"),
+    ("text_id", "string"),
+    ("turn", "int"),
+    ("speaker", "string"),
+    ("role", "string"),
+    ("text", "string"),
+    ("start", "float"),
+    ("arousal", "float"),
+    ("certainty", "float"),
+    ("mentalizing", "float"),
+    ("focus", "string"),
+    ("risk", "string"),
+    ("mode", "string"),
+    ("intervention", "string"),
+    ("moves", "string"),
+    ("minimal", "bool"),
+    ("markers", "string"),
+    ("evidence", "string"),
+)
+
+#: ``sessions`` table: one row per transcript.
+SESSION_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("source", "string"),
+    ("sha256", "string"),
+    ("format", "string"),
+    ("model", "string"),
+    ("turns", "int"),
+    ("speakers", "string"),
+    ("calibration", "float"),
+    ("stance", "float"),
+    *((f"n_{name}", "int") for name in INTERVENTIONS),
+    ("episodes", "int"),
+    ("ruptures", "int"),
+    ("repairs", "int"),
+    ("risk_flags", "int"),
+    ("recommendation_level", "int"),
+    ("recommendation_label", "string"),
+    ("recommendation_reason", "string"),
+    ("episodes_json", "string"),
+    ("ruptures_json", "string"),
+    ("repairs_json", "string"),
+    ("risk_flags_json", "string"),
+)
+
+TURN_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in TURN_COLUMNS)
+SESSION_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in SESSION_COLUMNS)
+
+#: Separator of the ``moves`` and ``markers`` columns (intervention and marker names never hold it).
+LIST_SEPARATOR = ";"
+
+
+def _json(value: Any) -> str:
+    """Compact, key-ordered JSON, so equal values always give equal strings."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def turn_row(turn: TurnAnalysis, source: str, text_id: str | None = None) -> dict[str, Any]:
+    """One ``turns`` row: every per-turn field of ``mentalize.session/1``, flattened.
+
+    ``markers`` lists the distinct marker names that fired, in first-seen order (easy to filter
+    on); ``evidence`` keeps every span as JSON ``[{"marker", "start", "end"}]`` offsets into
+    ``text``.
+    """
+    seen: dict[str, None] = {}
+    for e in turn.evidence:
+        seen.setdefault(e.marker, None)
+    return {
+        "source": source,
+        "text_id": text_id,
+        "turn": turn.index,
+        "speaker": turn.speaker,
+        "role": turn.role,
+        "text": turn.text,
+        "start": turn.start,
+        "arousal": turn.arousal,
+        "certainty": turn.certainty,
+        "mentalizing": turn.mentalizing,
+        "focus": turn.focus,
+        "risk": turn.risk,
+        "mode": turn.mode,
+        "intervention": turn.intervention,
+        "moves": LIST_SEPARATOR.join(turn.moves),
+        "minimal": turn.minimal,
+        "markers": LIST_SEPARATOR.join(seen),
+        "evidence": _json([{"marker": e.marker, "start": e.start, "end": e.end}
+                           for e in turn.evidence]),
+    }
+
+
+def turn_rows(analysis: SessionAnalysis, source: str | None = None) -> list[dict[str, Any]]:
+    """The ``turns`` rows of one session, in turn order (``source`` defaults to the analysis's)."""
+    name = analysis.source if source is None else source
+    return [turn_row(t, name) for t in analysis.turns]
+
+
+def session_row(
+    analysis: SessionAnalysis, source: str | None = None, sha256: str | None = None
+) -> dict[str, Any]:
+    """The ``sessions`` row of one session: session-level fields, with counts as columns and the
+    nested lists (episodes, ruptures, repairs, risk flags) as JSON strings. Per-patient series
+    are left out: they are the ``turns`` table's arousal/mentalizing, smoothed."""
+    s = analysis.session
+    counts = s.intervention_counts
+    row: dict[str, Any] = {
+        "source": analysis.source if source is None else source,
+        "sha256": sha256,
+        "format": analysis.format,
+        "model": analysis.model,
+        "turns": len(analysis.turns),
+        "speakers": _json([{"name": n, "role": r} for n, r in analysis.speakers.items()]),
+        "calibration": s.calibration,
+        "stance": s.stance,
+    }
+    for name in INTERVENTIONS:
+        row[f"n_{name}"] = int(counts.get(name, 0))
+    row.update(
+        {
+            "episodes": len(analysis.episodes),
+            "ruptures": len(s.ruptures),
+            "repairs": len(s.repairs),
+            "risk_flags": len(s.risk_flags),
+            "recommendation_level": analysis.recommendation.level,
+            "recommendation_label": analysis.recommendation.label,
+            "recommendation_reason": analysis.recommendation.reason,
+            "episodes_json": _json(
+                [
+                    {
+                        "speaker": e.speaker,
+                        "start_turn": e.start_turn,
+                        "end_turn": e.end_turn,
+                        "peak_arousal": e.peak_arousal,
+                        "modes": list(e.modes),
+                        "therapist_response": e.therapist_response,
+                        "response_turns": list(e.response_turns),
+                    }
+                    for e in analysis.episodes
+                ]
+            ),
+            "ruptures_json": _json(
+                [{"turn": r.turn, "speaker": r.speaker, "kind": r.kind} for r in s.ruptures]
+            ),
+            "repairs_json": _json(
+                [{"turn": r.turn, "rupture_turn": r.rupture_turn} for r in s.repairs]
+            ),
+            "risk_flags_json": _json(
+                [
+                    {"turn": f.turn, "speaker": f.speaker, "risk": f.risk, "words": list(f.words)}
+                    for f in s.risk_flags
+                ]
+            ),
+        }
+    )
+    return row

@@ -1,0 +1,133 @@
+"""Writing the tables: one small part file per input, then the parts joined into one table.
+
+Every file is written to a temporary name in its folder and renamed into place, so a reader (or
+an interrupted run) only ever sees complete files. CSV needs nothing beyond the standard library;
+Parquet needs pyarrow (``pip install 'mentalize[corpus]'``), imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mentalize.batch.records import ColumnType
+
+FORMATS = ("parquet", "csv")
+PARQUET_EXTRA = (
+    "Parquet output needs pyarrow: pip install 'mentalize[corpus]' (or use --format csv)"
+)
+
+Columns = Sequence[tuple[str, ColumnType]]
+
+
+class MissingExtraError(RuntimeError):
+    """An optional dependency the asked-for output needs is not installed."""
+
+
+def require_format(fmt: str) -> None:
+    """Fail before any work when ``fmt`` cannot be written here."""
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise MissingExtraError(PARQUET_EXTRA) from None
+
+
+@contextmanager
+def _atomic(target: Path) -> Iterator[Path]:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _arrow_schema(columns: Columns) -> Any:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+    return pa.schema([pa.field(name, types[kind]) for name, kind in columns])
+
+
+def _csv_value(value: Any) -> Any:
+    """CSV cells: empty for null, ``true``/``false`` for booleans, ``repr`` for floats (exact)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def write_table(rows: Sequence[dict[str, Any]], columns: Columns, target: Path, fmt: str) -> None:
+    """Write ``rows`` (dicts keyed by column name) as one complete file at ``target``."""
+    names = [name for name, _ in columns]
+    with _atomic(target) as tmp:
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pylist(list(rows), schema=_arrow_schema(columns))
+            pq.write_table(table, tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(names)
+                for row in rows:
+                    writer.writerow([_csv_value(row[n]) for n in names])
+
+
+def join_parts(parts: Iterable[Path], columns: Columns, target: Path, fmt: str) -> int:
+    """Join part files (in the order given) into ``target``, one part in memory at a time.
+    Missing parts are skipped. Returns the number of parts joined."""
+    names = [name for name, _ in columns]
+    total = 0
+    with _atomic(target) as tmp:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            schema = _arrow_schema(columns)
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for part in parts:
+                    if not part.is_file():
+                        continue
+                    writer.write_table(pq.read_table(part, schema=schema))
+                    total += 1
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as out:
+                csv.writer(out).writerow(names)
+                for part in parts:
+                    if not part.is_file():
+                        continue
+                    # Parts are our own CSV with the same header: copy the rows as they are
+                    # (the header line never holds a line break).
+                    with open(part, encoding="utf-8", newline="") as handle:
+                        handle.readline()
+                        body = handle.read()
+                    out.write(body)
+                    total += 1
+    return total
+
+
+def write_errors(errors: Sequence[tuple[str, str]], target: Path) -> None:
+    """``errors.csv``: one row per input that could not be read, ``file,reason``."""
+    with _atomic(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "reason"])
+        for source, reason in errors:
+            writer.writerow([source, reason])
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    with _atomic(target) as tmp:
+        shutil.copyfile(source, tmp)
