@@ -13,9 +13,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mentalize.analysis.results import SessionAnalysis
+from mentalize.analysis.results import Episode, SessionAnalysis
 
 SCHEMA_ID = "mentalize.session/1"
+
+
+def episode_dict(e: Episode) -> dict[str, Any]:
+    """One breakdown episode as in the schema (shared with the batch tables)."""
+    return {
+        "speaker": e.speaker,
+        "start_turn": e.start_turn,
+        "end_turn": e.end_turn,
+        "peak_arousal": e.peak_arousal,
+        "modes": list(e.modes),
+        "therapist_response": e.therapist_response,
+        "response_turns": list(e.response_turns),
+    }
 
 
 def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
@@ -60,18 +73,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
             }
             for x in analysis.series
         ],
-        "episodes": [
-            {
-                "speaker": e.speaker,
-                "start_turn": e.start_turn,
-                "end_turn": e.end_turn,
-                "peak_arousal": e.peak_arousal,
-                "modes": list(e.modes),
-                "therapist_response": e.therapist_response,
-                "response_turns": list(e.response_turns),
-            }
-            for e in analysis.episodes
-        ],
+        "episodes": [episode_dict(e) for e in analysis.episodes],
         "session": {
             "calibration": s.calibration,
             "stance": s.stance,

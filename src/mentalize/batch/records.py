@@ -13,6 +13,7 @@ import json
 from typing import Any, Literal
 
 from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
+from mentalize.schema import episode_dict
 
 ColumnType = Literal["string", "int", "float", "bool"]
 
@@ -143,20 +144,7 @@ def session_row(
             "recommendation_level": analysis.recommendation.level,
             "recommendation_label": analysis.recommendation.label,
             "recommendation_reason": analysis.recommendation.reason,
-            "episodes_json": _json(
-                [
-                    {
-                        "speaker": e.speaker,
-                        "start_turn": e.start_turn,
-                        "end_turn": e.end_turn,
-                        "peak_arousal": e.peak_arousal,
-                        "modes": list(e.modes),
-                        "therapist_response": e.therapist_response,
-                        "response_turns": list(e.response_turns),
-                    }
-                    for e in analysis.episodes
-                ]
-            ),
+            "episodes_json": _json([episode_dict(e) for e in analysis.episodes]),
             "ruptures_json": _json(
                 [{"turn": r.turn, "speaker": r.speaker, "kind": r.kind} for r in s.ruptures]
             ),
