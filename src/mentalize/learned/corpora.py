@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,17 +73,31 @@ def featurize(texts: Sequence[str], embed: Embed, encoder_id: str, key: str) -> 
     return X
 
 
+def _corpus(
+    name: str, rows: Sequence[Any], embed: Embed, encoder_id: str, **columns: Any
+) -> Corpus:
+    """A corpus over ``rows`` (each with ``.text``): features cached under ``name``, and the
+    label and grouping ``columns`` as arrays."""
+    texts = tuple(r.text for r in rows)
+    return Corpus(
+        name=name,
+        texts=texts,
+        X=featurize(texts, embed, encoder_id, name),
+        **{key: np.asarray(values) for key, values in columns.items()},
+    )
+
+
 def annomi_therapist(root: Path, embed: Embed, encoder_id: str) -> Corpus:
     from mentalize.validation.datasets import load_annomi
 
     rows = [r for r in load_annomi(root) if r.interlocutor == "therapist"]
-    texts = tuple(r.text for r in rows)
-    return Corpus(
-        name="annomi",
-        texts=texts,
-        X=featurize(texts, embed, encoder_id, "annomi"),
-        y=np.asarray([r.main_therapist_behaviour for r in rows]),
-        groups=np.asarray([r.transcript_id for r in rows]),
+    return _corpus(
+        "annomi",
+        rows,
+        embed,
+        encoder_id,
+        y=[r.main_therapist_behaviour for r in rows],
+        groups=[r.transcript_id for r in rows],
     )
 
 
@@ -90,13 +105,13 @@ def emobank(root: Path, embed: Embed, encoder_id: str) -> Corpus:
     from mentalize.validation.datasets import load_emobank
 
     rows = list(load_emobank(root))
-    texts = tuple(r.text for r in rows)
-    return Corpus(
-        name="emobank",
-        texts=texts,
-        X=featurize(texts, embed, encoder_id, "emobank"),
+    return _corpus(
+        "emobank",
+        rows,
+        embed,
+        encoder_id,
         y=np.asarray([r.A for r in rows], dtype=np.float64),
-        split=np.asarray([r.split for r in rows]),
+        split=[r.split for r in rows],
     )
 
 
@@ -104,10 +119,10 @@ def certainty(root: Path, embed: Embed, encoder_id: str) -> Corpus:
     from mentalize.validation.datasets import load_certainty
 
     rows = list(load_certainty(root))
-    texts = tuple(r.text for r in rows)
-    return Corpus(
-        name="certainty",
-        texts=texts,
-        X=featurize(texts, embed, encoder_id, "certainty"),
+    return _corpus(
+        "certainty",
+        rows,
+        embed,
+        encoder_id,
         y=np.asarray([r.certainty for r in rows], dtype=np.float64),
     )
