@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from mentalize.cache import cache_root
 from mentalize.language import read_markers
 from mentalize.learned.features import FEATURE_NAMES, marker_features
 
@@ -36,10 +37,7 @@ class Corpus:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("MENTALIZE_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mentalize"
-    )
-    path = Path(base) / "corpora"
+    path = cache_root() / "corpora"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

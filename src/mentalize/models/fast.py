@@ -55,10 +55,9 @@ def encoder_variant() -> str:
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("MENTALIZE_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mentalize"
-    )
-    return Path(base) / "models"
+    from mentalize.cache import cache_root
+
+    return cache_root() / "models"
 
 
 def _versions() -> tuple[str, str]:
