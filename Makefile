@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test test-convokit bench lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,24 @@ lint: $(BIN)/.installed
 test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest -q
 
+# The ConvoKit Transformer's tests need ConvoKit, which brings PyTorch, so they run in their own
+# environment. TORCH names a CPU build (this file's default is the one on the CI machine's disk;
+# elsewhere: TORCH='torch --index-url https://download.pytorch.org/whl/cpu').
+CONVOKIT_VENV ?= .venv-convokit
+TORCH ?= torch==2.13.0
+
+$(CONVOKIT_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CONVOKIT_VENV)
+	$(CONVOKIT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CONVOKIT_VENV)/bin/python -m pip install --quiet $(TORCH)
+	$(CONVOKIT_VENV)/bin/python -m pip install --quiet -e '.[convokit]' 'pytest>=8'
+	touch $@
+
+test-convokit: $(CONVOKIT_VENV)/.installed
+	$(CONVOKIT_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/interop
+
 bench: $(BIN)/.installed
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CONVOKIT_VENV) out .pytest_cache .ruff_cache

@@ -69,6 +69,23 @@ def test_one_transcript_per_conversation_in_chronological_order(tmp_path: Path) 
     assert c2.roles == {"ther": "therapist", "pat2": "patient"}
 
 
+def test_reply_chain_through_an_empty_utterance_still_orders(tmp_path: Path) -> None:
+    # v3 has no text and no role, but v4 replies to it: the chain v1 > v2 > v3 > v4 holds.
+    reply = {"id": "v4", "speaker": "ther", "conversation_id": "c2", "reply-to": "v3",
+             "timestamp": None, "text": "Can we slow down?", "meta": {}}
+    corpus = make_corpus(tmp_path / "corpus", [reply, *UTTERANCES[3:]])
+    (c2,) = convokit_inputs.read_conversations(corpus, role_field="role")
+    assert [t.text for t in c2.turns] == [
+        UTTERANCES[4]["text"], UTTERANCES[3]["text"], "Can we slow down?"
+    ]
+
+
+def test_a_conversation_of_empty_utterances_is_left_out(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", [UTTERANCES[0], UTTERANCES[5]])
+    assert [t.source.rsplit("#", 1)[1] for t in
+            convokit_inputs.read_conversations(corpus)] == ["c1"]
+
+
 def test_roles_from_speaker_ids_without_role_field(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus")
     c1 = next(convokit_inputs.read_conversations(corpus, therapists=["ther"]))

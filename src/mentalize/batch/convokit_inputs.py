@@ -27,7 +27,16 @@ from mentalize.errors import InputError
 from mentalize.roles import assign_roles
 from mentalize.transcript import ROLES, Role, Transcript, Turn
 
-__all__ = ["expand", "is_corpus_dir", "read_conversations"]
+__all__ = [
+    "UtteranceRecord",
+    "build_transcript",
+    "chronological",
+    "expand",
+    "is_corpus_dir",
+    "parse_role",
+    "read_conversations",
+    "timestamp_value",
+]
 
 UTTERANCES = "utterances.jsonl"
 #: Any of these beside utterances.jsonl marks a folder as a ConvoKit corpus, not a transcript
@@ -42,7 +51,10 @@ def is_corpus_dir(path: str | os.PathLike[str]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Utterance:
+class UtteranceRecord:
+    """What ordering and role assignment need of one utterance, whether read from disk or from a
+    ``convokit.Utterance`` (:mod:`mentalize.convokit_transformer`)."""
+
     line: int
     id: str
     speaker: str
@@ -79,7 +91,7 @@ def _meta(entry: Any) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else {}
 
 
-def _role(value: Any, where: str, line: int | None, field: str) -> Role | None:
+def parse_role(value: Any, where: str, line: int | None, field: str) -> Role | None:
     if value is None:
         return None
     text = str(value).strip().lower()
@@ -91,7 +103,8 @@ def _role(value: Any, where: str, line: int | None, field: str) -> Role | None:
     return text  # type: ignore[return-value]
 
 
-def _number(value: Any) -> float | None:
+def timestamp_value(value: Any) -> float | None:
+    """A ConvoKit timestamp as seconds, or ``None`` when it is not a number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -99,14 +112,14 @@ def _number(value: Any) -> float | None:
 
 def _utterances(
     folder: Path, role_field: str | None
-) -> dict[str, list[_Utterance]]:
+) -> dict[str, list[UtteranceRecord]]:
     """Utterances grouped by conversation, each group in file order."""
     speakers = {k: _meta(v) for k, v in _load_json(folder / "speakers.json").items()} or {
         k: _meta(v) for k, v in _load_json(folder / "users.json").items()
     }
     path = folder / UTTERANCES
     where = str(path)
-    groups: dict[str, list[_Utterance]] = {}
+    groups: dict[str, list[UtteranceRecord]] = {}
     with open(path, encoding="utf-8", errors="strict") as handle:
         try:
             for number, raw in enumerate(handle, start=1):
@@ -126,22 +139,22 @@ def _utterances(
                         where, "an utterance needs 'speaker', 'conversation_id' and a string "
                         "'text'", number,
                     )
-                if not text.strip():
-                    continue  # ConvoKit keeps empty utterances; there is nothing to read
+                # ConvoKit keeps empty utterances. They are kept here too, so that a reply chain
+                # through one still orders the conversation, and dropped from the transcript.
                 meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
                 role = None
-                if role_field is not None:
+                if role_field is not None and text.strip():
                     value = meta.get(role_field, speakers.get(str(speaker), {}).get(role_field))
-                    role = _role(value, where, number, role_field)
+                    role = parse_role(value, where, number, role_field)
                 reply = _field(record, ("reply-to", "reply_to"))
                 groups.setdefault(str(convo), []).append(
-                    _Utterance(
+                    UtteranceRecord(
                         line=number,
                         id=str(record.get("id", number)),
                         speaker=str(speaker),
                         text=text,
                         reply_to=None if reply is None else str(reply),
-                        timestamp=_number(record.get("timestamp")),
+                        timestamp=timestamp_value(record.get("timestamp")),
                         role=role,
                     )
                 )
@@ -150,7 +163,7 @@ def _utterances(
     return groups
 
 
-def _ordered(items: list[_Utterance]) -> list[_Utterance]:
+def chronological(items: list[UtteranceRecord]) -> list[UtteranceRecord]:
     """Chronological order: by timestamp when every utterance has one (ties keep file order);
     else along the reply chain (depth-first, replies in file order) when it is complete; else
     file order. Matches ``Conversation.get_chronological_utterance_list`` where that works."""
@@ -158,10 +171,10 @@ def _ordered(items: list[_Utterance]) -> list[_Utterance]:
         return sorted(items, key=lambda u: u.timestamp or 0.0)
     ids = {u.id for u in items}
     if len(ids) == len(items) and all(u.reply_to is None or u.reply_to in ids for u in items):
-        children: dict[str | None, list[_Utterance]] = {}
+        children: dict[str | None, list[UtteranceRecord]] = {}
         for u in items:
             children.setdefault(u.reply_to, []).append(u)
-        out: list[_Utterance] = []
+        out: list[UtteranceRecord] = []
         stack = list(reversed(children.get(None, [])))
         while stack:
             u = stack.pop()
@@ -190,23 +203,39 @@ def read_conversations(
                          f"one of {', '.join(COMPANIONS)})")
     groups = _utterances(folder, role_field)
     for convo, items in groups.items():
-        ordered = _ordered(items)
-        turns = tuple(
-            Turn(speaker=u.speaker, text=u.text, line=u.line, start=u.timestamp) for u in ordered
+        if not any(u.text.strip() for u in items):
+            continue  # nothing to read in the whole conversation
+        yield build_transcript(
+            chronological(items), f"{folder}#{convo}", role_field, therapists,
+            str(folder / UTTERANCES),
         )
-        transcript = Transcript(source=f"{folder}#{convo}", turns=turns, format="convokit")
-        if role_field is not None:
-            roles: dict[str, Role] = {}
-            for u in ordered:
-                if u.role is None:
-                    raise InputError(
-                        str(folder / UTTERANCES),
-                        f"speaker {u.speaker[:40]!r} has no meta field {role_field!r}", u.line,
-                    )
-                roles.setdefault(u.speaker, u.role)
-            yield transcript.with_roles(roles)
-        else:
-            yield assign_roles(transcript, therapists)
+
+
+def build_transcript(
+    ordered: Sequence[UtteranceRecord],
+    source: str,
+    role_field: str | None,
+    therapists: Sequence[str],
+    where: str,
+) -> Transcript:
+    """One conversation's transcript with roles: from each utterance's ``role`` when
+    ``role_field`` is given (a speaker without one is an :class:`InputError` at ``where``), else
+    from the speaker ids as for any transcript. Utterances with empty text are left out."""
+    ordered = [u for u in ordered if u.text.strip()]
+    turns = tuple(
+        Turn(speaker=u.speaker, text=u.text, line=u.line, start=u.timestamp) for u in ordered
+    )
+    transcript = Transcript(source=source, turns=turns, format="convokit")
+    if role_field is None:
+        return assign_roles(transcript, therapists)
+    roles: dict[str, Role] = {}
+    for u in ordered:
+        if u.role is None:
+            raise InputError(
+                where, f"speaker {u.speaker[:40]!r} has no meta field {role_field!r}", u.line
+            )
+        roles.setdefault(u.speaker, u.role)
+    return transcript.with_roles(roles)
 
 
 def _sha256(transcript: Transcript) -> str:
