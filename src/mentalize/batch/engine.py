@@ -11,15 +11,17 @@ The engine interface, for other engines (the Dask one) to implement or reuse::
   :class:`concurrent.futures.Executor`; the default starts local processes (``spawn``). A Dask
   engine passes a factory returning ``distributed.Client(...).get_executor()`` (it must run
   ``initializer(*initargs)`` on each worker itself, or may skip it: :func:`process_unit` loads
-  the model on first use anyway). Workers call :func:`process_unit`, which writes the unit's
-  part files under ``options.out`` (so remote workers need the folder on a shared filesystem)
-  and returns a small :class:`UnitResult`; nothing large crosses the process boundary.
+  the model on first use anyway). Workers run :func:`process_units` on a few units at a time
+  (as many as take about :data:`TASK_SECONDS`); :func:`process_unit` writes each unit's part
+  files under ``options.out`` (so remote workers need the folder on a shared filesystem) and
+  returns a small :class:`UnitResult`; nothing large crosses the process boundary.
 - Results do not depend on the engine or the number of workers: each unit's parts are made by
   the same function, and :func:`finish` joins them in input order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -58,6 +60,7 @@ class UnitResult:
     source: str
     turns: int = 0
     error: str | None = None
+    seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -120,9 +123,29 @@ def local_executor(
     )
 
 
+#: A task sent to a worker holds as many units as take about this long (measured as the run
+#: goes), so the per-task cost of the executor (pickling, process round trip, and on Dask the
+#: scheduler) stays small next to the work even when units are tiny (short sessions, markers
+#: only), while slow units still go one per task.
+TASK_SECONDS = 0.25
+#: Never more units than this in one task, so progress and Ctrl-C stay responsive.
+MAX_UNITS_PER_TASK = 32
+
+
+def process_units(units: list[Unit], options: Options) -> list[UnitResult]:
+    """A worker task: :func:`process_unit` for each unit, in order."""
+    return [process_unit(unit, options) for unit in units]
+
+
 def process_unit(unit: Unit, options: Options) -> UnitResult:
     """Analyse one unit and write its parts, then its done record (in that order, each
     atomically). Errors in the input become a one-line reason; nothing of the text is shown."""
+    started = time.perf_counter()
+    result = _process_unit(unit, options)
+    return dataclasses.replace(result, seconds=time.perf_counter() - started)
+
+
+def _process_unit(unit: Unit, options: Options) -> UnitResult:
     state = State(options.out, options.fmt)
     try:
         if unit.texts is not None:
@@ -218,18 +241,32 @@ def run(
             factory = executor_factory or local_executor
             executor = factory(options.workers, worker_init, (options.model, options.workers))
             window = max(2, 2 * options.workers)
-            in_flight: set[Future[UnitResult]] = set()
+            in_flight: set[Future[list[UnitResult]]] = set()
+            sizer = _TaskSizer()
+
+            def collect() -> None:
+                nonlocal in_flight
+                finished, in_flight = _wait(in_flight)
+                for future in finished:
+                    results = future.result()
+                    sizer.observe(results)
+                    for result in results:
+                        record(result)
+
             try:
+                chunk: list[Unit] = []
                 for unit in pending_units():
+                    chunk.append(unit)
+                    if len(chunk) < sizer.size:
+                        continue
                     while len(in_flight) >= window:
-                        finished, in_flight = _wait(in_flight)
-                        for future in finished:
-                            record(future.result())
-                    in_flight.add(executor.submit(process_unit, unit, options))
+                        collect()
+                    in_flight.add(executor.submit(process_units, chunk, options))
+                    chunk = []
+                if chunk:
+                    in_flight.add(executor.submit(process_units, chunk, options))
                 while in_flight:
-                    finished, in_flight = _wait(in_flight)
-                    for future in finished:
-                        record(future.result())
+                    collect()
             finally:
                 executor.shutdown(wait=True, cancel_futures=True)
     except (KeyboardInterrupt, BrokenExecutor):
@@ -245,9 +282,28 @@ def run(
     return summary
 
 
-def _wait(
-    in_flight: set[Future[UnitResult]],
-) -> tuple[set[Future[UnitResult]], set[Future[UnitResult]]]:
+class _TaskSizer:
+    """How many units the next task holds: one until the first results come back (so the first
+    progress and any error show at once), then as many as take about :data:`TASK_SECONDS` at
+    the mean time per unit seen so far."""
+
+    def __init__(self) -> None:
+        self.size = 1
+        self._units = 0
+        self._seconds = 0.0
+
+    def observe(self, results: list[UnitResult]) -> None:
+        self._units += len(results)
+        self._seconds += sum(r.seconds for r in results)
+        if self._units and self._seconds > 0:
+            per_unit = self._seconds / self._units
+            self.size = max(1, min(MAX_UNITS_PER_TASK, round(TASK_SECONDS / per_unit)))
+
+
+_Tasks = set[Future[list[UnitResult]]]
+
+
+def _wait(in_flight: _Tasks) -> tuple[_Tasks, _Tasks]:
     done, rest = wait(in_flight, return_when=FIRST_COMPLETED)
     return set(done), set(rest)
 
