@@ -18,6 +18,7 @@ from mentalize.cli_batch import batch
 from mentalize.cli_clinic import audit_app, backup, restore, serve, users_app
 from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli_evaluate import evaluate
+from mentalize.cli_reflect import reflect_command
 from mentalize.errors import InputError, MentalizeError
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.add_typer(assess_app, name="assess")
 app.command("evaluate")(evaluate)
 app.command("batch")(batch)
+app.command("reflect")(reflect_command)
 app.command("serve")(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
