@@ -2,7 +2,7 @@
 #   make demo   install into .venv (with the sentence model) and analyse an example session
 #               (writes out/*.html, out/*.json)
 #   make test   install into .venv (with every extra: models, research, test, clinic, fast,
-#               corpus, dask) and run
+#               corpus, dask, reflect) and run
 #               lint + tests (the clinic's tests on SQLite; .ci/run repeats them on PostgreSQL)
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast,corpus,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast,corpus,dask,reflect]'
 	touch $@
 
 demo: $(BIN)/.installed

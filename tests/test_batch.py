@@ -334,8 +334,9 @@ def test_a_worker_killed_mid_run_fails_clearly_and_keeps_what_finished(
 
 
 def test_memory_does_not_grow_with_the_corpus(tmp_path: Path) -> None:
-    """Streaming, not collecting: twenty times the inputs must cost no more memory. Measured in this process (one worker runs in-process) with tracemalloc, which
-    counts Python allocations made during the run; bench/batch_throughput.py measures RSS."""
+    """Streaming, not collecting: twenty times the inputs must cost no more memory. Measured in
+    this process (one worker runs in-process) with tracemalloc, which counts Python allocations
+    made during the run; bench/batch_throughput.py measures RSS."""
     import tracemalloc
 
     from mentalize.batch import engine, inputs

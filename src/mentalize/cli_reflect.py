@@ -224,7 +224,7 @@ def reflect_command(
         elif delete_all:
             _delete_all(folder, yes)
         else:
-            _serve(folder, port, not no_browser, crisis_lines)
+            _serve(folder, port, not no_browser, crisis_lines, model)
     except VaultError as exc:
         raise fail(str(exc), EXIT_INPUT) from None
     except MentalizeError as exc:
@@ -272,7 +272,9 @@ def _delete_all(folder: Path, yes: bool) -> None:
     typer.echo(f"Deleted {count} entr{'y' if count == 1 else 'ies'} and the journal's key.")
 
 
-def _serve(folder: Path, port: int, open_browser: bool, crisis_lines: Path | None) -> None:
+def _serve(
+    folder: Path, port: int, open_browser: bool, crisis_lines: Path | None, model: str
+) -> None:
     if crisis_lines is not None:
         _lines(crisis_lines, folder)  # a bad file fails now, not on the first risky entry
     try:
@@ -282,4 +284,5 @@ def _serve(folder: Path, port: int, open_browser: bool, crisis_lines: Path | Non
             "the Reflect page needs its extra: pip install 'mentalize[reflect]' "
             "(or use --terminal)", EXIT_INPUT,
         ) from None
-    serve(folder, port=port, open_browser=open_browser, crisis_lines_file=crisis_lines)
+    serve(folder, port=port, open_browser=open_browser, crisis_lines_file=crisis_lines,
+          model=model)

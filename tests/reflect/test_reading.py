@@ -110,3 +110,10 @@ def test_a_plain_message_stands_out_for_nothing() -> None:
 def test_empty_text_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         reflect("  \n\n ", model="markers")
+
+
+def test_a_stretch_of_time_is_not_quoted_as_all_or_nothing() -> None:
+    text = "She didn't answer all evening, the whole day in fact. She ignores me all the time."
+    r = reflect(text, model="markers")
+    (sign,) = [s for s in r.signs if s.kind == "all_or_nothing"]
+    assert [text[q.start:].startswith("all the time") for q in sign.quotes] == [True]

@@ -115,6 +115,15 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return [(offset, part) for offset, part in out if part.strip()]
 
 
+#: "all evening", "the whole day": the absolutist dictionary's words naming a stretch of time,
+#: which is no all-or-nothing thinking; not quoted to the person.
+_DURATION = re.compile(
+    r"(?:all|whole|entire|full)\s+(?:the\s+)?(?:day|days|night|nights|evening|morning|"
+    r"afternoon|week|weekend|month|year|way|along|right)\b",
+    re.IGNORECASE,
+)
+
+
 def _quotes(text: str, found: Iterable[tuple[int, TurnAnalysis]], markers: frozenset[str]
             ) -> tuple[Quote, ...]:
     """Distinct spans of ``markers`` in reading order, longest first where they overlap."""
@@ -124,6 +133,7 @@ def _quotes(text: str, found: Iterable[tuple[int, TurnAnalysis]], markers: froze
             for offset, turn in found
             for e in turn.evidence
             if e.marker in markers
+            and not (e.marker == "absolutist" and _DURATION.match(text, offset + e.start))
         },
         key=lambda s: (s[0], -(s[1] - s[0])),
     )

@@ -12,7 +12,12 @@ from rich.table import Table
 
 from mentalize.reflect.history import History, sign_title
 from mentalize.reflect.reading import Reflection, RiskNotice, Sign
-from mentalize.reflect.wording import CAUTION, GROUNDING_TITLE
+from mentalize.reflect.wording import (
+    CAUTION,
+    GROUNDING_TITLE,
+    QUESTIONS_HEADING,
+    RISK_WORDS_LEAD,
+)
 
 
 def _risk(console: Console, notice: RiskNotice) -> None:
@@ -25,7 +30,7 @@ def _risk(console: Console, notice: RiskNotice) -> None:
     console.print()
     if notice.quotes:
         words = ", ".join(f"“{escape(q.words)}”" for q in notice.quotes)
-        console.print(f"The words that prompted this: {words}")
+        console.print(f"{escape(RISK_WORDS_LEAD)} {words}")
     console.print(escape(notice.stopped))
 
 
@@ -64,7 +69,7 @@ def print_reflection(reflection: Reflection, console: Console | None = None) -> 
     for sign in reflection.strengths:
         _sign(console, sign)
     if reflection.prompts:
-        console.print("[bold]Some questions to stay with[/]")
+        console.print(f"[bold]{escape(QUESTIONS_HEADING)}[/]")
         for prompt in reflection.prompts:
             console.print(f"  [cyan]•[/] {escape(prompt)}")
         console.print()

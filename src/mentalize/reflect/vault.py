@@ -240,23 +240,26 @@ class Journal:
     def delete(self, entry_id: str) -> None:
         self._path(entry_id).unlink(missing_ok=True)
 
-    def export(self, path: Path) -> int:
-        """Write every entry, decrypted, to ``path`` as JSON (refuses to overwrite); returns
-        the count. The file is the person's to keep: it is plain text, so it says so."""
-        if path.exists():
-            raise VaultError(f"{path}: already exists; choose a new file name")
-        entries = self.entries()
-        document = {
+    def export_document(self) -> dict[str, Any]:
+        """Every entry, decrypted, as the export's JSON document (the page streams it; the
+        command writes it to a file). It is plain text, so it says so."""
+        return {
             "format": EXPORT_FORMAT,
             "exported": datetime.now(UTC).isoformat(timespec="seconds"),
             "note": "Your Reflect journal, NOT encrypted: keep this file somewhere private.",
-            "entries": [asdict(e) for e in entries],
+            "entries": [asdict(e) for e in self.entries()],
         }
+
+    def export(self, path: Path) -> int:
+        """Write :meth:`export_document` to ``path`` (refuses to overwrite); returns the count."""
+        if path.exists():
+            raise VaultError(f"{path}: already exists; choose a new file name")
+        document = self.export_document()
         try:
             _write_private(path, json.dumps(document, ensure_ascii=False, indent=1).encode())
         except OSError as exc:
             raise VaultError(f"{path}: cannot write the export ({exc.strerror})") from None
-        return len(entries)
+        return len(document["entries"])
 
 
 def delete_all(folder: Path) -> int:

@@ -141,6 +141,10 @@ MESSAGE_PROMPTS: tuple[str, ...] = (
     "What do you hope will happen after they read it?",
 )
 
+#: Headings shared by the terminal and the page.
+QUESTIONS_HEADING = "Some questions to stay with"
+RISK_WORDS_LEAD = "The words that prompted this:"
+
 #: Said when the words already hold curiosity about minds (hedges, not-knowing, perspective).
 STRENGTH_TITLE = "Wondering is already here"
 STRENGTH_OBSERVATION = "These words already leave room for not knowing:"
@@ -198,9 +202,8 @@ PAGE_CREATE = (
 PAGE_UNLOCK = "The journal is locked. Enter the passphrase to open it."
 PAGE_WRONG_PASSPHRASE = "That passphrase does not open this journal. Check it and try again."
 PAGE_PASSPHRASES_DIFFER = "The two passphrases differ. Nothing was created; try again."
-PAGE_LOCKED = (
-    "The journal is locked. It also locks itself after 15 minutes without activity."
-)
+PAGE_LOCKED = "The journal is locked. It also locks itself after 15 minutes without activity."
+PAGE_IDLE_LOCKED = "The journal locked itself after 15 minutes without activity."
 PAGE_WRITE = (
     "Write about a situation, in your own words. Reflect reads it on this machine, and "
     "nothing is saved unless you choose to save it."
@@ -231,6 +234,10 @@ PAGE_DELETE_ALL_TYPED = "Nothing was deleted: type delete in the box to go on."
 PAGE_DELETED_ALL = "Every entry and the journal's key were deleted."
 PAGE_EXPORT = (
     "The export is one JSON file holding every entry, NOT encrypted: keep it somewhere private."
+)
+PAGE_HISTORY_RISK = (
+    "Entries Reflect did not read because they held words about harm (it showed where help is "
+    "instead):"
 )
 PAGE_HISTORY_EMPTY = "Nothing to show yet: the picture fills in as entries are saved."
 PAGE_EXPIRED = (
