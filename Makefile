@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-convokit bench lint clean
+.PHONY: demo test test-convokit bench lint clean lock audit
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,17 @@ test-convokit: $(CONVOKIT_VENV)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/throughput.py
+
+# The clinic's locked dependencies (requirements/README.md): `make lock` re-resolves them with
+# hashes; `make audit` checks them against PyPI's advisory data (needs the network; --strict
+# fails when a package could not be checked, so an unreachable database is never a pass).
+lock: $(BIN)/.installed
+	$(BIN)/uv pip compile pyproject.toml --extra clinic --extra models --universal \
+		--python-version 3.11 --generate-hashes --no-header -o requirements/clinic.lock
+
+audit: $(BIN)/.installed
+	$(BIN)/pip-audit -r requirements/clinic.lock --require-hashes --disable-pip --strict \
+		--progress-spinner off
 
 clean:
 	rm -rf $(VENV) $(CONVOKIT_VENV) out .pytest_cache .ruff_cache

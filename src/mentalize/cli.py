@@ -15,7 +15,7 @@ import typer
 
 from mentalize.cli_assess import assess_app
 from mentalize.cli_batch import batch
-from mentalize.cli_clinic import audit_app, backup, restore, serve, users_app
+from mentalize.cli_clinic import audit_app, backup, restore, serve, users_app, worker
 from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli_evaluate import evaluate
 from mentalize.cli_reflect import reflect_command
@@ -33,6 +33,7 @@ app.command("evaluate")(evaluate)
 app.command("batch")(batch)
 app.command("reflect")(reflect_command)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.command("backup")(backup)

@@ -5,6 +5,8 @@ Django is imported inside each command, never at module level, so ``mentalize an
 install it and exit 2.
 
     mentalize serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
+                    [--analysis-workers N]
+    mentalize worker [--data-dir DIR]   (an analysis worker; serve starts its own)
     mentalize users add NAME --role clinician|supervisor|admin   (MENTALIZE_PASSWORD or a prompt)
     mentalize users token NAME
     mentalize users assign-supervisor SUPERVISEE SUPERVISOR
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -94,8 +97,18 @@ def serve(
         int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)
     ] = 8000,
     threads: Annotated[int, typer.Option("--threads", help="Worker threads.", min=1)] = 8,
+    analysis_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--analysis-workers",
+            help="Analysis worker processes started alongside the server (default: one fewer "
+            "than the CPU cores, 1 to 4); 0 when workers run separately (mentalize worker).",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
-    """Run the clinic web app with waitress (creates the data directory, key and database)."""
+    """Run the clinic web app with waitress and its analysis workers (creates the data
+    directory, key and database)."""
     if not _is_loopback(host):
         # Off the loopback interface, cookies must only travel over TLS (a proxy in front).
         os.environ.setdefault("MENTALIZE_SECURE_COOKIES", "1")
@@ -117,16 +130,75 @@ def serve(
         raise fail("the clinic needs the 'clinic' extra: pip install 'mentalize[clinic]'") from None
     from django.conf import settings
 
+    from mentalize.web.analysis.worker import Pool, default_workers
+    from mentalize.web.uploads import server_limits
     from mentalize.web.wsgi import application
 
+    workers = default_workers() if analysis_workers is None else analysis_workers
     typer.echo(f"mentalize clinic: data in {settings.DATA_DIR}", err=True)
     typer.echo(f"mentalize clinic: serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    typer.echo(
+        f"mentalize clinic: {workers} analysis worker(s)"
+        + ("" if workers else "; run `mentalize worker` to analyse uploads"),
+        err=True,
+    )
+    pool = Pool(workers, Path(settings.DATA_DIR))
+    # SIGTERM (a service manager's stop) ends the server like Ctrl+C, so the workers are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="mentalize")
+        if workers:
+            pool.start()
+        waitress_serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="mentalize",
+            # bodies stay in memory (no transcript in a temp file); oversized ones get 413 unread
+            **server_limits(),
+        )
     except OSError as exc:
         raise fail(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_INTERNAL
         ) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pool.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def worker(
+    data_dir: DataDir = None,
+    interval: Annotated[
+        float,
+        typer.Option("--interval", help="Seconds between looks at an empty queue.", min=0.05),
+    ] = 0.5,
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            "--parent", help="Exit when this process id is no longer the parent.", hidden=True
+        ),
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Analyse what is queued, then exit.")
+    ] = False,
+) -> None:
+    """Run one analysis worker: take queued analyses from the clinic's database until stopped
+    (``mentalize serve`` starts these itself; run more, on this or another host, for larger
+    set-ups)."""
+    setup_django(data_dir)
+    from django.db import Error as DatabaseError
+
+    from mentalize.web.analysis.worker import run
+
+    try:
+        run(interval=interval, parent=parent, batch=batch)
+    except DatabaseError as exc:
+        raise fail(f"database: {type(exc).__name__}".splitlines()[0], EXIT_INTERNAL) from None
 
 
 def _password() -> str:

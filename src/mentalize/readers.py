@@ -68,7 +68,9 @@ _LINE_TIME = re.compile(
 )
 # The name is everything before the first colon; _is_speaker_name decides whether it is one.
 # A colon followed by a digit (a clock time, a ratio) or "//" (a URL) is never a label.
-_PREFIX = re.compile(r"^\s*(?P<name>[^:]{1,40}?)\s*:(?!\d)(?!//)\s*(?P<text>.*)$")
+# The name starts with a non-space: with "[^:]" first, a long run of spaces before the text made
+# the leading \s* and the name trade spaces, and one 20 kB line of spaces took 20 s.
+_PREFIX = re.compile(r"^\s*(?P<name>[^:\s][^:]{0,39}?)\s*:(?!\d)(?!//)\s*(?P<text>.*)$")
 # Lower-case words allowed inside a multi-word name ("Ana de Souza").
 _NAME_PARTICLES = frozenset(
     {"al", "bin", "da", "de", "del", "della", "den", "der", "di", "du", "el", "la", "le", "van"}
@@ -77,7 +79,9 @@ _NAME_PARTICLES = frozenset(
 _MAX_NAME_WORDS = 4
 _TIMING = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s.*)?$")
 _SNIFF_TIMING = re.compile(r"^\s*[\d:.,]+\s*-->\s*[\d:.,]+")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>", re.IGNORECASE)
+# One whitespace, then the name up to the next "<" or ">": "\s+([^>]*)" let the two share spaces
+# and scan past other tags, which made a cue of many unclosed "<v" tags quadratic.
+_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(\s[^<>]*)>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _CUE_DASH = re.compile(r"^\s*(?:[-–—]|>>)\s*")
 
@@ -93,7 +97,10 @@ class _Draft:
     parts: list[str] = field(default_factory=list)
 
     def turn(self) -> Turn:
-        return Turn(self.speaker, _squash(" ".join(self.parts)), self.line, self.start, self.end)
+        # The label is squashed like the text: a quoted CSV cell or a JSON string could carry a
+        # line break or a run of spaces into the speaker's name (found by fuzzing).
+        words = _squash(" ".join(self.parts))
+        return Turn(_squash(self.speaker), words, self.line, self.start, self.end)
 
 
 # --------------------------------------------------------------------------- public API
@@ -273,7 +280,9 @@ def _prepare(text: str, source: str, noun: str) -> str:
 
 def _sniff(text: str) -> str:
     """Guess the format from the first non-blank lines (the extension said nothing useful)."""
-    head = [line.strip() for line in text.split("\n", 64)[:64] if line.strip()]
+    # lstrip: the first line is then never blank (over 64 leading blank lines left "head" empty
+    # and raised IndexError; found by fuzzing)
+    head = [line.strip() for line in text.lstrip().split("\n", 64)[:64] if line.strip()]
     first = head[0]
     if first.startswith("WEBVTT"):
         return "vtt"
@@ -513,7 +522,9 @@ def _merge_cues(cues: list[_Cue], source: str, fmt: str) -> Transcript:
                 speaker = drafts[-1].speaker if drafts else UNLABELLED
             if drafts and drafts[-1].speaker == speaker:
                 drafts[-1].parts.append(words)
-                drafts[-1].end = cue.end
+                # max: cues out of time order must not give a turn ending before it starts
+                # (found by fuzzing)
+                drafts[-1].end = max(drafts[-1].end or 0.0, cue.end)
             else:
                 drafts.append(_Draft(speaker, cue.line, cue.start, cue.end, [words]))
     return _finish(drafts, source, fmt, "cues like '<v Therapist>...' or 'Therapist: ...'")
@@ -530,20 +541,21 @@ def _cue_pieces(lines: list[str]) -> list[tuple[str | None, str]]:
 
 def _labelled_lines(lines: list[str]) -> list[tuple[str | None, str]]:
     """Cue lines without a voice tag: a ``Name:`` line starts a piece, others continue it."""
-    pieces: list[tuple[str | None, str]] = []
+    # Words are collected in lists and joined once: appending to a string per line was
+    # quadratic in the number of lines of one cue.
+    pieces: list[tuple[str | None, list[str]]] = []
     for raw in lines:
         line = _CUE_DASH.sub("", _clean(raw))
         if not line:
             continue
         labelled = _split_label(line)
         if labelled is not None:
-            pieces.append(labelled)
+            pieces.append((labelled[0], [labelled[1]]))
         elif pieces:
-            speaker, words = pieces[-1]
-            pieces[-1] = (speaker, f"{words} {line}")
+            pieces[-1][1].append(line)
         else:
-            pieces.append((None, line))
-    return pieces
+            pieces.append((None, [line]))
+    return [(speaker, " ".join(words)) for speaker, words in pieces]
 
 
 def _clean(text: str) -> str:
@@ -673,7 +685,7 @@ def _jsonl_draft(line: str, number: int, source: str) -> _Draft:
     example = 'expected one object per line like {"speaker": "T", "text": "..."}'
     try:
         value = json.loads(line)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: also integers over 4300 digits
         raise InputError(source, f"not valid JSON; {example}", number) from None
     if not isinstance(value, dict):
         raise InputError(source, f"not a JSON object; {example}", number)

@@ -78,6 +78,17 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.skip(reason=_SKIP_REASON))
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _analyses_run_at_once(settings: Any) -> None:
+    """In-process tests run the analysis queue eagerly: an upload's analysis is done when the
+    request returns. tests/web/test_analysis_queue.py switches back to the database queue and
+    drains it with a worker; the tests that run ``mentalize serve`` use its real workers."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 def on_postgres() -> bool:
     from django.db import connection
 

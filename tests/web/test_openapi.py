@@ -99,6 +99,7 @@ def test_every_operation_says_how_it_fails() -> None:
         ("/api/v1/patients/", None),
         ("/api/v1/patients/{id}/", "patient"),
         ("/api/v1/patients/{id}/overview/", "patient"),
+        ("/api/v1/sessions/{id}/", "session"),
         ("/api/v1/sessions/{id}/analysis/", "session"),
         ("/api/v1/questionnaires/{id}/", "questionnaire"),
     ],
@@ -149,3 +150,30 @@ def test_the_session_schema_is_the_packaged_one() -> None:
     assert inlined["required"] == packaged["required"]
     assert inlined["$defs"] == packaged["$defs"]
     assert "#/$defs/" not in json.dumps(inlined)
+
+
+def test_upload_and_pending_analysis_match_their_schemas(
+    client: Any, people: dict[str, Any], chart: dict[str, Any], settings: Any
+) -> None:
+    """With the real (database) queue the upload answers before the analysis: the session
+    with status ``pending``, and the analysis path answers 409 as documented."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.web.conftest import EXAMPLE
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    paths = document()["paths"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {new_token('owner')}"}
+    upload = SimpleUploadedFile("s.txt", EXAMPLE.read_bytes(), "text/plain")
+    response = client.post(
+        f"/api/v1/patients/{chart['patient'].pk}/sessions/", {"transcript": upload}, **auth
+    )
+    assert response.status_code == 201 and response.json()["analysis_status"] == "pending"
+    created = paths["/api/v1/patients/{id}/sessions/"]["post"]["responses"]["201"]
+    schema = created["content"]["application/json"]["schema"]
+    assert list(_validator(schema).iter_errors(response.json())) == []
+    pending = client.get(response.json()["analysis"], **auth)
+    assert pending.status_code == 409
+    conflict = paths["/api/v1/sessions/{id}/analysis/"]["get"]["responses"]["409"]
+    schema = conflict["content"]["application/json"]["schema"]
+    assert list(_validator(schema).iter_errors(pending.json())) == []

@@ -226,8 +226,8 @@ def test_tokens_never_reach_the_logs(
     from mentalize.web.questionnaire_links.redact import RedactLinkTokens
 
     console = settings.LOGGING["handlers"]["console"]
-    assert [settings.LOGGING["filters"][f]["()"] for f in console["filters"]] == [
-        "mentalize.web.questionnaire_links.redact.RedactLinkTokens"
+    assert "mentalize.web.questionnaire_links.redact.RedactLinkTokens" in [
+        settings.LOGGING["filters"][f]["()"] for f in console["filters"]
     ]
     _, token = _make(client, people["owner"], chart["patient"])
     stream = io.StringIO()

@@ -73,7 +73,11 @@ def test_database_url_switches_to_postgresql() -> None:
         "db.local",
         "6543",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"connect_timeout": 5, "sslmode": "require"}
+    # A bounded connection wait by default (a hung host gets the 503 page); the URL overrides it.
+    assert database_from_url("postgresql://u@h/db?connect_timeout=2")["OPTIONS"] == {
+        "connect_timeout": "2"
+    }
 
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "postgresql://u@h:5432/"])

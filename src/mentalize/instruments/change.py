@@ -95,9 +95,17 @@ def _is_case(score: float, cutoff: float, direction: Direction) -> bool:
     return score >= cutoff if direction == "lower_is_better" else score <= cutoff
 
 
+def _finite(value: float) -> bool:
+    """``math.isfinite`` that says False, not OverflowError, for an int too large for a float."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _checked_score(instrument: Instrument, scale: Scale, value: float, option: str) -> float:
     where = f"{instrument.id} {option}"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
         raise InputError(where, "must be a number")
     if scale.integer_valued and not float(value).is_integer():
         raise InputError(

@@ -17,6 +17,9 @@ from mentalize.instruments.model import Band, Flag, Instrument, Scale, ScoreResu
 __all__ = ["interpret", "parse_answer", "parse_answers", "scale_score", "score"]
 
 _WHOLE = re.compile(r"^[+-]?\d+$")
+# More digits than any answer scale needs; int() refuses strings over 4300 digits with a bare
+# ValueError, so a long run of digits is reported as out of range before converting it.
+_MAX_DIGITS = 9
 
 
 def _instrument(instrument: Instrument | str) -> Instrument:
@@ -45,9 +48,11 @@ def parse_answer(instrument: Instrument, item: int, raw: object) -> int:
         text = raw.strip()
         if not text:
             raise InputError(where, f"no answer given; {_range(instrument)}")
+        shown = text if len(text) <= 12 else text[:12] + "..."
         if not _WHOLE.match(text):
-            shown = text if len(text) <= 12 else text[:12] + "..."
             raise InputError(where, f"'{shown}' is not a whole number; {_range(instrument)}")
+        if len(text.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+            raise InputError(where, f"'{shown}' is out of range; {_range(instrument)}")
         value = int(text)
     else:
         raise InputError(where, f"not a whole number; {_range(instrument)}")

@@ -58,6 +58,7 @@ POSTGRES_MEMBER = "database/clinic.pgdump"
 KEY_MEMBER = "keys/encryption.key"
 SQLITE_FILE = "clinic.sqlite3"
 _CHUNK = 1 << 20
+_LOW_SPACE = 1 << 20  # below this much free space, an I/O error is reported as a full disk
 
 
 class BackupError(MentalizeError):
@@ -80,14 +81,45 @@ def _sha256(path: Path) -> str:
 @contextmanager
 def _scratch(directory: Path, suffix: str) -> Iterator[Path]:
     """A private temporary file in ``directory`` (same file system, so it can be renamed), removed
-    on the way out unless it has been renamed away."""
+    on the way out unless it has been renamed away, with any ``-wal``/``-shm``/``-journal`` file
+    SQLite made beside it (a snapshot that fails part-way, on a full disk say, leaves those)."""
     fd, name = tempfile.mkstemp(prefix=".mentalize-", suffix=suffix, dir=directory)
     os.close(fd)
     path = Path(name)
     try:
         yield path
     finally:
-        path.unlink(missing_ok=True)
+        for leftover in (path, *(Path(f"{path}{s}") for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+
+
+def _space_note(directory: Path) -> str:
+    """``"; DIR has only N KiB free"`` when the disk is (nearly) full, else ``""``: SQLite
+    reports a full disk as "disk I/O error" when it cannot grow its shared-memory file."""
+    try:
+        free = shutil.disk_usage(directory).free
+    except OSError:
+        return ""
+    return f"; {directory} has only {free // 1024} KiB free" if free < _LOW_SPACE else ""
+
+
+def _check_space(source: Path, directory: Path) -> None:
+    """Refuse before writing anything when the snapshot alone cannot fit beside ``--out``."""
+    needed = sum(p.stat().st_size for p in (source, Path(f"{source}-wal")) if p.is_file())
+    try:
+        free = shutil.disk_usage(directory).free
+    except OSError:
+        return
+    if free < needed:
+        raise BackupError(
+            f"not enough free space in {directory}: the database snapshot needs about "
+            f"{_mib(needed)} MiB and {_mib(free)} MiB is free; free some space or choose "
+            "another --out; nothing was written"
+        )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"
 
 
 def write_atomically(out: Path, write: Callable[[IO[bytes]], None]) -> None:
@@ -120,7 +152,10 @@ def _snapshot_sqlite(source: Path, dest: Path) -> dict[str, Any]:
         head = dst.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
         migrations = dst.execute("SELECT app, name FROM django_migrations").fetchall()
     except sqlite3.Error as exc:
-        raise BackupError(f"SQLite backup of {source} failed: {exc}") from None
+        raise BackupError(
+            f"SQLite backup of {source} failed: {exc}{_space_note(dest.parent)}; "
+            "nothing was written"
+        ) from None
     finally:
         dst.close()
         src.close()
@@ -205,6 +240,21 @@ def backup(out: Path, *, include_key: bool = False) -> dict[str, Any]:
     if vendor not in ("sqlite", "postgresql"):
         raise BackupError(f"database {vendor!r} is not supported by mentalize backup")
     key = settings.MENTALIZE_ENCRYPTION_KEY
+    if vendor == "sqlite":
+        _check_space(Path(connection.settings_dict["NAME"]), parent)
+    try:
+        return _write_backup(out, parent, vendor, key, include_key=include_key)
+    except OSError as exc:  # a full disk or a failing one, part-way through the archive
+        raise BackupError(
+            f"cannot write {out}: {exc.strerror or exc}{_space_note(parent)}; nothing was written"
+        ) from None
+
+
+def _write_backup(
+    out: Path, parent: Path, vendor: str, key: bytes, *, include_key: bool
+) -> dict[str, Any]:
+    from django.db import connection
+
     with _scratch(parent, ".db") as snapshot:
         if vendor == "sqlite":
             member = SQLITE_MEMBER

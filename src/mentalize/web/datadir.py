@@ -14,9 +14,11 @@ without the data directory reveals no clinical text.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 from mentalize.errors import MentalizeError
@@ -44,7 +46,8 @@ def data_dir() -> Path:
 
 
 def ensure_data_dir(path: Path) -> Path:
-    """Create the directory (owner-only) if needed; refuse a path that is not a directory."""
+    """Create the directory (owner-only) if needed; refuse a path that is not a directory, or
+    one that other users may enter."""
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except FileExistsError:
@@ -55,26 +58,69 @@ def ensure_data_dir(path: Path) -> Path:
         raise ClinicConfigError(f"data directory {path}: exists and is not a directory")
     if not os.access(path, os.W_OK | os.X_OK):
         raise ClinicConfigError(f"data directory {path}: not writable")
+    _refuse_open_directory(path)
     return path.resolve()
 
 
+def _refuse_open_directory(path: Path) -> None:
+    """Refuse a data directory that other users may enter or list.
+
+    The database file, its WAL and backups' scratch files are created with the process umask
+    (often 0644), so only the directory's 0700 keeps other accounts on the machine away from
+    them; a directory made by hand (``mkdir``: 0755) would leave them readable. Refused, with
+    the command that fixes it, as for a key file, rather than silently changed.
+    """
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise ClinicConfigError(
+            f"data directory {path}: permissions {mode:04o} let other users in; "
+            f"run chmod 700 {path}"
+        )
+
+
+def _create_exclusively(path: Path, content: bytes) -> None:
+    """Create ``path`` holding ``content`` (0600), whole or not at all; keep one that exists.
+
+    The bytes go to a private temporary file first, which is then hard-linked to the name: a full
+    disk or a kill part-way leaves no empty or truncated key behind (which the next start would
+    take for a damaged key), and the link, like ``O_EXCL``, fails if another process starting at
+    the same moment got there first, so two processes never each keep a key of their own.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(name, path)
+        _fsync_directory(path.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a new directory entry durable (a power cut right after first start keeps the key)."""
+    with contextlib.suppress(OSError):  # not every file system lets a directory be opened
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _secret_file(path: Path, make: bytes) -> bytes:
-    """Read a secret file, creating it with ``make`` (0600, exclusive) on first run.
+    """Read a secret file, creating it with ``make`` (0600, exclusive, atomic) on first run.
 
     Exclusive creation means two processes starting at once cannot each write their own key and
     leave half the rows encrypted under a key that is then overwritten.
     """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise ClinicConfigError(f"{path}: cannot create ({exc.strerror or exc})") from None
-    else:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(make)
-            handle.flush()
-            os.fsync(handle.fileno())
+    if not path.exists():
+        try:
+            _create_exclusively(path, make)
+        except OSError as exc:
+            raise ClinicConfigError(f"{path}: cannot create ({exc.strerror or exc})") from None
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
         if mode & 0o077:
@@ -84,6 +130,21 @@ def _secret_file(path: Path, make: bytes) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise ClinicConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def writable_database(path: Path) -> Path:
+    """Refuse an SQLite database (or its WAL files) that exists but cannot be written.
+
+    SQLite quietly opens such a file read-only, so the clinic would start, show pages and then
+    fail every save; saying so at start-up names the file to fix instead.
+    """
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.exists() and not os.access(candidate, os.W_OK):
+            raise ClinicConfigError(
+                f"{candidate}: read-only; the clinic must be able to write its database "
+                "(check the file's owner, permissions and mount)"
+            )
+    return path
 
 
 def encryption_key(directory: Path) -> bytes:

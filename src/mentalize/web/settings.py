@@ -50,7 +50,9 @@ def database_from_url(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "OPTIONS": dict(parse_qsl(parts.query)),
+        # libpq waits forever for an unresponsive host by default; a bounded wait lets a request
+        # fail with the 503 page instead of holding a worker thread (?connect_timeout= overrides).
+        "OPTIONS": {"connect_timeout": 5, **dict(parse_qsl(parts.query))},
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
@@ -59,7 +61,7 @@ def database_from_url(url: str) -> dict[str, object]:
 def _sqlite(directory: Path) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(directory / "clinic.sqlite3"),
+        "NAME": str(datadir.writable_database(directory / "clinic.sqlite3")),
         # IMMEDIATE: a write transaction takes the lock at BEGIN, so two requests never both read
         # the audit chain's head and then fight over who appends (see mentalize.web.audit).
         "OPTIONS": {
@@ -102,18 +104,32 @@ INSTALLED_APPS = [
     "mentalize.web.records",
     "mentalize.web.api",
     "mentalize.web.questionnaire_links",
+    "django_tasks",
+    "django_tasks_db",
+    "mentalize.web.analysis",
 ]
+
+# Analyses run off the request path: an upload stores the transcript and a queued task in one
+# transaction; `mentalize serve` starts worker processes that take tasks from this same database
+# (SQLite or PostgreSQL, no broker to install). See mentalize.web.analysis and docs/clinic.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the path or query string: 400 before any view (PostgreSQL text cannot hold one).
+    "mentalize.web.request_guard.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A log-in lasts MENTALIZE_SESSION_MAX_HOURS at most, however active (session_limits.py).
+    "mentalize.web.session_limits.AbsoluteSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mentalize.web.middleware.PrivacyHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    # The database down, full or read-only: a 503 with one clear line, not a 500 (middleware.py).
+    "mentalize.web.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "mentalize.web.urls"
@@ -158,6 +174,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after inactivity: every request pushes the expiry forward by SESSION_COOKIE_AGE.
 SESSION_COOKIE_AGE = int(os.environ.get("MENTALIZE_SESSION_MINUTES", "30")) * 60
+# ...and after this many hours from log-in however active they are (OWASP ASVS 3.3.2).
+MENTALIZE_SESSION_MAX_HOURS = float(os.environ.get("MENTALIZE_SESSION_MAX_HOURS", "12"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -208,9 +226,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     # One-time questionnaire links carry their token in the path; no log line shows it.
     "filters": {
-        "link_tokens": {"()": "mentalize.web.questionnaire_links.redact.RedactLinkTokens"}
+        "link_tokens": {"()": "mentalize.web.questionnaire_links.redact.RedactLinkTokens"},
+        # The database down or full: one line per request, not a traceback (middleware.py).
+        "outages": {"()": "mentalize.web.middleware.OneLineOutages"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["link_tokens"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["link_tokens", "outages"]}
+    },
     "loggers": {
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "mentalize.web": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -4,9 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.views import serve as static_serve
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
 
 admin.site.site_header = "mentalize clinic · accounts"
 admin.site.site_title = "mentalize clinic"
+# A database failure outside any view (a session saved after the view ran) gets the 503 too.
+handler400 = "mentalize.web.middleware.bad_request"
+handler500 = "mentalize.web.middleware.server_error"
+# Unknown paths under /api/ answer JSON like the rest of the API; other paths get 404.html.
+handler404 = "mentalize.web.api.auth.not_found"
 
 urlpatterns = [
     path(
@@ -23,5 +29,5 @@ urlpatterns = [
     path("", include("mentalize.web.questionnaire_links.urls")),
     # The admin site's own CSS/JS, served by the app itself so the clinic needs no web server
     # set-up to run offline (a reverse proxy may serve /static/ instead).
-    re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}),
+    re_path(r"^static/(?P<path>.*)$", require_safe(static_serve), {"insecure": True}),
 ]

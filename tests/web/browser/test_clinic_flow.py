@@ -110,18 +110,27 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
     shot("04-session-form")
     page.get_by_role("button", name="Analyse and save").click()
     expect(page.get_by_role("heading", name="Session of 2026-02-02")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Session analysed: \d+ turns\."))).to_be_visible()
+    # The upload returns at once; serve's analysis worker analyses it, and the frame (which
+    # reloads itself while it waits) then shows the report, without reloading the page.
+    stored = re.compile(r"Session stored: \d+ turns\. The analysis is queued\.")
+    expect(page.get_by_text(stored)).to_be_visible()
     report = page.frame_locator("iframe.report")
-    expect(report.get_by_role("heading", name="MBT session reading")).to_be_visible()
+    expect(report.get_by_role("heading", name="MBT session reading")).to_be_visible(
+        timeout=30_000
+    )
     expect(report.get_by_role("heading", name=re.compile(r"Risk language"))).to_be_visible()
     expect(report.get_by_role("heading", name="What might fit next")).to_be_visible()
     expect(report.locator("body")).to_contain_text("session of 2026-02-02")  # not the file name
     assert "attuned_session" not in report.locator("body").inner_text()
     # The frame is sandboxed, and its one script (allowed by hash in its CSP) still runs: a "Turn
     # 28" link opens the collapsed transcript at that turn.
-    expect(page.locator("iframe.report")).to_have_attribute("sandbox", "allow-scripts")
     cookie = "() => { try { return document.cookie; } catch (e) { return e.name; } }"
+    # Loaded into the waiting frame (no sandbox attribute), the report is sandboxed by its CSP.
     assert report.locator("body").evaluate(cookie) == "SecurityError"  # no session cookie
+    page.reload()
+    expect(page.locator("iframe.report")).to_have_attribute("sandbox", "allow-scripts")
+    expect(report.get_by_role("heading", name="MBT session reading")).to_be_visible()
+    assert report.locator("body").evaluate(cookie) == "SecurityError"
     expect(report.locator("#turn-28")).to_be_hidden()
     report.get_by_role("link", name="Turn 28").first.click()
     expect(report.locator("#turn-28")).to_be_visible()

@@ -10,7 +10,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.views.decorators.csrf import csrf_exempt
 
 from mentalize.web.accounts.services import user_for_token
@@ -18,6 +24,27 @@ from mentalize.web.accounts.services import user_for_token
 
 def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
+
+
+def as_json_error(response: HttpResponse) -> HttpResponse:
+    """Django's 405 (from ``require_GET`` and friends) is an empty HTML response; API clients get
+    the same ``{"error": ...}`` body as every other API error, with the ``Allow`` header kept."""
+    if not isinstance(response, HttpResponseNotAllowed):
+        return response
+    allowed = response.headers.get("Allow", "")
+    converted = error(405, f"method not allowed; use {allowed}")
+    converted.headers["Allow"] = allowed
+    return converted
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's ``handler404``: under /api/ a JSON error like every other API answer, elsewhere
+    Django's own page (the 404.html template)."""
+    if request.path.startswith("/api/"):
+        return error(404, "no such API endpoint; see /api/v1/openapi.json")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())
 
 
 def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,6 +61,6 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
             response.headers["WWW-Authenticate"] = 'Bearer realm="mentalize"'
             return response
         request.user = user
-        return view(request, *args, **kwargs)
+        return as_json_error(view(request, *args, **kwargs))
 
     return wrapper

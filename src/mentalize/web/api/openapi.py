@@ -186,11 +186,12 @@ def _schemas() -> dict[str, Any]:
                     "type": "array",
                     "items": {
                         "type": "object",
-                        "required": ["id", "date", "turns"],
+                        "required": ["id", "date", "turns", "analysis_status"],
                         "properties": {
                             "id": {"type": "integer"},
                             "date": date,
                             "turns": {"type": "integer"},
+                            "analysis_status": _ref("schemas", "AnalysisStatus"),
                         },
                     },
                 },
@@ -213,15 +214,44 @@ def _schemas() -> dict[str, Any]:
                 },
             },
         },
-        "SessionCreated": {
+        "AnalysisStatus": {
+            "enum": ["pending", "running", "done", "failed"],
+            "description": "Where the session's analysis stands: queued, being analysed, "
+            "done (the analysis can be read), or failed (see analysis_error).",
+        },
+        "Session": {
             "type": "object",
-            "required": ["id", "patient", "date", "turns", "analysis"],
+            "required": [
+                "id",
+                "patient",
+                "date",
+                "turns",
+                "analysis_status",
+                "analysis_error",
+                "url",
+                "analysis",
+            ],
             "properties": {
                 "id": {"type": "integer"},
                 "patient": {"type": "integer"},
                 "date": date,
                 "turns": {"type": "integer"},
-                "analysis": {"type": "string", "description": "Path of the stored analysis."},
+                "analysis_status": _ref("schemas", "AnalysisStatus"),
+                "analysis_error": {
+                    "type": ["string", "null"],
+                    "description": "One line saying why the analysis failed (never transcript "
+                    "text); null unless analysis_status is failed.",
+                },
+                "url": {"type": "string", "description": "Path of this session (poll it)."},
+                "analysis": {"type": "string", "description": "Path of the analysis."},
+            },
+        },
+        "AnalysisNotReady": {
+            "type": "object",
+            "required": ["error", "analysis_status"],
+            "properties": {
+                "error": {"type": "string"},
+                "analysis_status": _ref("schemas", "AnalysisStatus"),
             },
         },
         "SessionAnalysis": _session_schema(),
@@ -452,10 +482,13 @@ def _paths() -> dict[str, Any]:
             "post": _operation(
                 "uploadSession",
                 "Upload a session transcript",
-                "The transcript is analysed before anything is stored: a file the analyser "
-                "cannot read (binary, empty, not UTF-8) is refused and nothing is saved.",
+                "The transcript is read before anything is stored: a file the analyser "
+                "cannot read (binary, empty, not UTF-8, no turns) is refused and nothing is "
+                "saved. A readable transcript is stored (encrypted) with its analysis queued, "
+                "and the answer comes at once with analysis_status `pending`; poll the "
+                "session's `url` until it is `done` (or `failed`), then read the analysis.",
                 {
-                    "201": _json(_ref("schemas", "SessionCreated"), "Stored and analysed."),
+                    "201": _json(_ref("schemas", "Session"), "Stored; the analysis is queued."),
                     **write,
                     "413": _ref("responses", "TooLarge"),
                 },
@@ -468,14 +501,28 @@ def _paths() -> dict[str, Any]:
                 },
             ),
         },
+        "/api/v1/sessions/{id}/": {
+            "parameters": pid,
+            "get": _operation(
+                "readSession",
+                "A session and its analysis status",
+                "What a client polls after an upload. Audited.",
+                {"200": _json(_ref("schemas", "Session"), "The session."), **read},
+                tag="sessions",
+            ),
+        },
         "/api/v1/sessions/{id}/analysis/": {
             "parameters": pid,
             "get": _operation(
                 "readAnalysis",
                 "A session's analysis (mentalize.session/1)",
-                "The stored analysis, as `mentalize analyze --json` writes it. Audited.",
+                "The stored analysis, as `mentalize analyze --json` writes it. Audited. "
+                "409 while the analysis is pending or running, or when it failed.",
                 {
                     "200": _json(_ref("schemas", "SessionAnalysis"), "The analysis."),
+                    "409": _json(
+                        _ref("schemas", "AnalysisNotReady"), "No analysis (yet): see its status."
+                    ),
                     **read,
                 },
                 tag="sessions",

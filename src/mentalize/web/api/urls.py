@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient, name="api_patient"),
     path("patients/<int:pk>/overview/", overview.patient_overview, name="api_overview"),
     path("patients/<int:pk>/sessions/", views.session_upload, name="api_session_upload"),
+    path("sessions/<int:pk>/", views.session, name="api_session"),
     path("sessions/<int:pk>/analysis/", views.session_analysis, name="api_session_analysis"),
     path(
         "patients/<int:pk>/questionnaires/",

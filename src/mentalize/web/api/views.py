@@ -25,9 +25,28 @@ def _patient(patient: Patient) -> dict[str, Any]:
         "name": patient.name,
         "clinician": patient.clinician.username,
         "sessions": [
-            {"id": s.pk, "date": s.date.isoformat(), "turns": s.turns}
+            {
+                "id": s.pk,
+                "date": s.date.isoformat(),
+                "turns": s.turns,
+                "analysis_status": s.analysis_status,
+            }
             for s in patient.sessions.all()
         ],
+    }
+
+
+def _session(session: Session) -> dict[str, Any]:
+    """A session's metadata and where its analysis stands (no clinical text)."""
+    return {
+        "id": session.pk,
+        "patient": session.patient_id,
+        "date": session.date.isoformat(),
+        "turns": session.turns,
+        "analysis_status": session.analysis_status,
+        "analysis_error": session.analysis_error or None,
+        "url": f"/api/v1/sessions/{session.pk}/",
+        "analysis": f"/api/v1/sessions/{session.pk}/analysis/",
     }
 
 
@@ -65,7 +84,7 @@ def patients(request: HttpRequest) -> HttpResponse:
         return error(403, "only clinicians add patients")
     try:
         body = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # also over-long integers and deep nesting
         return error(400, "body is not JSON")
     if not isinstance(body, dict):
         return error(400, 'body must be an object like {"code": "MBT-0001"}')
@@ -89,11 +108,16 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
 @_scoped
 @require_POST
 def session_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    """Multipart ``transcript`` (a file), optional ``date`` (YYYY-MM-DD) and ``format``."""
+    """Multipart ``transcript`` (a file), optional ``date`` (YYYY-MM-DD) and ``format``.
+
+    Stores the transcript and queues its analysis; 201 at once with ``analysis_status``
+    (``pending`` until a worker has analysed it: poll the session's ``url``)."""
     found = scoping.get_for(request.user, Patient, pk, write=True)
+    # Reading FILES runs the upload handlers, which mark an oversized file (and skip it): the
+    # mark can only be checked after this line.
+    upload = request.FILES.get("transcript")
     if getattr(request, TOO_LARGE_ATTR, False):
         return error(413, services.too_large_message())
-    upload = request.FILES.get("transcript")
     if upload is None:
         return error(400, "send the transcript as a multipart file field named 'transcript'")
     try:
@@ -104,28 +128,36 @@ def session_upload(request: HttpRequest, pk: int) -> HttpResponse:
     on = on or timezone.localdate()
     try:
         text = services.decode_upload(upload.read())
-        analysed = services.analyse(text, fmt, label=f"session of {on:%Y-%m-%d}")
+        checked = services.check_transcript(text, fmt)
     except services.UploadError as exc:
         return error(400, str(exc))
-    session = services.add_session(request.user, found, None, on, analysed)
-    return JsonResponse(
-        {
-            "id": session.pk,
-            "patient": found.pk,
-            "date": session.date.isoformat(),
-            "turns": session.turns,
-            "analysis": f"/api/v1/sessions/{session.pk}/analysis/",
-        },
-        status=201,
-    )
+    session = services.queue_session(request.user, found, None, on, checked)
+    return JsonResponse(_session(session), status=201)
+
+
+@token_required
+@_scoped
+@require_GET
+def session(request: HttpRequest, pk: int) -> HttpResponse:
+    """A session and its analysis status (what a client polls after an upload). Audited."""
+    found = scoping.get_for(request.user, Session, pk)
+    services.audit_reads(request.user, [found])
+    return JsonResponse(_session(found))
 
 
 @token_required
 @_scoped
 @require_GET
 def session_analysis(request: HttpRequest, pk: int) -> HttpResponse:
-    """The stored analysis, in the ``mentalize.session/1`` schema."""
+    """The stored analysis, in the ``mentalize.session/1`` schema; 409 until it is done."""
     session = scoping.get_for(request.user, Session, pk)
+    if not session.analysed:
+        body = {
+            "error": f"the analysis is {session.analysis_status}; "
+            f"poll /api/v1/sessions/{session.pk}/ until analysis_status is done",
+            "analysis_status": session.analysis_status,
+        }
+        return JsonResponse(body, status=409)
     services.audit_reads(request.user, [session])
     return HttpResponse(session.analysis_json, content_type="application/json")
 
@@ -152,7 +184,7 @@ def questionnaire_create(request: HttpRequest, pk: int) -> HttpResponse:
     found = scoping.get_for(request.user, Patient, pk, write=True)
     try:
         body = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # also over-long integers and deep nesting
         return error(400, "body is not JSON")
     if not isinstance(body, dict):
         return error(400, 'body must be an object like {"instrument": "phq9", "answers": [...]}')

@@ -116,6 +116,46 @@ def record_raw(
     return entry
 
 
+def record_many(user: Any, action: str, objects: list[models.Model]) -> list[AuditEntry]:
+    """One entry per object, appended under one take of the head: the same chain as calling
+    :func:`record` for each, in order, but four queries in all rather than four per object.
+
+    Why: a page view audits every clinical row it shows; under load on PostgreSQL the per-entry
+    round trips, all made while holding the head's row lock, serialised the clinic's threads
+    (bench/clinic_load.py)."""
+    if not objects:
+        return []
+    with transaction.atomic():
+        count = len(objects)
+        updated = AuditHead.objects.filter(pk=1).update(seq=F("seq") + count)
+        if not updated:  # migration 0002 creates the row; only a flushed test database lacks it
+            AuditHead.objects.create(pk=1, seq=count, hash=GENESIS)
+        head = AuditHead.objects.get(pk=1)
+        prev, at, entries = head.hash, timezone.now(), []
+        for offset, obj in enumerate(objects):
+            fields = {
+                "seq": head.seq - count + 1 + offset,
+                "at": at,
+                "actor_id": getattr(user, "pk", None),
+                "actor": getattr(user, "username", "") or "",
+                "action": str(action),
+                "object_type": obj._meta.label_lower,
+                "object_id": str(obj.pk),
+                "patient_id": _patient_id(obj),
+                "prev_hash": prev,
+            }
+            entry = AuditEntry(**fields, hash=entry_hash(**fields))
+            entries.append(entry)
+            prev = entry.hash
+        AuditEntry.objects.bulk_create(entries)
+        AuditHead.objects.filter(pk=1).update(hash=prev)
+    for entry in entries:
+        log.info(
+            "audit #%s %s %s %s", entry.seq, action, entry.object_type, entry.object_id
+        )
+    return entries
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -124,8 +164,23 @@ class Verification:
     problem: str = ""
 
 
+def _head() -> tuple[int, str]:
+    head = AuditHead.objects.filter(pk=1).first()
+    return (head.seq, head.hash) if head else (0, GENESIS)
+
+
 def verify() -> Verification:
-    """Walk the chain in sequence order; report the first entry that does not fit."""
+    """Walk the chain in sequence order; report the first entry that does not fit.
+
+    Safe on a running clinic: appends commit the head and their entry together, so the head read
+    *before* the walk must be reached by it, with that entry's hash; entries appended during the
+    walk are checked like the rest, and the head read *after* it must cover every entry walked.
+    (Reading the head only after the walk, as this once did, reported a broken chain whenever an
+    analysis or a page view appended an entry in between.) Rows cut off the end, rows added
+    without moving the head, and a rewritten head are all still caught.
+    """
+    before_seq, before_hash = _head()
+    hash_at_before = GENESIS if before_seq == 0 else None
     prev, expected_seq, checked = GENESIS, 1, 0
     rows = AuditEntry.objects.order_by("seq").values().iterator(chunk_size=2000)
     for row in rows:
@@ -152,10 +207,18 @@ def verify() -> Verification:
         if entry_hash(**fields) != row["hash"]:
             return Verification(False, checked, row["id"], "contents do not match the stored hash")
         prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
-    head = AuditHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head_seq != checked or head_hash != prev:
+        if checked == before_seq:
+            hash_at_before = prev
+    after_seq, after_hash = _head()
+    if checked < before_seq or hash_at_before != before_hash:
         return Verification(
-            False, checked, None, f"the chain ends at entry {checked} but the head says {head_seq}"
+            False,
+            checked,
+            None,
+            f"the chain ends at entry {checked} but the head says {before_seq}",
+        )
+    if after_seq < checked or (after_seq == checked and after_hash != prev):
+        return Verification(
+            False, checked, None, f"the chain ends at entry {checked} but the head says {after_seq}"
         )
     return Verification(True, checked)

@@ -171,6 +171,8 @@ class _Builder:
             if episode:
                 resource["episodeOfCare"] = [episode]
             encounter = self.add(resource, ("session", s.pk))
+            if not s.analysed:  # the analysis is still queued (or failed): nothing to attach
+                continue
             self.add(
                 {
                     "resourceType": "DocumentReference",

@@ -75,7 +75,7 @@ def _mean(values: list[Any]) -> float | str:
 
 
 def _session_row(s: Any) -> list[Any]:
-    analysis = json.loads(s.analysis_json)
+    analysis = json.loads(s.analysis_json) if s.analysed else {}  # empty cells until analysed
     patient_turns = [t for t in analysis.get("turns", []) if t.get("role") == "patient"]
     summary = analysis.get("session") or {}
     recommendation = analysis.get("recommendation") or {}

@@ -68,7 +68,19 @@ class Treatment(models.Model):
 
 
 class Session(models.Model):
-    """One therapy session: the transcript and the analyser's reading of it, both encrypted."""
+    """One therapy session: the transcript and the analyser's reading of it, both encrypted.
+
+    The transcript is stored when it is uploaded; the analysis follows from the task queue
+    (:mod:`mentalize.web.analysis`), so ``analysis_json`` and ``report_html`` stay empty until
+    ``analysis_status`` is ``done``. ``analysis_error`` is a one-line reason written by the
+    clinic itself, never text from the transcript, so it is stored in the clear.
+    """
+
+    class AnalysisStatus(models.TextChoices):
+        PENDING = "pending", "Waiting for the analyser"
+        RUNNING = "running", "Being analysed"
+        DONE = "done", "Analysed"
+        FAILED = "failed", "Analysis failed"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sessions")
     treatment = models.ForeignKey(
@@ -78,8 +90,18 @@ class Session(models.Model):
     source_format = models.CharField(max_length=8)
     turns = models.PositiveIntegerField()
     transcript = EncryptedTextField()
+    # Empty until the analysis is done (BinaryField's implicit default, stored as "").
     analysis_json = EncryptedTextField(help_text="mentalize.session/1 JSON")
     report_html = EncryptedTextField(help_text="The report `mentalize analyze --html` writes")
+    analysis_status = models.CharField(
+        max_length=8, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING
+    )
+    analysis_error = models.CharField(max_length=300, blank=True, default="")
+    # The queued task (django_tasks_db's result id) that is to analyse this session; recovery
+    # after a crash compares it with the queue to find analyses that no worker will finish.
+    analysis_task_id = models.CharField(max_length=64, blank=True, default="")
+    analysis_attempts = models.PositiveSmallIntegerField(default=0)
+    analysed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -87,6 +109,18 @@ class Session(models.Model):
 
     class Meta:
         ordering = ("-date", "-pk")
+        indexes = (
+            models.Index(fields=("analysis_status",), name="session_analysis_status"),
+        )
+
+    @property
+    def analysed(self) -> bool:
+        return self.analysis_status == self.AnalysisStatus.DONE
+
+    @property
+    def analysis_waiting(self) -> bool:
+        """Queued or running: the page refreshes itself until the reading is there."""
+        return self.analysis_status in (self.AnalysisStatus.PENDING, self.AnalysisStatus.RUNNING)
 
 
 class ClinicianNote(models.Model):

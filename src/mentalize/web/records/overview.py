@@ -383,7 +383,9 @@ def compute(
 ) -> Overview:
     """The overview of rows already fetched (and audited) by the caller."""
     today = today or timezone.localdate()
-    points = tuple(sorted((summarise_session(s) for s in sessions), key=lambda p: (p.date, p.id)))
+    # A session still waiting for (or failed in) its analysis has no reading to chart yet.
+    analysed = (summarise_session(s) for s in sessions if s.analysed)
+    points = tuple(sorted(analysed, key=lambda p: (p.date, p.id)))
     series = questionnaire_series(administrations)
     outcomes = tuple(
         OutcomePoint(o.pk, o.date, o.kind, o.get_kind_display())

@@ -1,6 +1,6 @@
-"""What the clinic's pages and API do to records, as functions: analyse and store a session,
-add a crisis plan version, score a questionnaire. Each write and its audit entry commit together
-or not at all, so a failed upload leaves nothing half-saved.
+"""What the clinic's pages and API do to records, as functions: store a session and queue its
+analysis, add a crisis plan version, score a questionnaire. Each write and its audit entry commit
+together or not at all, so a failed upload leaves nothing half-saved.
 
 Views call these after :mod:`.scoping` has allowed the write; nothing here checks permissions.
 """
@@ -23,7 +23,7 @@ from mentalize.errors import InputError, MentalizeError
 # map, so an upload is read exactly as `mentalize analyze FILE` reads it, without ever writing
 # the transcript to a temporary file.
 from mentalize.readers import FORMAT_BY_EXTENSION, decode_text
-from mentalize.web.audit.chain import Action, record
+from mentalize.web.audit.chain import Action, record, record_many
 from mentalize.web.records.models import (
     ClinicianNote,
     CrisisPlanVersion,
@@ -80,6 +80,37 @@ def _problem(exc: InputError) -> str:
     return exc.problem[:1].upper() + exc.problem[1:] + where + "."
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A transcript that reads: stored at once, analysed later by the queue."""
+
+    transcript: str
+    fmt: str
+    turns: int
+
+
+def _as_text(text: str) -> str:
+    if not text.strip():
+        raise UploadError("The transcript is empty. Paste or upload lines like 'T: ...'.")
+    if len(text.encode("utf-8")) > settings.MENTALIZE_MAX_UPLOAD_BYTES:
+        raise UploadError(too_large_message())
+    # A trailing newline makes the analyser treat the string as text, never as a file path.
+    return text if text.endswith("\n") else text + "\n"
+
+
+def check_transcript(text: str, fmt: str | None) -> Checked:
+    """Read the transcript's turns (fast: no analysis), so a file the analyser cannot read is
+    refused in the upload's own response and nothing is stored, as before the queue."""
+    from mentalize.readers import parse_transcript
+    from mentalize.roles import assign_roles
+
+    try:
+        transcript = assign_roles(parse_transcript(_as_text(text), "<text>", format=fmt))
+    except InputError as exc:
+        raise UploadError(_problem(exc)) from None
+    return Checked(transcript=text, fmt=fmt or "auto", turns=len(transcript.turns))
+
+
 def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> Analysed:
     """Run :func:`mentalize.api.analyze` on transcript text; render the ``--html`` report.
 
@@ -90,12 +121,7 @@ def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> A
     from mentalize.report import render_html
     from mentalize.schema import to_json
 
-    if not text.strip():
-        raise UploadError("The transcript is empty. Paste or upload lines like 'T: ...'.")
-    if len(text.encode("utf-8")) > settings.MENTALIZE_MAX_UPLOAD_BYTES:
-        raise UploadError(too_large_message())
-    # A trailing newline makes api.analyze treat the string as text, never as a file path.
-    source = text if text.endswith("\n") else text + "\n"
+    source = _as_text(text)
     try:
         analysis = analyze(source, format=fmt, model=settings.MENTALIZE_ANALYSIS_MODEL)
     except InputError as exc:
@@ -110,9 +136,34 @@ def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> A
     )
 
 
+def queue_session(
+    user: Any, patient: Patient, treatment: Treatment | None, on: date, checked: Checked
+) -> Session:
+    """Store the session (transcript encrypted), its audit entry and its queued analysis in one
+    transaction, and return at once: the analysis follows from a worker."""
+    from mentalize.web.analysis.queue import enqueue
+
+    with transaction.atomic():
+        session = Session.objects.create(
+            patient=patient,
+            treatment=treatment,
+            date=on,
+            source_format=checked.fmt,
+            turns=checked.turns,
+            transcript=checked.transcript,
+            analysis_status=Session.AnalysisStatus.PENDING,
+            created_by=user,
+        )
+        record(user, Action.CREATE, session)
+        enqueue(session)
+    log.info("session %s stored for patient %s, analysis queued", session.pk, patient.pk)
+    return session
+
+
 def add_session(
     user: Any, patient: Patient, treatment: Treatment | None, on: date, analysed: Analysed
 ) -> Session:
+    """Store a session whose analysis has already run (imports, fixtures): no queue."""
     with transaction.atomic():
         session = Session.objects.create(
             patient=patient,
@@ -123,11 +174,21 @@ def add_session(
             transcript=analysed.transcript,
             analysis_json=analysed.analysis_json,
             report_html=analysed.report_html,
+            analysis_status=Session.AnalysisStatus.DONE,
             created_by=user,
         )
         record(user, Action.CREATE, session)
     log.info("session %s stored for patient %s (%s turns)", session.pk, patient.pk, session.turns)
     return session
+
+
+def retry_analysis(user: Any, session: Session) -> None:
+    """Queue a failed analysis again; the clinician's request is audited as an update."""
+    from mentalize.web.analysis.queue import retry
+
+    with transaction.atomic():
+        record(user, Action.UPDATE, session)
+        retry(session)
 
 
 def create(user: Any, model: type[Any], **fields: Any) -> Any:
@@ -158,8 +219,16 @@ def add_crisis_plan_version(
     professionals_do: str,
     information_for_others: str,
 ) -> CrisisPlanVersion:
-    """A new version numbered after the latest; the unique constraint refuses a lost race."""
+    """A new version numbered after the latest.
+
+    Two edits of one plan at once each become a version, one after the other: the treatment's
+    row is locked first, so on PostgreSQL the second waits for the first to commit before it
+    reads the latest number (without the lock both read the same one and the loser's save was a
+    500). SQLite's write transactions are serialised already; the unique constraint stays as
+    the backstop.
+    """
     with transaction.atomic():
+        Treatment.objects.select_for_update().filter(pk=treatment.pk).exists()
         latest = treatment.crisis_plan_versions.order_by("-version").first()
         version = CrisisPlanVersion.objects.create(
             patient=treatment.patient,
@@ -220,7 +289,5 @@ def add_outcome(
 
 
 def audit_reads(user: Any, objects: list[Any]) -> None:
-    """One read entry per clinical row shown on a page."""
-    with transaction.atomic():
-        for obj in objects:
-            record(user, Action.READ, obj)
+    """One read entry per clinical row shown on a page, appended in one batch."""
+    record_many(user, Action.READ, list(objects))

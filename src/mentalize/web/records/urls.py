@@ -26,4 +26,5 @@ urlpatterns = [
     path("sessions/<int:pk>/", sessions.session_detail, name="session"),
     path("sessions/<int:pk>/report/", sessions.session_report, name="session_report"),
     path("sessions/<int:pk>/notes/<slug:kind>/", sessions.note_add, name="note_create"),
+    path("sessions/<int:pk>/analysis/retry/", sessions.analysis_retry, name="analysis_retry"),
 ]

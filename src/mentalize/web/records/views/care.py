@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from mentalize.web.records import scoping, services
 from mentalize.web.records.forms import (
@@ -92,6 +92,7 @@ def questionnaire_add(request: HttpRequest, pk: int, instrument: str) -> HttpRes
 
 
 @login_required
+@require_safe
 def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from mentalize.instruments import load
 

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from mentalize import instruments
 from mentalize.web.accounts.models import Role
@@ -18,6 +18,7 @@ from mentalize.web.records.models import Patient, QuestionnaireAdministration, T
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Admins go to account administration; everyone else to their caseload."""
     if request.user.role == Role.ADMIN:  # type: ignore[union-attr]
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def caseload(request: HttpRequest) -> HttpResponse:
     """Patient codes, owning clinicians and how many alerts each has (no clinical text)."""
     user = request.user
@@ -67,6 +69,7 @@ def _score_summary(admin: QuestionnaireAdministration) -> tuple[str, str]:
 
 
 @login_required
+@require_safe
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = scoping.get_for(request.user, Patient, pk)
     treatments = list(patient.treatments.all())

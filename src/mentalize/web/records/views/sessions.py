@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from mentalize.web.records import scoping, services
 from mentalize.web.records.forms import NoteForm, SessionForm
@@ -32,8 +32,8 @@ def _report_csp() -> str:
     )
 
 
-def _analysed(form: SessionForm) -> services.Analysed:
-    """Read the upload (or pasted text) and analyse it, or raise UploadError."""
+def _checked(form: SessionForm) -> services.Checked:
+    """Read the upload (or pasted text) and check that it reads, or raise UploadError."""
     upload = form.cleaned_data.get("transcript_file")
     fmt = form.cleaned_data.get("format") or None
     if upload is not None:
@@ -43,7 +43,7 @@ def _analysed(form: SessionForm) -> services.Analysed:
         text = form.cleaned_data.get("transcript_text") or ""
         if not text.strip():
             raise services.UploadError("Choose a transcript file or paste the transcript text.")
-    return services.analyse(text, fmt, label=f"session of {form.cleaned_data['date']:%Y-%m-%d}")
+    return services.check_transcript(text, fmt)
 
 
 @login_required
@@ -57,23 +57,34 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, services.too_large_message())
         elif valid:
             try:
-                analysed = _analysed(form)
+                checked = _checked(form)
             except services.UploadError as exc:
                 form.add_error(None, str(exc))
             else:
-                session = services.add_session(
+                session = services.queue_session(
                     request.user,
                     patient,
                     form.cleaned_data["treatment"],
                     form.cleaned_data["date"],
-                    analysed,
+                    checked,
                 )
-                messages.success(request, f"Session analysed: {session.turns} turns.")
+                messages.success(request, _stored_message(session))
                 return redirect("session", pk=session.pk)
     return render(request, "clinic/session_form.html", {"form": form, "patient": patient})
 
 
+def _stored_message(session: Session) -> str:
+    if session.analysed:
+        return f"Session analysed: {session.turns} turns."
+    return f"Session stored: {session.turns} turns. The analysis is queued."
+
+
+# How often the report frame of a session waiting for its analysis reloads itself.
+REFRESH_SECONDS = 3
+
+
 @login_required
+@require_safe
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = scoping.get_for(request.user, Session, pk)
     patient = session.patient
@@ -102,13 +113,34 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @xframe_options_sameorigin
 @login_required
+@require_safe
 def session_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """The stored ``--html`` report, framed by the session page."""
+    """The stored ``--html`` report, framed by the session page; until the analysis is done, a
+    small status page that reloads itself and then shows the report."""
     session = scoping.get_for(request.user, Session, pk)
+    if not session.analysed:
+        # Only the frame reloads while it waits, so a note being typed on the page is kept.
+        response = render(
+            request,
+            "clinic/session_pending.html",
+            {"session": session, "refresh_seconds": REFRESH_SECONDS},
+        )
+        response.headers["Content-Security-Policy"] = PENDING_CSP
+        return response
     services.audit_reads(request.user, [session])
     response = HttpResponse(session.report_html, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = _report_csp()
     return response
+
+
+# The status page shown in the report's frame while the analysis waits: no script, nothing
+# loaded, framed by the clinic only. It is not sandboxed (the session page leaves the frame's
+# sandbox attribute off while waiting), because a sandboxed document's own reload is
+# cross-site and carries no session cookie; the report that replaces it is sandboxed by its CSP.
+PENDING_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; "
+    "form-action 'none'"
+)
 
 
 @login_required
@@ -126,4 +158,15 @@ def note_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         messages.success(request, "Note saved.")
     else:
         messages.error(request, "The note was empty or too long; nothing was saved.")
+    return redirect("session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def analysis_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a failed analysis again (the transcript is already stored)."""
+    session = scoping.get_for(request.user, Session, pk, write=True)
+    if session.analysis_status == Session.AnalysisStatus.FAILED:
+        services.retry_analysis(request.user, session)
+        messages.success(request, "The analysis is queued again.")
     return redirect("session", pk=session.pk)
