@@ -134,16 +134,7 @@ def _terminal(folder: Path, lines: tuple[CrisisLine, ...], model: str) -> None:
         typer.echo("Not saved.")
         return
     journal = _journal(folder, create=True)
-    journal.save(
-        Entry(
-            text=text,
-            kind="journal",
-            situation=situation,
-            signs=tuple(s.kind for s in reflection.signs),
-            arousal=round(reflection.arousal, 3),
-            risk=reflection.risk is not None,
-        )
-    )
+    journal.save(Entry.of(text, situation, reflection))
     typer.echo(f"Saved, encrypted, in {folder}.")
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PASSWORD = "a sufficiently long passphrase"
 
@@ -14,6 +17,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def throwaway_database(url: str, name: str) -> Iterator[str]:
+    """A fresh PostgreSQL database ``name`` on the server of ``url`` (dropped first if a crashed
+    run left it, and dropped after, forcefully: a killed server may still hold connections);
+    yields its URL."""
+    import psycopg
+
+    parts = urlsplit(url.strip())
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {name}")
+        con.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def serve_env(data_dir: Path) -> dict[str, str]:

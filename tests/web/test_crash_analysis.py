@@ -26,12 +26,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests.web.conftest import EXAMPLE
-from tests.web.serving import free_port, serve_env
+from tests.web.serving import free_port, serve_env, throwaway_database
 
 TEST_DB_ENV = "MENTALIZE_TEST_DATABASE_URL"
 # Large enough that the markers-only analyser is still busy when the kill comes (a few seconds
@@ -50,19 +49,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "sqlite":
         yield None
         return
-    import psycopg
-
-    parts = urlsplit(os.environ[TEST_DB_ENV].strip())
-    name = f"mentalize_crash_{os.getpid()}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {name}")
-        con.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with throwaway_database(os.environ[TEST_DB_ENV], f"mentalize_crash_{os.getpid()}") as url:
+        yield url
 
 
 class Clinic:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import get_args
 
 from mentalize.reflect.vault import Entry
 from mentalize.reflect.wording import SIGNS, SignKind
@@ -20,17 +21,7 @@ from mentalize.report.palette import PATIENT_COLOURS
 from mentalize.report.text import e
 
 #: The signs drawn, in a fixed order with fixed colours, so a colour means one sign throughout.
-SIGN_ORDER: tuple[SignKind, ...] = (
-    "high_arousal",
-    "certainty_about_minds",
-    "all_or_nothing",
-    "feelings_as_facts",
-    "proof_by_action",
-    "mind_on_other",
-    "mind_on_self",
-    "reader_motives",
-    "heat",
-)
+SIGN_ORDER: tuple[SignKind, ...] = get_args(SignKind)
 SIGN_COLOURS: dict[str, str] = {
     kind: PATIENT_COLOURS[i % len(PATIENT_COLOURS)] for i, kind in enumerate(SIGN_ORDER)
 }

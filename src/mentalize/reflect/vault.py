@@ -31,9 +31,12 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentalize.errors import MentalizeError
+
+if TYPE_CHECKING:
+    from mentalize.reflect.reading import Reflection
 
 FORMAT = "mentalize.reflect/1"
 EXPORT_FORMAT = "mentalize.reflect.export/1"
@@ -72,6 +75,19 @@ class Entry:
     created: str = field(
         default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds")
     )
+
+    @classmethod
+    def of(cls, text: str, situation: str, reflection: Reflection) -> Entry:
+        """A journal entry for ``text`` as Reflect read it: which signs it pointed to (kinds
+        only; the prompts are wording, not the person's), its arousal, whether risk showed."""
+        return cls(
+            text=text,
+            kind=reflection.kind,
+            situation=situation,
+            signs=tuple(s.kind for s in reflection.signs),
+            arousal=round(reflection.arousal, 3),
+            risk=reflection.risk is not None,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:

@@ -31,11 +31,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.web.serving import PASSWORD, free_port, serve_env
+from tests.web.serving import PASSWORD, free_port, serve_env, throwaway_database
 
 CLINICIAN = "ines"
 CHROMIUM_ENV = "MENTALIZE_CHROMIUM"
@@ -105,19 +104,8 @@ def _database() -> Iterator[str | None]:
     if not url:
         yield None
         return
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"mentalize_browser_{os.getpid()}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {name}")
-        con.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with throwaway_database(url, f"mentalize_browser_{os.getpid()}") as database:
+        yield database
 
 
 @pytest.fixture(scope="package")

@@ -180,14 +180,7 @@ def save() -> BaseResponse | str | tuple[str, int]:
             return page, 401
         ctx.journal.unlock(journal)
     reflection = _reflect(text, "journal")
-    journal.save(Entry(
-        text=text,
-        kind="journal",
-        situation=situation,
-        signs=tuple(s.kind for s in reflection.signs),
-        arousal=round(reflection.arousal, 3),
-        risk=reflection.risk is not None,
-    ))
+    journal.save(Entry.of(text, situation, reflection))
     flash(wording.PAGE_SAVED)
     return redirect(url_for("reflect.journal_list"))
 
