@@ -18,10 +18,14 @@ trap 'rm -rf "$work"' EXIT
 corpus="${FUZZ_KEEP:-$work/corpus}"
 mkdir -p "$corpus" fuzz/findings
 status=0
+# libFuzzer reports every new input it finds; keep that in a log and show its summary lines.
+log="$work/fuzz.log"
 "$python" fuzz/fuzz_readers.py -max_total_time="$seconds" -timeout=10 -max_len=16384 \
   -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=fuzz/findings/ \
-  "$corpus" fuzz/corpus/readers || status=$?
+  "$corpus" fuzz/corpus/readers >"$log" 2>&1 || status=$?
+grep -E "^(INFO: seed corpus|Done|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" || true
 if [ "$status" -ne 0 ]; then
+  tail -n 60 "$log"
   for found in fuzz/findings/*; do
     [ -f "$found" ] && { echo "== $found"; od -A d -c "$found" | head -40; }
   done
