@@ -10,6 +10,7 @@ install it and exit 2.
     mentalize users add NAME --role clinician|supervisor|admin   (MENTALIZE_PASSWORD or a prompt)
     mentalize users token NAME
     mentalize users assign-supervisor SUPERVISEE SUPERVISOR
+    mentalize users reset-mfa NAME   (remove a user's authenticator app, e.g. a lost phone)
     mentalize audit verify
     mentalize backup --out FILE [--include-key]   /   mentalize restore FILE [--force]
 """
@@ -36,7 +37,7 @@ DataDir = Annotated[
 
 users_app = typer.Typer(
     name="users",
-    help="Manage clinic accounts: add users, make API tokens, assign supervisors.",
+    help="Manage clinic accounts: add users, make API tokens, assign supervisors, reset MFA.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -264,6 +265,28 @@ def users_assign_supervisor(
     except MentalizeError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"{supervisor} now supervises {supervisee}")
+
+
+@users_app.command("reset-mfa")
+def users_reset_mfa(
+    name: Annotated[str, typer.Argument(help="User whose authenticator app is removed.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Remove NAME's authenticator app (a lost phone); audited. They set up a new one after
+    logging in with their password."""
+    from mentalize.errors import MentalizeError
+
+    setup_django(data_dir)
+    from mentalize.web.accounts.services import reset_mfa
+
+    try:
+        removed = reset_mfa(name)
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    if removed:
+        typer.echo(f"removed {name}'s authenticator app; their next log-in asks for the password")
+    else:
+        typer.echo(f"{name} had no authenticator app; nothing to remove")
 
 
 @audit_app.command("verify")

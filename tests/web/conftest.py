@@ -39,6 +39,8 @@ else:
     os.environ["DJANGO_SETTINGS_MODULE"] = "mentalize.web.settings"
     os.environ["MENTALIZE_CLINIC_MODEL"] = "markers"
     os.environ.pop("MENTALIZE_SECURE_COOKIES", None)
+    # The policy is off by default; test_mfa.py turns it on where it is tested.
+    os.environ.pop("MENTALIZE_REQUIRE_MFA", None)
     _url = os.environ.get(TEST_DB_ENV, "").strip()
     if _url:
         os.environ["MENTALIZE_DATABASE_URL"] = _url

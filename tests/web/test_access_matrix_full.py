@@ -83,6 +83,23 @@ RULES: dict[str, Rule] = {
         lambda c: {"username": "nobody", "password": "not the passphrase"},
     ),
     "logout/": Rule(lambda c: "/logout/", _all(405), _all(302)),
+    # The account's second factor (test_mfa.py has the flows): each user's own, no record in it.
+    # Nobody here has a device, so the code step and removal send everyone on, and a made-up
+    # code at enrolment is refused (400) for every signed-in role.
+    "login/code/": Rule(lambda c: "/login/code/", _all(302), _all(302), lambda c: {"code": "1"}),
+    "account/security/": Rule(lambda c: "/account/security/", LOGGED_IN, GET_ONLY),
+    "account/security/enrol/": Rule(
+        lambda c: "/account/security/enrol/",
+        LOGGED_IN,
+        _all(400, anon=302),
+        lambda c: {"code": "not a code"},
+    ),
+    "account/security/remove/": Rule(
+        lambda c: "/account/security/remove/",
+        _all(405, anon=302),
+        _all(302),
+        lambda c: {"code": "not a code"},
+    ),
     "": Rule(lambda c: "/", _all(302), _all(405, anon=302)),
     "patients/": Rule(lambda c: "/patients/", LOGGED_IN, GET_ONLY),
     "patients/new/": Rule(

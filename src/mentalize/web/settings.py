@@ -99,6 +99,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    # TOTP second factor (accounts/mfa.py); before accounts, whose admin unregisters the device
+    # admin (it would show each user's secret key).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "mentalize.web.accounts",
     "mentalize.web.audit",
     "mentalize.web.records",
@@ -124,6 +128,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A log-in lasts MENTALIZE_SESSION_MAX_HOURS at most, however active (session_limits.py).
     "mentalize.web.session_limits.AbsoluteSessionLimitMiddleware",
+    # Second factor: who verified a TOTP code this session; then nothing but log-out and the code
+    # page until they have (and, with MENTALIZE_REQUIRE_MFA, until they have enrolled).
+    "django_otp.middleware.OTPMiddleware",
+    "mentalize.web.accounts.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mentalize.web.middleware.PrivacyHeadersMiddleware",
@@ -198,6 +206,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # the session report alone allows its own session page to frame it
+
+# TOTP second factor (docs/clinic.md): optional per user; required for everyone when this is on.
+MENTALIZE_REQUIRE_MFA = _flag("MENTALIZE_REQUIRE_MFA")
+OTP_TOTP_ISSUER = "mentalize clinic"
+# Wrong codes wait 1, 2, 4, 8 ... seconds before the next try is even checked (django-otp).
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Login throttling (django-axes): five failures lock the account name for 15 minutes.
 AXES_FAILURE_LIMIT = 5

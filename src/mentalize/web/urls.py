@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("mentalize.web.accounts.urls")),
     path("api/v1/", include("mentalize.web.api.urls")),
     path("", include("mentalize.web.records.urls")),
     path("", include("mentalize.web.questionnaire_links.urls")),

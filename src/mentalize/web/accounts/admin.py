@@ -10,9 +10,15 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mentalize.web.accounts.models import ApiToken, User
 from mentalize.web.accounts.services import grant_role_permissions
+
+# django-otp's device admin shows each user's secret key and QR code: not for this site. An
+# administrator resets a lost device with `mentalize users reset-mfa NAME` (audited).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 @admin.register(User)

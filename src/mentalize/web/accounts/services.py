@@ -118,3 +118,11 @@ def assign_supervisor(supervisee_name: str, supervisor_name: str) -> None:
         raise AccountError(f"{supervisor_name!r} is a {supervisor.role}, not a supervisor")
     supervisee.supervisor = supervisor
     supervisee.save(update_fields=["supervisor", "is_staff", "is_superuser"])
+
+
+def reset_mfa(name: str) -> int:
+    """Remove ``name``'s authenticator app (a lost phone); audited. Their next log-in asks for
+    the password only, or, with MENTALIZE_REQUIRE_MFA on, sends them to set up a new one."""
+    from mentalize.web.accounts.mfa import reset
+
+    return reset(_user(name))

@@ -33,6 +33,10 @@ class Action(models.TextChoices):
     EXPORT = "export"
     # Psychotherapy notes leave the clinic only when chosen; their own action makes that visible.
     EXPORT_PSYCHOTHERAPY_NOTES = "export_psychotherapy_notes"
+    # The log-in's second factor (accounts/mfa.py): set up, removed by its owner, reset by an admin.
+    MFA_ENROL = "mfa_enrol"
+    MFA_REMOVE = "mfa_remove"
+    MFA_RESET = "mfa_reset"
 
 
 def _timestamp(at: datetime) -> str:
