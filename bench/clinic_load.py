@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import quantiles
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "attuned_session.txt"
@@ -292,21 +292,13 @@ def database(url: str | None) -> Iterator[str | None]:
     if url is None:
         yield None
         return
-    import psycopg
-
-    parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+    if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("clinic_load: the database must be on loopback")
-    name = f"mentalize_load_{os.getpid()}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {name}")
-        con.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    sys.path.insert(0, str(ROOT))  # the server tests' helper, so both make databases alike
+    from tests.web.serving import throwaway_database
+
+    with throwaway_database(url, f"mentalize_load_{os.getpid()}") as database_url:
+        yield database_url
 
 
 @contextmanager

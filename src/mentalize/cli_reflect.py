@@ -13,6 +13,7 @@ Nothing is sent anywhere, and nothing a person writes is logged or put in an err
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,8 +38,6 @@ def _read_message(path: Path) -> str:
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
         if str(path) == "-":
-            import sys
-
             data = sys.stdin.buffer.read(MAX_TEXT * 4 + 1)
         else:
             with open(path, "rb") as handle:

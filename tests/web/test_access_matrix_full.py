@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from mentalize.web.accounts.models import ApiToken, User, token_digest
+from tests.web.routes import all_routes
 
 ROLES = ("anon", "owner", "sup", "other", "other_sup", "admin")
 Ctx = dict[str, Any]
@@ -325,23 +325,8 @@ _admin_model(
 )
 
 
-def _routes() -> list[str]:
-    found: list[str] = []
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                found.append(route)
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
 def test_every_url_has_a_rule() -> None:
-    routes = _routes()
+    routes = all_routes()
     assert len(routes) == len(set(routes))
     missing = sorted(set(routes) - set(RULES))
     stale = sorted(set(RULES) - set(routes))

@@ -11,28 +11,17 @@ import json
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from mentalize.web.accounts.services import new_token
 from mentalize.web.api.openapi import document, openapi_path
+from tests.web.routes import all_routes
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _api_routes() -> list[str]:
     """Every route under api/v1/ in the live URL configuration, as Django writes it."""
-    found: list[str] = []
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                found.append(route)
-
-    walk(get_resolver().url_patterns, "")
-    return [route.removeprefix("api/v1/") for route in found if route.startswith("api/v1/")]
+    return [route.removeprefix("api/v1/") for route in all_routes() if route.startswith("api/v1/")]
 
 
 def _validator(schema: dict[str, Any]) -> Any:

@@ -75,7 +75,8 @@ def history(entries: Sequence[Entry]) -> History:
 
     periods: dict[str, Period] = {}
     for entry in sorted(entries, key=lambda x: x.created):
-        period = periods.setdefault(label(_day(entry)), Period(label(_day(entry))))
+        key = label(_day(entry))
+        period = periods.setdefault(key, Period(key))
         period.entries += 1
         period.risk += entry.risk
         period.signs.update(set(entry.signs))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from mentalize.analysis.results import TurnAnalysis
@@ -98,11 +98,17 @@ class Reflection:
     prompts: tuple[str, ...]
     caution: str = wording.CAUTION
     empty_note: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def high_arousal(self) -> bool:
         return bool(self.grounding)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """What an entry adds to the history: each sign shown once, or ``risk`` alone."""
+        if self.risk is not None:
+            return {"risk": 1}
+        return {s.kind: 1 for s in self.signs}
 
 
 def _paragraphs(text: str) -> list[tuple[int, str]]:
@@ -175,7 +181,7 @@ def reflect(
             lines if lines is not None else DEFAULT_LINES,
         )
         return Reflection(kind=kind, risk=notice, arousal=0.0, grounding=(), signs=(),
-                          strengths=(), prompts=(), counts={"risk": 1})
+                          strengths=(), prompts=())
 
     arousal = max(turn.arousal for turn in turns)
     signs: list[Sign] = []
@@ -214,7 +220,6 @@ def reflect(
         empty_note="" if signs else (
             wording.NO_SIGNS_JOURNAL if kind == "journal" else wording.NO_SIGNS_MESSAGE
         ),
-        counts={s.kind: 1 for s in signs},
     )
 
 

@@ -27,7 +27,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser.conftest import CHROMIUM_ENV, SCREENSHOTS_ENV, VIEWPORT, chromium_binary
+from tests.web.browser.conftest import (
+    CHROMIUM_ENV,
+    VIEWPORT,
+    chromium_binary,
+    headless_chromium,
+    screenshot_saver,
+)
 from tests.web.serving import free_port
 
 LINK = re.compile(r"^Reflect is open at (http://127\.0\.0\.1:(\d+)/\?token=[\w-]+)$")
@@ -100,28 +106,14 @@ def _read_link(process: subprocess.Popen[str], timeout: float) -> str:
 
 @pytest.fixture(scope="package")
 def browser(reflect_server: Reflect) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_binary(), headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="package")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
     """``shots(page, name)`` saves a full-page screenshot and returns its path."""
-    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def shoot(page: Any, name: str) -> Path:
-        path = folder / f"reflect-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return shoot
+    return screenshot_saver(tmp_path_factory, prefix="reflect-")
 
 
 def new_page(browser: Any, server: Reflect, **context: Any) -> Any:

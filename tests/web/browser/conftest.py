@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,9 +149,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, _database: str | None) -> I
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="package")
-def browser(clinic: Clinic) -> Iterator[Any]:
-    """Headless Chromium (Debian's), one per test package; each test opens its own context."""
+@contextmanager
+def headless_chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, closed afterwards (shared with Reflect's tests)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -161,18 +162,33 @@ def browser(clinic: Clinic) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="package")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
-    """``shots(page, name)`` saves a full-page screenshot and returns its path."""
+def screenshot_saver(
+    tmp_path_factory: pytest.TempPathFactory, prefix: str = ""
+) -> Callable[[Any, str], Path]:
+    """``shoot(page, name)`` saves a full-page screenshot to ``MENTALIZE_SCREENSHOTS`` (else a
+    temporary folder) as ``<prefix><name>.png`` and returns its path."""
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path_factory.mktemp("screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
 
     def shoot(page: Any, name: str) -> Path:
-        path = folder / f"{name}.png"
+        path = folder / f"{prefix}{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
     return shoot
+
+
+@pytest.fixture(scope="package")
+def browser(clinic: Clinic) -> Iterator[Any]:
+    """Headless Chromium (Debian's), one per test package; each test opens its own context."""
+    with headless_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="package")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
+    """``shots(page, name)`` saves a full-page screenshot and returns its path."""
+    return screenshot_saver(tmp_path_factory)
 
 
 def new_page(browser: Any, clinic: Clinic, **context: Any) -> Any:
