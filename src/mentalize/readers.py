@@ -95,6 +95,9 @@ class _Draft:
     start: float | None = None
     end: float | None = None
     parts: list[str] = field(default_factory=list)
+    # Kept apart from the name: a transcript may really label a speaker "UNKNOWN" (found by
+    # property testing), and that turn is labelled all the same.
+    labelled: bool = True
 
     def turn(self) -> Turn:
         # The label is squashed like the text: a quoted CSV cell or a JSON string could carry a
@@ -299,12 +302,12 @@ def _sniff(text: str) -> str:
 
 def _finish(drafts: list[_Draft], source: str, fmt: str, expected: str) -> Transcript:
     """Drop empty turns and refuse transcripts with no labelled, non-empty turn."""
-    if not any(d.speaker != UNLABELLED for d in drafts):
+    if not any(d.labelled for d in drafts):
         raise InputError(source, f"no speaker labels found; expected {expected}")
-    turns = tuple(turn for turn in (d.turn() for d in drafts) if turn.text)
-    if not any(turn.speaker != UNLABELLED for turn in turns):
+    kept = [(d.labelled, turn) for d, turn in ((d, d.turn()) for d in drafts) if turn.text]
+    if not any(labelled for labelled, _ in kept):
         raise InputError(source, "all turns are empty; expected text after each speaker label")
-    return Transcript(source=source, turns=turns, format=fmt)
+    return Transcript(source=source, turns=tuple(turn for _, turn in kept), format=fmt)
 
 
 def _squash(text: str) -> str:
@@ -406,7 +409,7 @@ def _parse_text(text: str, source: str) -> Transcript:
         elif drafts:
             drafts[-1].parts.append(line.strip())
         else:  # a title or preamble before the first label
-            drafts.append(_Draft(UNLABELLED, number, parts=[line.strip()]))
+            drafts.append(_Draft(UNLABELLED, number, parts=[line.strip()], labelled=False))
     return _finish(drafts, source, "text", "lines like 'T: ...' or 'Therapist: ...'")
 
 
@@ -517,16 +520,21 @@ def _merge_cues(cues: list[_Cue], source: str, fmt: str) -> Transcript:
     """
     drafts: list[_Draft] = []
     for cue in cues:
-        for speaker, words in _cue_pieces(cue.lines):
-            if speaker is None:
-                speaker = drafts[-1].speaker if drafts else UNLABELLED
-            if drafts and drafts[-1].speaker == speaker:
+        for named, words in _cue_pieces(cue.lines):
+            last = drafts[-1] if drafts else None
+            if named is not None:
+                speaker, labelled = named, True
+            elif last is not None:
+                speaker, labelled = last.speaker, last.labelled
+            else:
+                speaker, labelled = UNLABELLED, False
+            if last is not None and (last.speaker, last.labelled) == (speaker, labelled):
                 drafts[-1].parts.append(words)
                 # max: cues out of time order must not give a turn ending before it starts
                 # (found by fuzzing)
                 drafts[-1].end = max(drafts[-1].end or 0.0, cue.end)
             else:
-                drafts.append(_Draft(speaker, cue.line, cue.start, cue.end, [words]))
+                drafts.append(_Draft(speaker, cue.line, cue.start, cue.end, [words], labelled))
     return _finish(drafts, source, fmt, "cues like '<v Therapist>...' or 'Therapist: ...'")
 
 

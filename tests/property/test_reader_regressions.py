@@ -64,6 +64,20 @@ def test_a_speaker_cell_with_a_quoted_line_break_is_one_label() -> None:
     assert parse_transcript(jsonl).turns[0].speaker == "T 1"
 
 
+def test_a_speaker_really_named_unknown_is_a_labelled_speaker() -> None:
+    """Found by the line-ending property test: the placeholder name for lines before any label
+    ("UNKNOWN") doubled as the "unlabelled" marker, so a transcript whose only speaker a
+    transcription tool had called "UNKNOWN" was refused as having no labels."""
+    text = parse_transcript("UNKNOWN: 0\n", format="text")
+    assert [(t.speaker, t.text) for t in text.turns] == [("UNKNOWN", "0")]
+    vtt = parse_transcript("WEBVTT\n\n00:00.000 --> 00:01.000\n<v UNKNOWN>hello\n")
+    assert [(t.speaker, t.text) for t in vtt.turns] == [("UNKNOWN", "hello")]
+    with pytest.raises(InputError, match="no speaker labels"):
+        parse_transcript("a title line\nand nothing labelled\n", format="text")
+    with pytest.raises(InputError, match="no speaker labels"):
+        parse_transcript("WEBVTT\n\n00:00.000 --> 00:01.000\nno voice here\n")
+
+
 def test_cues_out_of_time_order_never_end_a_turn_before_it_starts() -> None:
     """Crash 3 (atheris): merging a speaker's cues took the last cue's end even when it was
     earlier than the first cue's start."""
