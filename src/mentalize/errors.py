@@ -22,11 +22,26 @@ class InputError(MentalizeError):
     """
 
     def __init__(self, source: str, problem: str, line: int | None = None) -> None:
-        self.source = source
-        self.problem = problem
+        self.source = one_line(source)
+        self.problem = one_line(problem)
         self.line = line
-        where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {problem}")
+        where = f"{self.source}:{line}" if line is not None else self.source
+        super().__init__(f"{where}: {self.problem}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every unprintable character (line breaks, tabs, controls) escaped.
+
+    Error messages are promised as one line; a file name or a quoted answer could otherwise
+    carry a line break into them (found by property testing) and split a log line in two.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(character: str) -> str:
+    return character.encode("unicode_escape").decode("ascii")
 
 
 class ModelError(MentalizeError):

@@ -134,3 +134,19 @@ def test_a_change_score_too_large_for_a_float_is_refused() -> None:
     """math.isfinite raised OverflowError for an int beyond float range."""
     with pytest.raises(InputError, match=r"phq9 --pre: must be a number"):
         instruments.compare("phq9", 10**400, 3)
+
+
+def test_an_answer_with_a_line_break_gives_a_one_line_error() -> None:
+    """Found by the instruments' property test: the quoted answer carried its line break into
+    the message, which is promised as one line (a log line must not split in two)."""
+    with pytest.raises(InputError) as info:
+        instruments.score("phq9", [0, 0, "0\n0"] + [0] * 6)
+    assert str(info.value).startswith("phq9 item 3: '0\\n0' is not a whole number")
+    assert str(info.value).isprintable()
+
+
+def test_a_file_name_with_control_characters_gives_a_one_line_error() -> None:
+    with pytest.raises(InputError) as info:
+        parse_transcript("no labels here\n", source="odd\nname\x1b.txt", format="text")
+    assert str(info.value).startswith("odd\\nname\\x1b.txt: no speaker labels found")
+    assert info.value.source == "odd\\nname\\x1b.txt"
