@@ -8,6 +8,7 @@ known exactly rather than read back from the analyser.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import re
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from mentalize.web.accounts.services import new_token
 from mentalize.web.audit.models import AuditEntry
 from mentalize.web.records import overview, services
+from mentalize.web.records.figures import figures_json
 from mentalize.web.records.models import Patient
 
 TODAY = dt.date(2026, 6, 1)
@@ -70,7 +72,12 @@ def _analysis(
 
 def _session(owner: Any, patient: Patient, on: dt.date, analysis_json: str) -> Any:
     analysed = services.Analysed(
-        transcript=TRANSCRIPT, fmt="text", turns=4, analysis_json=analysis_json, report_html="<p>"
+        transcript=TRANSCRIPT,
+        fmt="text",
+        turns=4,
+        analysis_json=analysis_json,
+        report_html="<p>",
+        figures_json=figures_json(analysis_json),
     )
     return services.add_session(owner, patient, None, on, analysed)
 
@@ -124,6 +131,54 @@ def test_session_summaries(people: dict[str, Any], course: dict[str, Any]) -> No
     assert s2.risk_flags == 2 and dict(s2.risk_kinds) == {"ideation": 1, "self_harm": 1}
     # No patient turns: no mean (None, not 0); the therapist's stance is still read.
     assert (s3.mentalizing, s3.arousal, s3.calibration, s3.stance) == (None, None, None, 0.9)
+
+
+def test_figures_are_stored_with_the_analysis_and_drawn_again_when_missing(
+    people: dict[str, Any], course: dict[str, Any]
+) -> None:
+    """The overview reads the figures stored beside each analysis; a session stored before
+    they existed (figures empty) gets the same readings from its full analysis."""
+    from mentalize.web.records.models import Session
+
+    stored = _build(people, course).sessions
+    s2 = course["sessions"][1]
+    assert json.loads(Session.objects.get(pk=s2.pk).figures_json)["risk_kinds"] == {
+        "ideation": 1,
+        "self_harm": 1,
+    }
+    Session.objects.filter(pk__in=[s.pk for s in course["sessions"]]).update(figures_json="")
+    assert _build(people, course).sessions == stored
+    # A stored figure is what is read: change it and the overview follows.
+    Session.objects.filter(pk=s2.pk).update(
+        figures_json=json.dumps({**json.loads(figures_json(s2.analysis_json)), "stance": 0.125})
+    )
+    assert _build(people, course).sessions[1].stance == 0.125
+
+
+def test_the_migration_draws_figures_for_sessions_analysed_before_it(
+    people: dict[str, Any], course: dict[str, Any]
+) -> None:
+    from django.apps import apps as current_apps
+
+    from mentalize.web.records.models import Session
+
+    migration = importlib.import_module("mentalize.web.records.migrations.0003_session_figures")
+    Session.objects.update(figures_json="")
+    waiting = Session.objects.create(
+        patient=course["patient"],
+        date=TODAY,
+        source_format="text",
+        turns=1,
+        transcript="T: a",
+        analysis_status=Session.AnalysisStatus.PENDING,
+        created_by=people["owner"],
+    )
+    migration.draw_figures_of_analysed_sessions(current_apps, None)
+    for session in course["sessions"]:
+        assert Session.objects.get(pk=session.pk).figures_json == figures_json(
+            session.analysis_json
+        )
+    assert Session.objects.get(pk=waiting.pk).figures_json == ""
 
 
 def test_questionnaire_series_use_the_engines_reliable_change(

@@ -90,6 +90,7 @@ def store_analysis(session_id: int, analysed: services.Analysed) -> bool:
             return False
         session.analysis_json = analysed.analysis_json
         session.report_html = analysed.report_html
+        session.figures_json = analysed.figures_json
         session.turns = analysed.turns
         session.analysis_status = Status.DONE
         session.analysis_error = ""
@@ -98,6 +99,7 @@ def store_analysis(session_id: int, analysed: services.Analysed) -> bool:
             update_fields=[
                 "analysis_json",
                 "report_html",
+                "figures_json",
                 "turns",
                 "analysis_status",
                 "analysis_error",

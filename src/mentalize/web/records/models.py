@@ -93,6 +93,9 @@ class Session(models.Model):
     # Empty until the analysis is done (BinaryField's implicit default, stored as "").
     analysis_json = EncryptedTextField(help_text="mentalize.session/1 JSON")
     report_html = EncryptedTextField(help_text="The report `mentalize analyze --html` writes")
+    # Written with the analysis: the few numbers the overview and caseload chart (figures.py),
+    # so they need not decrypt and parse every full analysis on each view.
+    figures_json = EncryptedTextField(help_text="Overview figures drawn from the analysis")
     analysis_status = models.CharField(
         max_length=8, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING
     )

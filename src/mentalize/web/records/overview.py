@@ -15,8 +15,6 @@ overview: only numbers, dates, instrument and event names.
 from __future__ import annotations
 
 import json
-import math
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +25,7 @@ from django.utils import timezone
 
 from mentalize.web.audit.chain import Action, record_raw
 from mentalize.web.records import scoping, services
+from mentalize.web.records.figures import finite_number, session_figures
 from mentalize.web.records.models import (
     OutcomeEvent,
     Patient,
@@ -162,45 +161,25 @@ class Overview:
         )
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None (NaN, strings and missing values are not drawn as 0)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def summarise_session(session: Session) -> SessionPoint:
-    """Means over the patient series of the stored ``mentalize.session/1`` analysis.
+    """The session's readings from the figures stored with its analysis.
 
-    The series hold every readable patient turn (backchannels such as "Mm." are left out by the
-    analyser); in a group session all patients' turns are pooled into one mean.
+    A session analysed before the figures were stored (a restored old backup, say) has none, and
+    they are drawn from its full analysis here instead (:func:`.figures.session_figures`).
     """
-    data = json.loads(session.analysis_json)
-    mentalizing: list[float] = []
-    arousal: list[float] = []
-    turns = 0
-    for series in data.get("series", []):
-        turns += len(series.get("turns", []))
-        mentalizing.extend(v for v in map(_number, series.get("mentalizing", [])) if v is not None)
-        arousal.extend(v for v in map(_number, series.get("arousal", [])) if v is not None)
-    found = data.get("session", {})
-    kinds = Counter(str(f.get("risk", "")) for f in found.get("risk_flags", []))
+    if session.figures_json:
+        found = json.loads(session.figures_json)
+    else:
+        found = session_figures(session.analysis_json)
+    kinds = found["risk_kinds"]
     return SessionPoint(
         id=session.pk,
         date=session.date,
-        mentalizing=_mean(mentalizing),
-        arousal=_mean(arousal),
-        calibration=_number(found.get("calibration")),
-        stance=_number(found.get("stance")),
-        patient_turns=turns,
+        mentalizing=found["mentalizing"],
+        arousal=found["arousal"],
+        calibration=found["calibration"],
+        stance=found["stance"],
+        patient_turns=found["patient_turns"],
         risk_flags=sum(kinds.values()),
         risk_kinds=tuple(sorted(kinds.items())),
     )
@@ -236,7 +215,7 @@ def questionnaire_series(
             first: float | None = None
             criterion = None
             for entry, result in zip(entries, results, strict=True):
-                value = _number(result.get("scores", {}).get(scale.id))
+                value = finite_number(result.get("scores", {}).get(scale.id))
                 if value is None:
                     continue
                 flags = len(result.get("flags", []))
@@ -401,8 +380,13 @@ def compute(
     )
 
 
+# The overview needs none of these (its figures are stored apart), and decrypting them for every
+# session of every patient was most of the caseload's time.
+HEAVY_FIELDS = ("transcript", "analysis_json", "report_html")
+
+
 def _rows(user: Any, patient: Patient) -> tuple[list[Any], list[Any], list[Any]]:
-    sessions = list(scoping.visible(user, Session).filter(patient=patient))
+    sessions = list(scoping.visible(user, Session).filter(patient=patient).defer(*HEAVY_FIELDS))
     administrations = list(
         scoping.visible(user, QuestionnaireAdministration).filter(patient=patient)
     )

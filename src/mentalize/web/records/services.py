@@ -24,6 +24,7 @@ from mentalize.errors import InputError, MentalizeError
 # the transcript to a temporary file.
 from mentalize.readers import FORMAT_BY_EXTENSION, decode_text
 from mentalize.web.audit.chain import Action, record, record_many
+from mentalize.web.records.figures import figures_json
 from mentalize.web.records.models import (
     ClinicianNote,
     CrisisPlanVersion,
@@ -49,6 +50,7 @@ class Analysed:
     turns: int
     analysis_json: str
     report_html: str
+    figures_json: str
 
 
 def format_for(filename: str | None) -> str | None:
@@ -127,12 +129,14 @@ def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> A
     except InputError as exc:
         raise UploadError(_problem(exc)) from None
     analysis = dataclasses.replace(analysis, source=label)
+    analysis_json = to_json(analysis)
     return Analysed(
         transcript=text,
         fmt=fmt or "auto",
         turns=len(analysis.turns),
-        analysis_json=to_json(analysis),
+        analysis_json=analysis_json,
         report_html=render_html(analysis),
+        figures_json=figures_json(analysis_json),
     )
 
 
@@ -174,6 +178,7 @@ def add_session(
             transcript=analysed.transcript,
             analysis_json=analysed.analysis_json,
             report_html=analysed.report_html,
+            figures_json=analysed.figures_json,
             analysis_status=Session.AnalysisStatus.DONE,
             created_by=user,
         )

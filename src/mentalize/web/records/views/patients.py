@@ -73,7 +73,7 @@ def _score_summary(admin: QuestionnaireAdministration) -> tuple[str, str]:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = scoping.get_for(request.user, Patient, pk)
     treatments = list(patient.treatments.all())
-    sessions = list(patient.sessions.select_related("treatment"))
+    sessions = list(patient.sessions.select_related("treatment").defer(*overview.HEAVY_FIELDS))
     questionnaires = list(patient.questionnaires.all())
     outcomes = list(patient.outcome_events.all())
     for admin in questionnaires:
