@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mentalize.web.api.auth import error, token_required
 from mentalize.web.records import scoping, services
 from mentalize.web.records.forms import INSTRUMENTS, PatientForm
-from mentalize.web.records.models import Patient, QuestionnaireAdministration, Session
+from mentalize.web.records.models import (
+    SESSION_TEXT_FIELDS,
+    Patient,
+    QuestionnaireAdministration,
+    Session,
+)
 from mentalize.web.uploads import TOO_LARGE_ATTR
 
 
@@ -31,7 +36,7 @@ def _patient(patient: Patient) -> dict[str, Any]:
                 "turns": s.turns,
                 "analysis_status": s.analysis_status,
             }
-            for s in patient.sessions.all()
+            for s in patient.sessions.defer(*SESSION_TEXT_FIELDS)
         ],
     }
 

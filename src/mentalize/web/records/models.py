@@ -112,9 +112,7 @@ class Session(models.Model):
 
     class Meta:
         ordering = ("-date", "-pk")
-        indexes = (
-            models.Index(fields=("analysis_status",), name="session_analysis_status"),
-        )
+        indexes = (models.Index(fields=("analysis_status",), name="session_analysis_status"),)
 
     @property
     def analysed(self) -> bool:
@@ -124,6 +122,12 @@ class Session(models.Model):
     def analysis_waiting(self) -> bool:
         """Queued or running: the page refreshes itself until the reading is there."""
         return self.analysis_status in (self.AnalysisStatus.PENDING, self.AnalysisStatus.RUNNING)
+
+
+# A session's large encrypted columns. Listings and the overview need none of them (the overview's
+# figures are stored apart), and decrypting them for every session of every patient was most of
+# the caseload's time: such queries ``defer`` them.
+SESSION_TEXT_FIELDS = ("transcript", "analysis_json", "report_html")
 
 
 class ClinicianNote(models.Model):

@@ -27,6 +27,7 @@ from mentalize.web.audit.chain import Action, record_raw
 from mentalize.web.records import scoping, services
 from mentalize.web.records.figures import finite_number, session_figures
 from mentalize.web.records.models import (
+    SESSION_TEXT_FIELDS,
     OutcomeEvent,
     Patient,
     QuestionnaireAdministration,
@@ -380,13 +381,10 @@ def compute(
     )
 
 
-# The overview needs none of these (its figures are stored apart), and decrypting them for every
-# session of every patient was most of the caseload's time.
-HEAVY_FIELDS = ("transcript", "analysis_json", "report_html")
-
-
 def _rows(user: Any, patient: Patient) -> tuple[list[Any], list[Any], list[Any]]:
-    sessions = list(scoping.visible(user, Session).filter(patient=patient).defer(*HEAVY_FIELDS))
+    sessions = list(
+        scoping.visible(user, Session).filter(patient=patient).defer(*SESSION_TEXT_FIELDS)
+    )
     administrations = list(
         scoping.visible(user, QuestionnaireAdministration).filter(patient=patient)
     )

@@ -14,7 +14,12 @@ from mentalize import instruments
 from mentalize.web.accounts.models import Role
 from mentalize.web.records import overview, scoping, services
 from mentalize.web.records.forms import INSTRUMENTS, PatientForm, TreatmentForm
-from mentalize.web.records.models import Patient, QuestionnaireAdministration, Treatment
+from mentalize.web.records.models import (
+    SESSION_TEXT_FIELDS,
+    Patient,
+    QuestionnaireAdministration,
+    Treatment,
+)
 
 
 @login_required
@@ -73,7 +78,7 @@ def _score_summary(admin: QuestionnaireAdministration) -> tuple[str, str]:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = scoping.get_for(request.user, Patient, pk)
     treatments = list(patient.treatments.all())
-    sessions = list(patient.sessions.select_related("treatment").defer(*overview.HEAVY_FIELDS))
+    sessions = list(patient.sessions.select_related("treatment").defer(*SESSION_TEXT_FIELDS))
     questionnaires = list(patient.questionnaires.all())
     outcomes = list(patient.outcome_events.all())
     for admin in questionnaires:
