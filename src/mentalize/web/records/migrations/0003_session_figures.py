@@ -8,13 +8,16 @@ from mentalize.web.records.figures import figures_json
 
 def draw_figures_of_analysed_sessions(apps, schema_editor):
     """Sessions analysed before this migration get their figures from their stored analysis,
-    one row at a time (``iterator``), so a large clinic's analyses are never all in memory."""
+    100 at a time, so a large clinic's analyses are never all in memory. The ids are listed
+    first: SQLite does not isolate a cursor from writes to the table it reads."""
     Session = apps.get_model("records", "Session")
-    for session in Session.objects.filter(analysis_status="done").only("analysis_json").iterator(
-        chunk_size=100
-    ):
-        session.figures_json = figures_json(session.analysis_json)
-        session.save(update_fields=["figures_json"])
+    ids = list(Session.objects.filter(analysis_status="done").values_list("pk", flat=True))
+    for start in range(0, len(ids), 100):
+        for session in Session.objects.filter(pk__in=ids[start : start + 100]).only(
+            "analysis_json"
+        ):
+            session.figures_json = figures_json(session.analysis_json)
+            session.save(update_fields=["figures_json"])
 
 
 class Migration(migrations.Migration):
