@@ -181,6 +181,42 @@ def test_the_migration_draws_figures_for_sessions_analysed_before_it(
     assert Session.objects.get(pk=waiting.pk).figures_json == ""
 
 
+def test_listings_and_the_overview_decrypt_no_session_text(
+    client: Any, people: dict[str, Any], course: dict[str, Any], monkeypatch: Any
+) -> None:
+    """The caseload, patient page, overview, session page and API listings read the stored
+    figures and metadata only: no transcript, analysis or report is decrypted for them (that
+    was most of the caseload's time over a long treatment; bench/clinic_caseload.py)."""
+    from mentalize.web.fields import EncryptedTextField
+
+    decrypted: list[str] = []
+    real = EncryptedTextField.from_db_value
+
+    def spy(self: Any, value: Any, expression: Any, connection: Any) -> Any:
+        decrypted.append(self._context())
+        return real(self, value, expression, connection)
+
+    monkeypatch.setattr(EncryptedTextField, "from_db_value", spy)
+    client.force_login(people["owner"])
+    pk, session = course["patient"].pk, course["sessions"][1].pk
+    for url in (
+        "/patients/",
+        f"/patients/{pk}/",
+        f"/patients/{pk}/overview/",
+        f"/sessions/{session}/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert decrypted and not {c for c in decrypted if c.startswith("records.session.")} - {
+        "records.session.figures_json"
+    }
+    # The report frame decrypts the report, and only that.
+    decrypted.clear()
+    assert client.get(f"/sessions/{session}/report/").status_code == 200
+    assert {c for c in decrypted if c.startswith("records.session.")} == {
+        "records.session.report_html"
+    }
+
+
 def test_questionnaire_series_use_the_engines_reliable_change(
     people: dict[str, Any], course: dict[str, Any]
 ) -> None:

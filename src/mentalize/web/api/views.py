@@ -145,7 +145,7 @@ def session_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def session(request: HttpRequest, pk: int) -> HttpResponse:
     """A session and its analysis status (what a client polls after an upload). Audited."""
-    found = scoping.get_for(request.user, Session, pk)
+    found = scoping.get_for(request.user, Session, pk, defer=SESSION_TEXT_FIELDS)
     services.audit_reads(request.user, [found])
     return JsonResponse(_session(found))
 

@@ -66,10 +66,15 @@ def visible(user: Any, model: type[M]) -> models.QuerySet[M]:
     return model.objects.filter(**_patient_filter(model, visible_patients(user)))
 
 
-def get_for(user: Any, model: type[M], pk: Any, *, write: bool = False) -> M:
-    """The row, if ``user`` may read it (else 404) and, with ``write``, change it (else 403)."""
+def get_for(
+    user: Any, model: type[M], pk: Any, *, write: bool = False, defer: tuple[str, ...] = ()
+) -> M:
+    """The row, if ``user`` may read it (else 404) and, with ``write``, change it (else 403).
+
+    ``defer`` names columns the caller does not need (a session's transcript, analysis and
+    report are large and decrypted on load; a status poll needs none of them)."""
     try:
-        obj = visible(user, model).get(pk=pk)
+        obj = visible(user, model).defer(*defer).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404("No such record.") from None
     if write and not can_write(user, obj):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from mentalize.web.records import scoping, services
 from mentalize.web.records.forms import NoteForm, SessionForm
-from mentalize.web.records.models import Patient, PsychotherapyNote, Session
+from mentalize.web.records.models import SESSION_TEXT_FIELDS, Patient, PsychotherapyNote, Session
 from mentalize.web.uploads import TOO_LARGE_ATTR
 
 
@@ -86,7 +86,8 @@ REFRESH_SECONDS = 3
 @login_required
 @require_safe
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = scoping.get_for(request.user, Session, pk)
+    # The report is framed (session_report); the page itself shows none of the large columns.
+    session = scoping.get_for(request.user, Session, pk, defer=SESSION_TEXT_FIELDS)
     patient = session.patient
     notes = list(session.notes.select_related("author"))
     own = scoping.can_read_psychotherapy_notes(request.user, patient)
@@ -117,7 +118,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored ``--html`` report, framed by the session page; until the analysis is done, a
     small status page that reloads itself and then shows the report."""
-    session = scoping.get_for(request.user, Session, pk)
+    session = scoping.get_for(
+        request.user, Session, pk, defer=("transcript", "analysis_json", "figures_json")
+    )
     if not session.analysed:
         # Only the frame reloads while it waits, so a note being typed on the page is kept.
         response = render(
@@ -148,7 +151,7 @@ PENDING_CSP = (
 def note_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in ("clinician", "psychotherapy"):
         raise Http404("No such note type.")
-    session = scoping.get_for(request.user, Session, pk, write=True)
+    session = scoping.get_for(request.user, Session, pk, write=True, defer=SESSION_TEXT_FIELDS)
     restricted = kind == "psychotherapy"
     if restricted and not scoping.can_read_psychotherapy_notes(request.user, session.patient):
         raise Http404("No such record.")
@@ -165,7 +168,7 @@ def note_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @require_POST
 def analysis_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue a failed analysis again (the transcript is already stored)."""
-    session = scoping.get_for(request.user, Session, pk, write=True)
+    session = scoping.get_for(request.user, Session, pk, write=True, defer=SESSION_TEXT_FIELDS)
     if session.analysis_status == Session.AnalysisStatus.FAILED:
         services.retry_analysis(request.user, session)
         messages.success(request, "The analysis is queued again.")
