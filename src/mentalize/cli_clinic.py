@@ -108,8 +108,10 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Run the clinic web app with waitress and its analysis workers (creates the data
-    directory, key and database)."""
+    """Run the clinic web app with waitress and its analysis workers.
+
+    The first run creates the data directory, its key and the database.
+    """
     if not _is_loopback(host):
         # Off the loopback interface, cookies must only travel over TLS (a proxy in front).
         os.environ.setdefault("MENTALIZE_SECURE_COOKIES", "1")
@@ -188,9 +190,10 @@ def worker(
         bool, typer.Option("--batch", help="Analyse what is queued, then exit.")
     ] = False,
 ) -> None:
-    """Run one analysis worker: take queued analyses from the clinic's database until stopped
-    (``mentalize serve`` starts these itself; run more, on this or another host, for larger
-    set-ups)."""
+    """Run one analysis worker: take queued analyses from the clinic's database until stopped.
+
+    mentalize serve starts these itself; run more, on this or another host, for larger set-ups.
+    """
     setup_django(data_dir)
     from django.db import Error as DatabaseError
 

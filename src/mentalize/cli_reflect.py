@@ -186,8 +186,11 @@ def reflect_command(
         bool, typer.Option("--markers-only", help="Read with the lexical markers alone.")
     ] = False,
 ) -> None:
-    """A private mentalizing self-check: a journal that reflects back, and a check for draft
-    messages. Everything stays on this machine."""
+    """A private mentalizing self-check: a journal and a check for draft messages.
+
+    The journal reflects back what it notices and asks questions; the message check points out
+    what a reader might take from a draft. Everything stays on this machine, encrypted.
+    """
     from mentalize.reflect.vault import VaultError, default_folder
 
     modes = [terminal, message is not None, history, export is not None, delete_all]
