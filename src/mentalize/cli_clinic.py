@@ -275,8 +275,10 @@ def users_reset_mfa(
     name: Annotated[str, typer.Argument(help="User whose authenticator app is removed.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Remove NAME's authenticator app (a lost phone); audited. They set up a new one after
-    logging in with their password."""
+    """Remove NAME's authenticator app (a lost phone); audited.
+
+    They set up a new one after logging in with their password.
+    """
     from mentalize.errors import MentalizeError
 
     setup_django(data_dir)
