@@ -188,8 +188,11 @@ def reflect_command(
 ) -> None:
     """A private mentalizing self-check: a journal and a check for draft messages.
 
-    The journal reflects back what it notices and asks questions; the message check points out
-    what a reader might take from a draft. Everything stays on this machine, encrypted.
+    The journal reflects back what it notices and asks questions.
+
+    The message check points out what a reader might take from a draft.
+
+    Everything stays on this machine, encrypted.
     """
     from mentalize.reflect.vault import VaultError, default_folder
 
