@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -139,3 +141,26 @@ def test_console_script_runs_as_a_process(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def _commands(group: Any, prefix: str = "mentalize") -> Iterator[tuple[str, Any]]:
+    for name, command in group.commands.items():
+        if getattr(command, "hidden", False):
+            continue
+        yield f"{prefix} {name}", command
+        if hasattr(command, "commands"):
+            yield from _commands(command, f"{prefix} {name}")
+
+
+def test_every_command_summary_is_one_line() -> None:
+    """The command lists print each docstring's first paragraph as written: a summary wrapped
+    in the source printed as broken lines (reflect, serve, worker, users reset-mfa did)."""
+    import typer.main
+
+    found = dict(_commands(typer.main.get_command(app)))
+    assert {"mentalize analyze", "mentalize reflect", "mentalize users reset-mfa"} <= set(found)
+    for name, command in found.items():
+        text = command.help or ""
+        paragraphs = text.strip().split("\n\n")
+        assert paragraphs[0] and "\n" not in paragraphs[0], name
+        assert "``" not in text, name
