@@ -1,12 +1,15 @@
 """Score the analyser on labelled sessions (default: tests/data/heldout).
 
-Run: ``.venv/bin/python bench/heldout_sessions.py [FOLDER]``. Prints one row per session and
-the totals: episode recall and precision, agreement on the therapist's response, rupture recall,
-and calibration/stance by condition with the share of attuned-misattuned pairs ordered correctly.
+Run: ``.venv/bin/python bench/heldout_sessions.py [FOLDER] [--model auto|markers|learned]``.
+Prints the model that ran, one row per session and the totals: episode recall and precision,
+agreement on the therapist's response, rupture recall, and calibration/stance by condition with
+the share of attuned-misattuned pairs ordered correctly. ``auto`` (the default, as for users)
+uses the learned layer where the ``models`` extra is installed.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -20,8 +23,12 @@ def fmt(value: float | None) -> str:
 
 
 def main() -> int:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    result = evaluate_folder(folder)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--model", choices=("auto", "markers", "learned"), default="auto")
+    args = parser.parse_args()
+    result = evaluate_folder(args.folder, model=args.model)
+    print(f"{args.folder.name}, --model {args.model}: {result.model}")
     print(
         f"{'session':<22}{'cond':<12}{'lab':>4}{'hit':>4}{'found':>6}{'true':>5}"
         f"{'resp':>6}{'calib':>7}{'stance':>7}"

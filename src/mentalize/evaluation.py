@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
+from typing import Literal
 
 from mentalize.analysis.results import SessionAnalysis
 from mentalize.api import analyze
@@ -45,6 +46,12 @@ class SessionResult:
 @dataclass(slots=True)
 class Evaluation:
     sessions: list[SessionResult] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)
+    """What produced the readings: each analysis's ``model``, or ``markers only``."""
+
+    @property
+    def model(self) -> str:
+        return ", ".join(sorted(self.models)) or "none"
 
     def _sum(self, attribute: str) -> int:
         return sum(getattr(s, attribute) for s in self.sessions)
@@ -129,8 +136,14 @@ def score_session(name: str, labels: dict, analysis: SessionAnalysis) -> Session
     )
 
 
-def evaluate_folder(folder: str | Path) -> Evaluation:
-    """Analyse every ``*.labels.json`` session in ``folder`` and score it."""
+def evaluate_folder(
+    folder: str | Path, model: Literal["auto", "markers", "learned"] = "auto"
+) -> Evaluation:
+    """Analyse every ``*.labels.json`` session in ``folder`` with ``model`` and score it.
+
+    ``auto`` is what a user gets by default (the learned layer where it is installed); the
+    figures differ by model, so a reported figure names the one it came from.
+    """
     root = Path(folder)
     label_files = sorted(root.glob("*.labels.json"))
     if not label_files:
@@ -144,5 +157,7 @@ def evaluate_folder(folder: str | Path) -> Evaluation:
                 str(label_file), f"not valid JSON ({exc.__class__.__name__})"
             ) from None
         transcript = root / labels.get("session", label_file.name.removesuffix(".labels.json"))
-        evaluation.sessions.append(score_session(transcript.name, labels, analyze(transcript)))
+        analysis = analyze(transcript, model=model)
+        evaluation.models.add(analysis.model or "markers only")
+        evaluation.sessions.append(score_session(transcript.name, labels, analysis))
     return evaluation
