@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import mentalize
 from mentalize.analysis.results import MODES, NON_MENTALIZING_MODES
 
@@ -170,6 +172,82 @@ def test_one_cold_turn_alone_is_not_an_episode():
         ]
     )
     assert mentalize.analyze(text).episodes == ()
+
+
+def test_a_run_of_pretend_mode_is_a_breakdown_without_arousal():
+    """Pretend mode is mental-state talk cut loose from feeling: MBT reads a run of it as a
+    collapse whose arousal is masked, not as mentalizing."""
+    pretend = (
+        "P: On some level it's about attachment patterns and the dynamics of projection, which"
+        " fundamentally stem from my schemas in terms of the framework we discussed, conceptually."
+    )
+    text = "\n".join(
+        [
+            "T: What happened in you when she put the phone down?",
+            pretend,
+            "T: That's a lot of layers.",
+            pretend.replace("conceptually", "theoretically"),
+            "T: I'm getting a bit lost. Can we go back to the moment itself?",
+        ]
+    )
+    analysis = mentalize.analyze(text, model="markers")
+    assert [t.mode for t in analysis.turns if t.role == "patient"] == ["pretend", "pretend"]
+    assert len(analysis.episodes) == 1
+    assert analysis.episodes[0].modes == ("pretend",)
+    assert analysis.episodes[0].peak_arousal < 0.42
+
+
+def test_concrete_certainty_counts_only_when_it_is_about_minds():
+    """Rigid certainty about someone's motives held in concrete talk ("he has been lying to me")
+    is psychic equivalence; the same certainty about facts ("I've definitely never driven after
+    drinking") is not a breakdown."""
+    about_minds = "\n".join(
+        [
+            "T: What did you make of the transfer?",
+            "P: He has been lying to me since the spring, absolutely, definitely. I have the"
+            " statement.",
+            "T: Have you considered another explanation?",
+            "P: He is planning to leave me. Definitely, absolutely. I am describing facts.",
+        ]
+    )
+    about_facts = "\n".join(
+        [
+            "T: Do you ever drive after drinking?",
+            "P: Definitely not, never. I have never driven after a drink, absolutely never.",
+            "T: Okay. And your friends?",
+            "P: Definitely never, not once. Never ever in a car with a drunk driver.",
+        ]
+    )
+    assert len(mentalize.analyze(about_minds, model="markers").episodes) == 1
+    assert mentalize.analyze(about_facts, model="markers").episodes == ()
+
+
+def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
+    """The episode rules take rigid certainty from the markers: a learned head that pulls
+    certainty toward the middle cannot hide the same cold collapse (it once did, on a held-out
+    session)."""
+    from mentalize.analysis import episodes
+
+    text = "\n".join(
+        [
+            "T: What did you make of the photo?",
+            "P: It is a conclusion, not a feeling. She did it on purpose to leave me out."
+            " I know she doesn't want me there.",
+            "T: That sounds painful to carry.",
+            "P: Obviously they all think I'm boring. That's just the truth.",
+        ]
+    )
+    found = mentalize.analyze(text, model="markers").episodes
+    assert len(found) == 1
+    real = episodes.find_episodes
+
+    def with_blended_certainty(turns, series, intensities, rigidity=None):
+        # What a head reading every turn as neutral (0.5) would blend the turns down to.
+        blended = [dataclasses.replace(t, certainty=(t.certainty + 0.5) / 2) for t in turns]
+        return real(blended, series, intensities, rigidity)
+
+    monkeypatch.setattr("mentalize.analysis.session.find_episodes", with_blended_certainty)
+    assert mentalize.analyze(text, model="markers").episodes == found
 
 
 def test_going_blank_under_pressure_is_a_breakdown_met_by_pushing():

@@ -33,8 +33,12 @@ GAP_AROUSAL = 0.3
 STEP_DOWN_MAX = 0.5
 MOSTLY = 2 / 3
 """Share of response turns on one side that names the response; between, it is ``mixed``."""
-COLD_MODES = frozenset({"psychic_equivalence", "teleological"})
+COLD_MODES = frozenset({"psychic_equivalence", "teleological", "concrete"})
 COLD_CERTAIN = 0.75
+MIND_CLAIMS = ("intent_certainty", "global_attribution", "feeling_as_fact", "action_as_proof")
+"""Markers of certainty about minds (or of actions as proof of them). A concrete turn's rigid
+certainty counts as cold collapse only with one: certainty about facts alone ("I've definitely
+never driven after drinking") is not psychic equivalence."""
 COLD_MENTALIZING_LOW = 0.35
 WITHDRAWN_MENTALIZING = 0.35
 BLANK_MENTALIZING_LOW = 0.2
@@ -44,26 +48,28 @@ MAX_JOIN_DISTANCE = 6
 the patient's turns between them were too short to read."""
 
 
-def _collapsed(turn: TurnAnalysis, smoothed_arousal: float) -> bool:
+def _collapsed(turn: TurnAnalysis, smoothed_arousal: float, rigid: float) -> bool:
     """Non-mentalizing, low mentalizing, and aroused; rigid certainty counts at lower arousal,
     since hypermentalizing collapse can be cold rather than loud."""
     arousal = max(turn.arousal, smoothed_arousal)
-    aroused = arousal >= AROUSAL_RAISED or (
-        turn.certainty >= CERTAIN and arousal >= CERTAIN_AROUSAL
-    )
+    aroused = arousal >= AROUSAL_RAISED or (rigid >= CERTAIN and arousal >= CERTAIN_AROUSAL)
     return turn.mode in NON_MENTALIZING_MODES and aroused and turn.mentalizing <= MENTALIZING_LOW
 
 
-def _cold_collapsed(turn: TurnAnalysis) -> bool:
-    """Psychic equivalence or teleological thinking held with certainty but little visible
-    arousal ("it isn't a feeling, it's a conclusion"). Alone such a turn is too weak a sign, so
-    it only counts inside a run of at least two (see ``find_episodes``)."""
+def _cold_collapsed(turn: TurnAnalysis, rigid: float) -> bool:
+    """Psychic equivalence, teleological or concrete thinking held with certainty but little
+    visible arousal ("it isn't a feeling, it's a conclusion"; "I have the bank statement, it is
+    in black and white"), pretend mode (mental-state talk cut loose from feeling, which MBT
+    describes as arousal masked rather than absent), or going blank. Alone such a turn is too
+    weak a sign, so it only counts inside a run of at least two (see ``find_episodes``)."""
+    if turn.mentalizing > COLD_MENTALIZING_LOW:
+        return False
     certain = (
         turn.mode in COLD_MODES
-        and turn.certainty >= COLD_CERTAIN
-        and turn.mentalizing <= COLD_MENTALIZING_LOW
+        and rigid >= COLD_CERTAIN
+        and (turn.mode != "concrete" or bool(turn.evidence_for(*MIND_CLAIMS)))
     )
-    return certain or _gone_blank(turn)
+    return certain or turn.mode == "pretend" or _gone_blank(turn)
 
 
 def _gone_blank(turn: TurnAnalysis) -> bool:
@@ -81,9 +87,19 @@ def find_episodes(
     turns: Sequence[TurnAnalysis],
     series: Sequence[Series],
     intensities: dict[int, float],
+    rigidity: dict[int, float] | None = None,
 ) -> tuple[Episode, ...]:
     """Episodes for every patient, in session order. ``intensities`` maps therapist turn index to
-    how demanding that turn was (turns of type ``other`` are absent)."""
+    how demanding that turn was (turns of type ``other`` are absent).
+
+    ``rigidity`` maps patient turn index to the certainty the markers read in its words
+    (boosters, absolutes, claims about minds: :func:`.estimates.certainty`); where it is given,
+    the rules for rigid certainty use it rather than the turn's ``certainty``. That may blend in
+    the learned head, which was trained on hedging in science news and pulls rigid talk about
+    minds toward the middle (a rigid "he has been lying to me since the spring" reads 0.84 from
+    the words, 0.73 blended), so the rules would treat the same words differently by model.
+    """
+    rigidity = rigidity or {}
     episodes: list[Episode] = []
     for s in series:
         groups: list[list[int]] = []
@@ -91,8 +107,9 @@ def find_episodes(
         cold: set[int] = set()
         for pos, index in enumerate(s.turns):
             turn = turns[index]
-            is_cold = _cold_collapsed(turn)
-            if is_cold or _collapsed(turn, s.arousal_smoothed[pos]):
+            rigid = rigidity.get(index, turn.certainty)
+            is_cold = _cold_collapsed(turn, rigid)
+            if is_cold or _collapsed(turn, s.arousal_smoothed[pos], rigid):
                 if is_cold:
                     cold.add(index)
                 joins = groups and (pending_gap or groups[-1][-1] == s.turns[pos - 1])

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from mentalize.analysis import interventions, therapist
+from mentalize.analysis import estimates, interventions, therapist
 from mentalize.analysis.episodes import find_episodes
 from mentalize.analysis.recommend import recommend
 from mentalize.analysis.relational import find_repairs, find_ruptures
@@ -131,7 +131,12 @@ def analyze_transcript(
             credits.append(credit)
 
     series = patient_series(turns)
-    episodes = find_episodes(turns, series, intensities)
+    rigidity = {
+        t.index: estimates.certainty(found)
+        for t, found in zip(turns, markers, strict=True)
+        if t.role == "patient"
+    }
+    episodes = find_episodes(turns, series, intensities, rigidity)
     ruptures = find_ruptures(turns, markers)
     repairs = find_repairs(ruptures, turns, markers)
     flags = risk_flags(turns)
