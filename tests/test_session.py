@@ -144,18 +144,19 @@ def test_progress_is_reported_up_to_the_total():
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
+COLD_CERTAINTY = [
+    "T: What did you make of the photo?",
+    "P: It is a conclusion, not a feeling. She did it on purpose to leave me out."
+    " I know she doesn't want me there.",
+    "T: That sounds painful to carry.",
+    "P: Obviously they all think I'm boring. That's just the truth.",
+]
+"""Psychic-equivalent certainty about others' minds at low arousal, over two patient turns."""
+
+
 def test_cold_certainty_without_arousal_is_a_breakdown():
-    text = "\n".join(
-        [
-            "T: What did you make of the photo?",
-            "P: It is a conclusion, not a feeling. She did it on purpose to leave me out."
-            " I know she doesn't want me there.",
-            "T: That sounds painful to carry.",
-            "P: Obviously they all think I'm boring. That's just the truth.",
-            "T: Mm.",
-            "P: I know he's laughing at me too. That's a fact.",
-        ]
-    )
+    more = ["T: Mm.", "P: I know he's laughing at me too. That's a fact."]
+    text = "\n".join([*COLD_CERTAINTY, *more])
     analysis = mentalize.analyze(text)
     assert len(analysis.episodes) == 1
     assert analysis.episodes[0].peak_arousal < 0.42  # found without raised arousal
@@ -228,15 +229,7 @@ def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
     session)."""
     from mentalize.analysis import episodes
 
-    text = "\n".join(
-        [
-            "T: What did you make of the photo?",
-            "P: It is a conclusion, not a feeling. She did it on purpose to leave me out."
-            " I know she doesn't want me there.",
-            "T: That sounds painful to carry.",
-            "P: Obviously they all think I'm boring. That's just the truth.",
-        ]
-    )
+    text = "\n".join(COLD_CERTAINTY)
     found = mentalize.analyze(text, model="markers").episodes
     assert len(found) == 1
     real = episodes.find_episodes
