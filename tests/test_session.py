@@ -243,6 +243,44 @@ def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
     assert mentalize.analyze(text, model="markers").episodes == found
 
 
+def test_flat_replies_carry_a_collapse_on_until_mentalizing_recovers():
+    """Going blank twice with flat, short replies between is one quiet breakdown (MBT reads the
+    flat run as the collapse going on), however many flat replies there are; a reply that
+    mentalizes again ends it."""
+    blank = "P: I don't know. It doesn't matter."
+    flat = ["T: What happened next?", "P: He said next time. He gave me a mint."]
+    text = "\n".join(
+        ["T: What was the test like?", blank, *flat, *flat, *flat, "T: And then?", blank]
+    )
+    episodes = mentalize.analyze(text, model="markers").episodes
+    assert [(e.start_turn, e.end_turn) for e in episodes] == [(1, 9)]
+    recovered = [
+        "T: What was that like?",
+        "P: I think I was frightened, and maybe a bit ashamed, because I wanted him to be proud.",
+    ]
+    text = "\n".join(["T: What was the test like?", blank, *recovered, "T: And then?", blank])
+    assert mentalize.analyze(text, model="markers").episodes == ()
+
+
+def test_boosted_affirmations_are_not_a_cold_breakdown():
+    """Two "for sure" replies are certainty about nothing in particular: cold collapse needs
+    something about minds in it (a claim of intent, a feeling as fact, action as proof)."""
+    text = "\n".join(
+        [
+            "T: Do you think those things might help?",
+            "P: Yeah, for sure, definitely, absolutely.",
+            "T: And your friends?",
+            "P: Absolutely, definitely, for sure. Always.",
+        ]
+    )
+    analysis = mentalize.analyze(text, model="markers")
+    assert [t.mode for t in analysis.turns if t.role == "patient"] == [
+        "psychic_equivalence",
+        "psychic_equivalence",
+    ]
+    assert analysis.episodes == ()
+
+
 def test_going_blank_under_pressure_is_a_breakdown_met_by_pushing():
     text = "\n".join(
         [

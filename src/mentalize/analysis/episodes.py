@@ -13,7 +13,7 @@ single turn is clearly high in arousal, which keeps passing flickers out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from mentalize.analysis.results import (
     NON_MENTALIZING_MODES,
@@ -72,6 +72,25 @@ def _cold_collapsed(turn: TurnAnalysis, rigid: float) -> bool:
     return certain or turn.mode == "pretend" or _gone_blank(turn)
 
 
+def _cold_run(cold: Iterable[TurnAnalysis]) -> bool:
+    """Two or more cold turns make a breakdown when something in them is about minds (a claim of
+    intent, a feeling taken as fact, action as proof) or is pretend or blank: two boosted
+    affirmations ("Yeah, for sure.") are certainty about nothing in particular."""
+    found = list(cold)
+    return len(found) >= 2 and any(
+        t.mode == "pretend" or _gone_blank(t) or t.evidence_for(*MIND_CLAIMS) for t in found
+    )
+
+
+def _flat(turn: TurnAnalysis) -> bool:
+    """A short reply with no mental states in it ("Fine.", "He said next time. He gave me a
+    mint."): after a collapse, MBT reads a run of these as the collapse going on quietly
+    (hypomentalizing withdrawal), not as recovery."""
+    return (
+        turn.mentalizing <= BLANK_MENTALIZING_LOW and len(turn.text.split()) <= BLANK_MAX_WORDS
+    )
+
+
 def _gone_blank(turn: TurnAnalysis) -> bool:
     """The hypomentalizing shut-down: "I don't know. Nothing. It's blank." MBT reads going blank
     under pressure as a collapse of mentalizing even though arousal does not show in the words."""
@@ -103,33 +122,37 @@ def find_episodes(
     episodes: list[Episode] = []
     for s in series:
         groups: list[list[int]] = []
-        pending_gap = False
         cold: set[int] = set()
+        # The bridge from the last collapsed turn: open while the patient's replies stay flat
+        # (collapse lasts until mentalizing recovers), and across one aroused or withdrawn turn.
+        bridge_open, bridge_last, gap_used = False, -1, False
         for pos, index in enumerate(s.turns):
             turn = turns[index]
             rigid = rigidity.get(index, turn.certainty)
             is_cold = _cold_collapsed(turn, rigid)
+            near = bridge_open and index - bridge_last <= MAX_JOIN_DISTANCE
             if is_cold or _collapsed(turn, s.arousal_smoothed[pos], rigid):
                 if is_cold:
                     cold.add(index)
-                joins = groups and (pending_gap or groups[-1][-1] == s.turns[pos - 1])
-                if joins and index - groups[-1][-1] <= MAX_JOIN_DISTANCE:
+                if near:
                     groups[-1].append(index)
                 else:
                     groups.append([index])
-                pending_gap = False
-            elif (
-                groups
-                and groups[-1][-1] == s.turns[pos - 1]
-                and (turn.arousal >= GAP_AROUSAL or turn.mentalizing <= WITHDRAWN_MENTALIZING)
+                bridge_open, bridge_last, gap_used = True, index, False
+            elif near and _flat(turn):
+                bridge_last = index
+            elif near and not gap_used and (
+                turn.arousal >= GAP_AROUSAL or turn.mentalizing <= WITHDRAWN_MENTALIZING
             ):
-                pending_gap = not pending_gap  # allow one aroused or withdrawn gap turn, not two
+                bridge_last, gap_used = index, True
             else:
-                pending_gap = False
+                bridge_open = False
         for group in groups:
             peak = max(turns[i].arousal for i in group)
-            cold_turns = sum(1 for i in group if i in cold)
-            sustained = len(group) >= 2 and (peak >= EPISODE_MIN_PEAK or cold_turns >= 2)
+            cold_turns = [i for i in group if i in cold]
+            sustained = len(group) >= 2 and (
+                peak >= EPISODE_MIN_PEAK or _cold_run(turns[i] for i in cold_turns)
+            )
             if not (sustained or peak >= SINGLE_TURN_PEAK):
                 continue
             episodes.append(_episode(s.speaker, group, peak, turns, intensities))
