@@ -164,3 +164,14 @@ def test_every_command_summary_is_one_line() -> None:
         paragraphs = text.strip().split("\n\n")
         assert paragraphs[0] and "\n" not in paragraphs[0], name
         assert "``" not in text, name
+
+
+def test_a_session_without_episodes_is_not_called_collapse_free(tmp_path: Path) -> None:
+    """The analyser misses many breakdowns (docs/validation.md), so the summary never says there
+    were none, only that none was marked."""
+    calm = tmp_path / "calm.txt"
+    calm.write_text("T: How was the week?\nP: Quite good. I think I was less tense.\n")
+    result = CliRunner().invoke(app, ["analyze", str(calm)])
+    assert result.exit_code == 0, result.output
+    assert "No breakdown episode marked" in result.output
+    assert "read the" in result.output and "transcript too" in result.output

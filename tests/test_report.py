@@ -556,6 +556,22 @@ def test_no_risk_line_is_neutral() -> None:
     assert 'role="alert"' not in document
 
 
+def test_the_episode_list_says_breakdowns_are_under_read() -> None:
+    """Blind validation finds under a third of labelled breakdowns, so the report says so with
+    the list, and never words a missing episode as proof that mentalizing held."""
+    import mentalize
+
+    with_episodes = render_html(rich_session(), generated=FIXED)
+    calm = mentalize.analyze("T: How was the week?\nP: Quite good. I think I was less tense.")
+    assert calm.episodes == ()
+    without = render_html(calm, generated=FIXED)
+    for document in (with_episodes, without):
+        section = document[document.index('id="episodes"') :]
+        assert "fewer than a third" in section and "read the transcript too" in section
+    assert "No breakdown episode was marked." in without
+    assert "no stretch where arousal rose" not in without
+
+
 def test_evidence_is_marked_with_marker_names() -> None:
     document = render_html(rich_session(), generated=FIXED)
     assert re.search(

@@ -63,7 +63,10 @@ def print_summary(
             )
         console.print(table)
     else:
-        console.print("No breakdown episodes found.")
+        console.print(
+            "No breakdown episode marked (the analyser misses many, quiet ones most: "
+            "read the transcript too)."
+        )
 
     repaired = {r.rupture_turn for r in s.repairs}
     ruptures = (

@@ -49,6 +49,13 @@ MARKER_LEGEND = (
     '<mark class="mk-quiet">who the state is about</mark> '
     '<mark class="mk-risk">risk</mark></p>'
 )
+UNDER_READ = (
+    "The analyser marks only some breakdowns: on blind test sessions every episode it marked was "
+    "real, but it found fewer than a third of those the sessions' authors labelled. Quiet "
+    "collapse (flat withdrawal, pretend talk in plain words, cold certainty) often passes "
+    "unmarked, so read the transcript too (docs/validation.md)."
+)
+"""Said under every episode list: a missing episode is not evidence that mentalizing held."""
 EPISODE_QUOTE_LIMIT = 40  # longer episodes are quoted head and tail; the rest is in the transcript
 
 __all__ = [
@@ -233,8 +240,7 @@ def episodes(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> st
     if not analysis.episodes:
         return (
             '<section id="episodes"><h2>Breakdown episodes</h2><p class="muted">No breakdown '
-            "episode was found: no stretch where arousal rose and mentalizing fell into a "
-            "non-mentalizing mode.</p></section>"
+            f"episode was marked. {UNDER_READ}</p></section>"
         )
     cards = []
     for n, ep in enumerate(analysis.episodes, start=1):
@@ -253,7 +259,7 @@ def episodes(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> st
         )
     return (
         f'<section id="episodes"><h2>Breakdown episodes</h2>{MARKER_LEGEND}'
-        f"{''.join(cards)}</section>"
+        f"{''.join(cards)}<p class=\"muted\">{UNDER_READ}</p></section>"
     )
 
 
