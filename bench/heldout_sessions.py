@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from mentalize.errors import MentalizeError
 from mentalize.evaluation import evaluate_folder
 
 DEFAULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout"
@@ -27,7 +28,11 @@ def main() -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--model", choices=("auto", "markers", "learned"), default="auto")
     args = parser.parse_args()
-    result = evaluate_folder(args.folder, model=args.model)
+    try:
+        result = evaluate_folder(args.folder, model=args.model)
+    except MentalizeError as exc:
+        print(f"heldout_sessions: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.folder.name}, --model {args.model}: {result.model}")
     print(
         f"{'session':<22}{'cond':<12}{'lab':>4}{'hit':>4}{'found':>6}{'true':>5}"

@@ -66,3 +66,11 @@ def test_empty_and_malformed_folders_are_input_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.labels.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match=r"bad\.labels\.json: not valid JSON"):
         evaluate_folder(tmp_path)
+
+
+def test_a_label_file_without_turn_numbers_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "x.labels.json").write_text(
+        json.dumps({"session": "x.txt", "episodes": [{"start": 1}]}), encoding="utf-8"
+    )
+    with pytest.raises(InputError, match=r"x\.labels\.json: an entry lacks whole-number"):
+        evaluate_folder(tmp_path)

@@ -136,6 +136,27 @@ def score_session(name: str, labels: dict, analysis: SessionAnalysis) -> Session
     )
 
 
+def _check_labels(labels: object, source: str) -> None:
+    """Refuse a label file the scorer could not read, naming it and what is expected."""
+    expected = (
+        'expected {"episodes": [{"start_turn": N, "end_turn": N, ...}], '
+        '"ruptures": [{"turn": N, ...}]}'
+    )
+    if not isinstance(labels, dict):
+        raise InputError(source, f"not a JSON object; {expected}")
+    episodes, ruptures = labels.get("episodes", []), labels.get("ruptures", [])
+    if not isinstance(episodes, list) or not isinstance(ruptures, list):
+        raise InputError(source, f"episodes and ruptures must be lists; {expected}")
+    whole = [(e, ("start_turn", "end_turn")) for e in episodes] + [(r, ("turn",)) for r in ruptures]
+    for entry, keys in whole:
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), int) and not isinstance(entry.get(k), bool) for k in keys
+        ):
+            raise InputError(
+                source, f"an entry lacks whole-number {' and '.join(keys)}; {expected}"
+            )
+
+
 def evaluate_folder(
     folder: str | Path, model: Literal["auto", "markers", "learned"] = "auto"
 ) -> Evaluation:
@@ -156,6 +177,7 @@ def evaluate_folder(
             raise InputError(
                 str(label_file), f"not valid JSON ({exc.__class__.__name__})"
             ) from None
+        _check_labels(labels, str(label_file))
         transcript = root / labels.get("session", label_file.name.removesuffix(".labels.json"))
         analysis = analyze(transcript, model=model)
         evaluation.models.add(analysis.model or "markers only")
