@@ -1,16 +1,42 @@
 """Helpers for tests that run ``mentalize serve`` (and other clinic commands) as a separate
-process: a free loopback port, and the environment such a process gets."""
+process: a free loopback port, the environment such a process gets, and running a command."""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 PASSWORD = "a sufficiently long passphrase"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_module(
+    module: str, *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` in its own process from the repository root, output captured
+    (the exit status is the caller's to check)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_mentalize(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a ``mentalize`` command in its own process (as an administrator would)."""
+    return run_module("mentalize.cli", *args, env=env, timeout=timeout)
 
 
 def free_port() -> int:

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import EXAMPLE
-from tests.web.serving import free_port, serve_env, throwaway_database
+from tests.web.serving import free_port, run_mentalize, serve_env, throwaway_database
 
 TEST_DB_ENV = "MENTALIZE_TEST_DATABASE_URL"
 # Large enough that the markers-only analyser is still busy when the kill comes (a few seconds
@@ -67,14 +67,7 @@ class Clinic:
         self.token = ""
 
     def mentalize(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "mentalize.cli", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_mentalize(*args, env=self.env)
 
     def start(self, workers: int = 1) -> None:
         port = free_port()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.serving import PASSWORD, free_port, serve_env
+from tests.web.serving import PASSWORD, free_port, run_mentalize, serve_env
 
 PHRASE = "quetzal velvet harbourmaster"
 TRANSCRIPT = (
@@ -36,14 +36,7 @@ TRANSCRIPT = (
 
 
 def _mentalize(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mentalize.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_mentalize(*args, env=env, timeout=60)
 
 
 @pytest.fixture(scope="module")

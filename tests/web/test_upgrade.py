@@ -7,11 +7,9 @@ run's own database is never migrated backwards."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.web.serving import serve_env
+from tests.web.serving import run_module, serve_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "attuned_session.txt"
@@ -19,15 +17,7 @@ EXAMPLE = ROOT / "examples" / "attuned_session.txt"
 
 def test_sessions_analysed_before_the_figures_get_them_on_upgrade(tmp_path: Path) -> None:
     env = serve_env(tmp_path) | {"DJANGO_SETTINGS_MODULE": "mentalize.web.settings"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.web.upgrade_check", str(EXAMPLE), "12"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_module("tests.web.upgrade_check", str(EXAMPLE), "12", env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {

@@ -94,12 +94,7 @@ def _flat(turn: TurnAnalysis) -> bool:
 def _gone_blank(turn: TurnAnalysis) -> bool:
     """The hypomentalizing shut-down: "I don't know. Nothing. It's blank." MBT reads going blank
     under pressure as a collapse of mentalizing even though arousal does not show in the words."""
-    return (
-        turn.mode == "concrete"
-        and turn.mentalizing <= BLANK_MENTALIZING_LOW
-        and len(turn.text.split()) <= BLANK_MAX_WORDS
-        and bool(turn.evidence_for("blanking"))
-    )
+    return turn.mode == "concrete" and _flat(turn) and bool(turn.evidence_for("blanking"))
 
 
 def find_episodes(

@@ -35,7 +35,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.serving import PASSWORD, free_port, serve_env, throwaway_database
+from tests.web.serving import (
+    PASSWORD,
+    free_port,
+    run_mentalize,
+    serve_env,
+    throwaway_database,
+)
 
 CLINICIAN = "ines"
 CHROMIUM_ENV = "MENTALIZE_CHROMIUM"
@@ -88,14 +94,7 @@ class Clinic:
             return int(con.execute(sql).fetchone()[0])  # type: ignore[index]
 
     def mentalize(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "mentalize.cli", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return run_mentalize(*args, env=self.env, timeout=60)
 
 
 @pytest.fixture(scope="package")

@@ -26,7 +26,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.web.serving import PASSWORD, free_port, serve_env
+from tests.web.serving import PASSWORD, free_port, run_module, serve_env
+from tests.web.serving import run_mentalize as mentalize
 
 ROOT = Path(__file__).resolve().parents[3]
 # .ci/run runs tests/web twice, on SQLite and then on PostgreSQL. The process-level fault tests do
@@ -41,19 +42,6 @@ MARKER = re.compile(r"ref-[0-9a-f]{12}")
 def marker() -> str:
     """A unique, non-clinical token a test writes into a record to find it again."""
     return f"ref-{uuid.uuid4().hex[:12]}"
-
-
-def mentalize(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run a ``mentalize`` command in its own process (as an administrator would)."""
-    return subprocess.run(
-        [sys.executable, "-m", "mentalize.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def new_clinic(data_dir: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -250,14 +238,6 @@ def new_treatment(client: Client, patient: str) -> int:
 
 def inspect(env: dict[str, str]) -> dict[str, Any]:
     """What :mod:`tests.web.faults.inspect_data` finds in the data directory, as a dict."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.web.faults.inspect_data"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_module("tests.web.faults.inspect_data", env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)

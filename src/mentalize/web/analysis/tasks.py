@@ -88,24 +88,15 @@ def store_analysis(session_id: int, analysed: services.Analysed) -> bool:
         session = Session.objects.select_for_update().filter(pk=session_id).first()
         if session is None or session.analysis_status == Status.DONE:
             return False
-        session.analysis_json = analysed.analysis_json
-        session.report_html = analysed.report_html
-        session.figures_json = analysed.figures_json
-        session.turns = analysed.turns
-        session.analysis_status = Status.DONE
-        session.analysis_error = ""
-        session.analysed_at = timezone.now()
-        session.save(
-            update_fields=[
-                "analysis_json",
-                "report_html",
-                "figures_json",
-                "turns",
-                "analysis_status",
-                "analysis_error",
-                "analysed_at",
-            ]
-        )
+        written = {
+            **analysed.reading(),
+            "analysis_status": Status.DONE,
+            "analysis_error": "",
+            "analysed_at": timezone.now(),
+        }
+        for column, value in written.items():
+            setattr(session, column, value)
+        session.save(update_fields=list(written))
         record(ANALYSER, Action.UPDATE, session)
     log.info("session %s analysed (%s turns)", session_id, analysed.turns)
     return True

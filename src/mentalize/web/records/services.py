@@ -52,6 +52,16 @@ class Analysed:
     report_html: str
     figures_json: str
 
+    def reading(self) -> dict[str, Any]:
+        """The session columns the analysis writes, in one place for every path that stores
+        one (fixtures and imports here, the worker in ``analysis/tasks.py``)."""
+        return {
+            "turns": self.turns,
+            "analysis_json": self.analysis_json,
+            "report_html": self.report_html,
+            "figures_json": self.figures_json,
+        }
+
 
 def format_for(filename: str | None) -> str | None:
     """The format the analyser would pick from the extension, or ``None`` to sniff content."""
@@ -148,17 +158,16 @@ def queue_session(
     from mentalize.web.analysis.queue import enqueue
 
     with transaction.atomic():
-        session = Session.objects.create(
-            patient=patient,
-            treatment=treatment,
-            date=on,
+        session = _create_session(
+            user,
+            patient,
+            treatment,
+            on,
             source_format=checked.fmt,
             turns=checked.turns,
             transcript=checked.transcript,
             analysis_status=Session.AnalysisStatus.PENDING,
-            created_by=user,
         )
-        record(user, Action.CREATE, session)
         enqueue(session)
     log.info("session %s stored for patient %s, analysis queued", session.pk, patient.pk)
     return session
@@ -169,21 +178,28 @@ def add_session(
 ) -> Session:
     """Store a session whose analysis has already run (imports, fixtures): no queue."""
     with transaction.atomic():
-        session = Session.objects.create(
-            patient=patient,
-            treatment=treatment,
-            date=on,
+        session = _create_session(
+            user,
+            patient,
+            treatment,
+            on,
             source_format=analysed.fmt,
-            turns=analysed.turns,
             transcript=analysed.transcript,
-            analysis_json=analysed.analysis_json,
-            report_html=analysed.report_html,
-            figures_json=analysed.figures_json,
             analysis_status=Session.AnalysisStatus.DONE,
-            created_by=user,
+            **analysed.reading(),
         )
-        record(user, Action.CREATE, session)
     log.info("session %s stored for patient %s (%s turns)", session.pk, patient.pk, session.turns)
+    return session
+
+
+def _create_session(
+    user: Any, patient: Patient, treatment: Treatment | None, on: date, **fields: Any
+) -> Session:
+    """A new session row and its audit entry (inside the caller's transaction)."""
+    session = Session.objects.create(
+        patient=patient, treatment=treatment, date=on, created_by=user, **fields
+    )
+    record(user, Action.CREATE, session)
     return session
 
 
