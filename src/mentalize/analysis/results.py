@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
+from mentalize.language.risk import strongest
+from mentalize.language.risk.types import RiskAssertion, RiskReading, RiskSeverity, RiskTemporal
 from mentalize.language.spans import Span as Evidence
 from mentalize.transcript import Role
 
@@ -55,6 +57,7 @@ __all__ = [
     "Repair",
     "Risk",
     "RiskFlag",
+    "RiskReading",
     "Rupture",
     "Series",
     "SessionAnalysis",
@@ -86,6 +89,15 @@ class TurnAnalysis:
     moves: tuple[Intervention, ...] = ()
     """Therapist turns: every MBT move read sentence by sentence, in order (``intervention``
     is among them unless it is ``other``); empty for patient turns."""
+    risk_detail: tuple[RiskReading, ...] = ()
+    """Every risk mention in the turn, flagged or not, with rung, time, whether it is asserted
+    and the words behind each part; ``risk`` is the kind of the leading flagged one. Empty for
+    therapist turns (their risk words are questions)."""
+
+    @property
+    def risk_lead(self) -> RiskReading | None:
+        """The flagged reading behind ``risk`` (``None`` when nothing is flagged)."""
+        return strongest(self.risk_detail)
 
     def evidence_for(self, *markers: str) -> tuple[Evidence, ...]:
         wanted = set(markers)
@@ -128,12 +140,21 @@ class Repair:
 
 @dataclass(frozen=True, slots=True)
 class RiskFlag:
-    """Risk language at ``turn``; ``words`` are the spans that fired (never averaged away)."""
+    """Risk language at ``turn``; ``words`` are the spans that fired (never averaged away).
+
+    A flag is a disclosure (``asserted``); a denial is kept apart in
+    :attr:`SessionSummary.risk_denials` with the same fields, and never clears a flag."""
 
     turn: int
     speaker: str
     risk: Risk
     words: tuple[str, ...]
+    severity: RiskSeverity = "unspecified"
+    temporal: RiskTemporal = "current"
+    asserted: RiskAssertion = "asserted"
+    reason: str = ""
+    context_turn: int | None = None
+    """The earlier turn (a safety question) this flag depends on, when it does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +180,9 @@ class SessionSummary:
     ruptures: tuple[Rupture, ...]
     repairs: tuple[Repair, ...]
     risk_flags: tuple[RiskFlag, ...]
+    risk_denials: tuple[RiskFlag, ...] = ()
+    """Risk denied (a "No, never." to a safety question, "I would never hurt myself"), in order:
+    shown beside the flags, never instead of them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,16 +13,15 @@ from mentalize.analysis.recommend import recommend
 from mentalize.analysis.relational import find_repairs, find_ruptures
 from mentalize.analysis.results import (
     INTERVENTIONS,
-    RiskFlag,
     SessionAnalysis,
     SessionSummary,
     TurnAnalysis,
 )
+from mentalize.analysis.risk import read_replies, risk_flags
 from mentalize.analysis.series import patient_series
 from mentalize.analysis.turns import analyze_turn
 from mentalize.errors import ModelError
 from mentalize.language import MarkerSet, read_markers
-from mentalize.language.risk import RISK_MARKERS
 from mentalize.transcript import Role, Transcript, Turn
 
 ProgressCallback = Callable[[int, int], None]
@@ -117,6 +116,7 @@ def analyze_transcript(
     """
     roles = [transcript.role_of(turn.speaker) for turn in transcript.turns]
     turns, markers, model_id = read_turns(transcript.turns, roles, progress, model)
+    turns = read_replies(turns)
 
     intensities: dict[int, float] = {}
     credits: list[float] = []
@@ -139,7 +139,7 @@ def analyze_transcript(
     episodes = find_episodes(turns, series, intensities, rigidity)
     ruptures = find_ruptures(turns, markers)
     repairs = find_repairs(ruptures, turns, markers)
-    flags = risk_flags(turns)
+    flags, denials = risk_flags(turns)
     counts = Counter(t.intervention for t in turns if t.intervention is not None)
     summary = SessionSummary(
         calibration=therapist.calibration(turns, intensities, episodes),
@@ -148,6 +148,7 @@ def analyze_transcript(
         ruptures=ruptures,
         repairs=repairs,
         risk_flags=flags,
+        risk_denials=denials,
     )
     return SessionAnalysis(
         source=transcript.source,
@@ -160,20 +161,3 @@ def analyze_transcript(
         speakers={s: transcript.role_of(s) for s in transcript.speakers},
         model=model_id,
     )
-
-
-def risk_flags(turns: list[TurnAnalysis]) -> tuple[RiskFlag, ...]:
-    """One flag per turn and kind of risk, with the words that fired; never averaged away."""
-    flags: list[RiskFlag] = []
-    for turn in turns:
-        if turn.role == "therapist":
-            continue
-        by_kind: dict[str, list[str]] = {}
-        for span in turn.evidence:
-            kind = RISK_MARKERS.get(span.marker)
-            if kind:
-                by_kind.setdefault(kind, []).append(turn.text[span.start : span.end])
-        for kind in ("ideation", "self_harm", "harm_to_others"):
-            if kind in by_kind:
-                flags.append(RiskFlag(turn.index, turn.speaker, kind, tuple(by_kind[kind])))  # type: ignore[arg-type]
-    return tuple(flags)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from mentalize.analysis import estimates, interventions
 from mentalize.analysis.results import Risk, TurnAnalysis
 from mentalize.language import MarkerSet, read_markers
-from mentalize.language.risk import classify_risk
+from mentalize.language.risk import strongest
 from mentalize.transcript import Role, Turn
 
 if TYPE_CHECKING:
@@ -49,10 +49,13 @@ def analyze_turn(
             intervention = combine.combined_intervention(intervention, learned.behaviour, markers)
     spans = [s for s in markers.spans if s.marker not in _HIDDEN_EVIDENCE]
     risk: Risk = "none"
+    risk_detail = markers.risk
     if role == "therapist":
         spans = [s for s in spans if not s.marker.startswith("risk_")]
+        risk_detail = ()
     else:
-        risk = classify_risk(spans)  # type: ignore[assignment]
+        lead = strongest(risk_detail)
+        risk = lead.risk if lead is not None else "none"
     analysis = TurnAnalysis(
         index=index,
         speaker=turn.speaker,
@@ -64,6 +67,7 @@ def analyze_turn(
         mentalizing=mentalizing,
         focus=estimates.focus(markers),
         risk=risk,
+        risk_detail=risk_detail,
         mode=estimates.mode(markers, mentalizing) if role == "patient" else None,
         intervention=intervention,
         evidence=tuple(spans),

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mentalize.language.lexicon import load_lexicon
-from mentalize.language.risk import find_risk
+from mentalize.language.risk import RiskReading, find_risk, read_risk
 from mentalize.language.spans import Span
 from mentalize.language.text import TextView
 
@@ -336,8 +336,8 @@ def find_causal_links(view: TextView) -> list[Span]:
 @marker(
     "risk",
     "risk",
-    "suicidal ideation, self-harm, harm to others (negation handled)",
-    ("risk_ideation", "risk_self_harm", "risk_harm_to_others", "risk_negated"),
+    "suicidal ideation, self-harm, harm to others (scope, time and rung in read_risk)",
+    ("risk_ideation", "risk_self_harm", "risk_harm_to_others", "risk_negated", "risk_reported"),
 )
 def find_risk_language(view: TextView) -> list[Span]:
     return find_risk(view)
@@ -395,6 +395,8 @@ class MarkerSet:
     spans: list[Span] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     sentence_bounds: tuple[tuple[int, int], ...] = ()
+    risk: tuple[RiskReading, ...] = ()
+    """Every risk mention read in ``text`` (flagged or not), when the risk family ran."""
     """(start, end) of each sentence in ``text``, so readings can be made sentence by sentence
     without reading the text again."""
 
@@ -452,4 +454,5 @@ def read_markers(text: str, families: frozenset[str] | None = None) -> MarkerSet
         spans=spans,
         counts=Counter(s.marker for s in spans),
         sentence_bounds=tuple((s.start, s.end) for s in view.sentences),
+        risk=read_risk(view) if families is None or "risk" in families else (),
     )

@@ -1,0 +1,203 @@
+"""Risk across turns: replies to safety questions, and the session's flags and denials.
+
+A short reply carries its meaning from the question before it: "Not really." after "Do you feel
+safe going home tonight?" discloses risk; "No, never." after "Have you thought of hurting
+yourself?" denies it. Flags and denials are both kept, in order: a later denial never clears an
+earlier disclosure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from mentalize.analysis.results import RiskFlag, TurnAnalysis
+from mentalize.language.risk import RiskKind, RiskReading, RiskSeverity, strongest
+from mentalize.language.spans import Span
+
+REPLY_WORDS = 15
+"""A reply this short (in words) is read against the question before it."""
+
+_SEEKS_RISK: tuple[tuple[re.Pattern[str], RiskKind, RiskSeverity], ...] = (
+    (
+        re.compile(
+            r"\b(?:not\s+(?:to\s+)?wake\s+up|wish(?:ed)?\s+you\s+(?:were|was)\s+dead|better\s+off\s+dead|"
+            r"not\s+(?:be|being)\s+(?:here|around|alive)|disappear)"
+        ),
+        "ideation",
+        "wish_to_be_dead",
+    ),
+    (
+        re.compile(
+            r"\b(?:(?:a|any)\s+plans?\s+(?:to|for|about|of)\s+(?:how|when|where|end\w*|kill\w*|hurt\w*|"
+            r"do(?:ing)?\s+it|act\w*)|planned\s+(?:how|when|where)|how\s+you\s+would\s+(?:do|end|kill))"
+        ),
+        "ideation",
+        "plan",
+    ),
+    (
+        re.compile(
+            r"\b(?:kill(?:ing)?\s+yourself|end(?:ing)?\s+(?:your\s+(?:own\s+)?life|it\s+all|it|things)|"
+            r"tak(?:e|ing)\s+your\s+(?:own\s+)?life|suicid\w*|thoughts?\s+of\s+(?:death|dying)|"
+            r"want(?:ed)?\s+to\s+die|done\s+with\s+it\s+all)"
+        ),
+        "ideation",
+        "active_thoughts",
+    ),
+    (
+        re.compile(
+            r"\b(?:hurt(?:ing)?\s+yourself|harm(?:ing)?\s+yourself|self[\s-]?harm\w*|cut(?:ting)?\s+"
+            r"(?:yourself|again)|urges?)\b"
+        ),
+        "self_harm",
+        "urge",
+    ),
+    (
+        re.compile(
+            r"\b(?:hurt(?:ing)?|harm(?:ing)?|kill(?:ing)?|attack(?:ing)?)\s+(?:him|her|them|someone|"
+            r"anyone|anybody|others|somebody|people|your\s+\w+)\b"
+        ),
+        "harm_to_others",
+        "thoughts",
+    ),
+)
+_SEEKS_SAFETY = re.compile(
+    r"\b(?:feel\s+safe|keep\s+yourself\s+safe|stay\s+safe|be\s+safe|safe\s+(?:tonight|going\s+home|at\s+"
+    r"home|to\s+go\s+home)|want\s+to\s+(?:live|be\s+alive|keep\s+going|be\s+here)|reasons?\s+(?:to|for)\s+"
+    r"liv\w+|promise\s+(?:me|you)|get\s+through\s+(?:tonight|the\s+night))\b"
+)
+_ACT_QUESTION = re.compile(r"\b(?:have|did|has)\s+you\s+(?:\w+\s+){0,2}(?:hurt|harmed|cut|done)\b")
+_YES = re.compile(
+    r"^\W*(?:(?:um+|uh+|er+m?|well|like|honestly|i\s+mean|hmm+|so)\W+)*(?:yes|yeah|yea|yep|yup|aye|ya|"
+    r"sometimes|a\s+bit|a\s+little|kind\s+of|kinda|sort\s+of|maybe|i\s+have|i\s+do|i\s+did|"
+    r"most\s+(?:days|nights)|every\s+(?:day|night)|often|occasionally|lately|a\s+few\s+times|"
+    r"(?:a\s+)?couple\s+of\s+times|some|more\s+than|pretty\s+much|probably|i\s+think\s+so|a\s+lot|"
+    r"i\s+don'?t\s+know|idk|dunno|not\s+sure|i'?m\s+not\s+sure|now\s+and\s+then|once\s+or\s+twice|"
+    r"a\s+couple|once|twice|all\s+the\s+time|constantly|always|now\s+and\s+again)\b",
+)
+_NO = re.compile(
+    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|god|oh|hmm+)\W+)*(?:no|nope|nah|naw|never|not\s+(?:really|"
+    r"at\s+all|much|anymore|once|since)|none|of\s+course\s+not|no\s+way|i\s+haven'?t|i\s+have\s+not|"
+    r"i\s+don'?t|i\s+wouldn'?t|i\s+would\s+never|i'?d\s+never|haven'?t|nothing|definitely\s+not)\b"
+)
+
+
+def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool] | None:
+    """(kind, rung, seeks_risk) when ``text`` asks a safety question, else ``None``."""
+    lower = text.lower().replace("\u2019", "'")
+    if "?" not in lower:
+        return None
+    if _SEEKS_SAFETY.search(lower):
+        return "ideation", "unspecified", False
+    for pattern, kind, rung in _SEEKS_RISK:
+        if pattern.search(lower):
+            if kind == "self_harm" and _ACT_QUESTION.search(lower):
+                return kind, "act", True
+            return kind, rung, True
+    return None
+
+
+_HEDGE = re.compile(
+    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|hmm+)\W+)*(?:not\s+really|not\s+much|not\s+sure|"
+    r"i'?m\s+not\s+sure|i\s+don'?t\s+know|idk|dunno|maybe|i\s+guess|sort\s+of|kind\s+of|"
+    r"i\s+don'?t\s+think\s+so)\b"
+)
+
+
+def _answer(text: str) -> tuple[bool | None, re.Match[str]] | None:
+    """(True, words) for yes, (False, words) for no, (None, words) for a hedge ("not really",
+    "I don't know"), which is no clear denial whichever way the question was put."""
+    lower = text.lower().replace("\u2019", "'")
+    if len(lower.split()) > REPLY_WORDS:
+        return None
+    hedge = _HEDGE.match(lower)
+    if hedge is not None:
+        return None, hedge
+    no = _NO.match(lower)
+    if no is not None:
+        return False, no
+    yes = _YES.match(lower)
+    if yes is not None:
+        return True, yes
+    return None
+
+
+def read_replies(turns: list[TurnAnalysis]) -> list[TurnAnalysis]:
+    """Add a reading to each short patient reply that answers a safety question: a disclosure
+    (flagged) or a denial (kept, not flagged); the turn's ``risk`` follows its readings."""
+    out = list(turns)
+    for i in range(1, len(out)):
+        turn, before = out[i], out[i - 1]
+        if turn.role == "therapist" or before.speaker == turn.speaker:
+            continue
+        asked = _asks(before.text)
+        if asked is None:
+            continue
+        answer = _answer(turn.text)
+        if answer is None:
+            continue
+        kind, rung, seeks_risk = asked
+        said_yes, match = answer
+        if any(r.risk == kind and r.asserted in ("asserted", "negated") for r in turn.risk_detail):
+            continue
+        discloses = True if said_yes is None else (said_yes if seeks_risk else not said_yes)
+        words = match.group().strip(" \t\n.,!?-—…")
+        start = turn.text.lower().replace("\u2019", "'").find(words) if words else -1
+        evidence = (Span("risk", start, start + len(words)),) if start >= 0 else ()
+        question = f"the question at turn {before.index + 1}"
+        reading = RiskReading(
+            risk=kind,
+            severity=rung,
+            temporal="current",
+            asserted="asserted" if discloses else "negated",
+            evidence=evidence,
+            reason=(
+                f"a hedged answer to {question}: not a clear denial"
+                if said_yes is None
+                else f"an answer to {question} that discloses risk"
+                if discloses
+                else f"an answer to {question} that denies it"
+            ),
+            context_turn=before.index,
+        )
+        detail = (*turn.risk_detail, reading)
+        lead = strongest(detail)
+        out[i] = replace(turn, risk_detail=detail, risk=lead.risk if lead is not None else "none")
+    return out
+
+
+def _flag(turn: TurnAnalysis, reading: RiskReading) -> RiskFlag:
+    return RiskFlag(
+        turn=turn.index,
+        speaker=turn.speaker,
+        risk=reading.risk,
+        words=reading.words(turn.text) or (turn.text.strip()[:80],),
+        severity=reading.severity,
+        temporal=reading.temporal,
+        asserted=reading.asserted,
+        reason=reading.reason,
+        context_turn=reading.context_turn,
+    )
+
+
+def risk_flags(turns: list[TurnAnalysis]) -> tuple[tuple[RiskFlag, ...], tuple[RiskFlag, ...]]:
+    """(flags, denials): one flag per turn and kind of asserted risk, at the kind's highest rung
+    with the words of every mention of it; one denial per turn and kind that was denied. Never
+    averaged away, never cleared by a later denial."""
+    flags: list[RiskFlag] = []
+    denials: list[RiskFlag] = []
+    for turn in turns:
+        if turn.role == "therapist":
+            continue
+        for kind in ("ideation", "self_harm", "harm_to_others"):
+            readings = [r for r in turn.risk_detail if r.risk == kind]
+            asserted = [r for r in readings if r.flagged]
+            if asserted:
+                lead = max(asserted, key=lambda r: (r.rank, r.temporal == "current"))
+                words = tuple(w for r in asserted for w in r.words(turn.text))
+                flag = _flag(turn, lead)
+                flags.append(replace(flag, words=words or flag.words))
+            elif any(r.asserted == "negated" for r in readings):
+                lead = next(r for r in readings if r.asserted == "negated")
+                denials.append(_flag(turn, lead))
+    return tuple(flags), tuple(denials)

@@ -1,0 +1,674 @@
+"""Whether risk words are said of the speaker, now, and how far they go.
+
+Each function looks at the words around one concept hit and returns its judgement with the span
+that decided it, so a reader can see why a mention was or was not flagged:
+
+- negation with its real scope: a chain of negators and the words they govern ("I would never",
+  "it's not that I don't want to" asserts, two negators cancel), denial after a question
+  ("Suicidal? Naw."), and "no longer" / "anymore" (history, not denial);
+- questions: a question that holds the speaker's own words discloses ("is that bad that I want
+  to die?"); a bare "like, suicidal?" only asks;
+- someone else's risk: a third person nearest before the words, reported speech, quotes;
+- medical and harm-reduction talk ("naloxone in case someone overdoses");
+- time: past history ("when I was 14", "used to") unless something recent is in the sentence;
+  a hypothetical ("if she leaves I'll ...");
+- the rung: urge words make self-harm an urge; intent, plan and method words move ideation up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mentalize.language.risk.concepts import ConceptHit
+from mentalize.language.risk.types import (
+    SEVERITIES,
+    RiskAssertion,
+    RiskSeverity,
+    RiskTemporal,
+)
+from mentalize.language.spans import Span
+from mentalize.language.text import TextView
+
+_CLAUSE_BREAK = re.compile(
+    r"[,;:—–()]|\.\.\.|…|\s-\s|\b(?:but|because|cos|coz|cause|although|though|while|whereas|"
+    r"and|so|then|except)\b"
+)
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NEGATORS = frozenset(
+    [
+        "not",
+        "never",
+        "no",
+        "nor",
+        "cannot",
+        "nah",
+        "naw",
+        "nope",
+        "dont",
+        "cant",
+        "wont",
+        "didnt",
+        "wouldnt",
+        "couldnt",
+        "isnt",
+        "wasnt",
+        "havent",
+        "hasnt",
+        "aint",
+        "doesnt",
+        "shouldnt",
+        "cannae",
+        "wouldnae",
+        "dinnae",
+        "didnae",
+        "couldnae",
+        "isnae",
+        "wasnae",
+        "havnt",
+    ]
+)
+_GOVERNING = frozenset(
+    [
+        "i",
+        "i'm",
+        "im",
+        "i've",
+        "ive",
+        "i'd",
+        "id",
+        "i'll",
+        "ill",
+        "am",
+        "is",
+        "it's",
+        "its",
+        "it",
+        "that",
+        "that's",
+        "to",
+        "want",
+        "wanna",
+        "wanted",
+        "wants",
+        "going",
+        "gonna",
+        "gunna",
+        "tryna",
+        "really",
+        "ever",
+        "even",
+        "actually",
+        "honestly",
+        "seriously",
+        "thought",
+        "thinking",
+        "think",
+        "thoughts",
+        "of",
+        "about",
+        "have",
+        "had",
+        "has",
+        "any",
+        "say",
+        "saying",
+        "said",
+        "can",
+        "could",
+        "would",
+        "will",
+        "do",
+        "did",
+        "does",
+        "be",
+        "been",
+        "being",
+        "feel",
+        "feeling",
+        "felt",
+        "like",
+        "plan",
+        "planning",
+        "planned",
+        "intend",
+        "intending",
+        "intention",
+        "urge",
+        "urges",
+        "wish",
+        "wishing",
+        "desire",
+        "just",
+        "anything",
+        "or",
+        "the",
+        "a",
+        "an",
+        "so",
+        "much",
+        "at",
+        "all",
+        "yet",
+        "exactly",
+        "necessarily",
+        "mean",
+        "meaning",
+        "sure",
+        "certain",
+        "definitely",
+        "might",
+        "may",
+        "should",
+        "let",
+        "again",
+        "ever",
+        "if",
+        "whether",
+        "you're",
+        "you're",
+        "me",
+        "my",
+        "it'd",
+        "myself",
+        "kind",
+        "sort",
+        "kinda",
+        "sorta",
+        "um",
+        "uh",
+        "er",
+        "erm",
+        "well",
+        "right",
+        "now",
+        "currently",
+        "anymore",
+        "still",
+        "though",
+        "ready",
+        "try",
+        "trying",
+        "tried",
+        "gone",
+        "go",
+        "get",
+        "got",
+        "considering",
+        "considered",
+        "considered",
+    ]
+)
+_AFFIRMATIVE = re.compile(
+    r"^\W*(?:yes|yeah|yea|yep|yup|aye|ya|sometimes|a\s+bit|a\s+little|kind\s+of|kinda|sort\s+of|"
+    r"i\s+have|i\s+do|i\s+did|most\s+(?:days|nights)|every\s+(?:day|night)|often|occasionally|"
+    r"honestly,?\s+yes|of\s+course|probably|pretty\s+much|some|more\s+than)\b"
+)
+_NEGATIVE = re.compile(
+    r"^\W*(?:no|nope|nah|naw|never|not\s+(?:really|at\s+all|me|once|anymore|wanting|in\s+a\s+bad\s+way|like\s+that)|none|god,?\s+no|"
+    r"of\s+course\s+not|no\s+way|i\s+haven'?t|i\s+have\s+not|i\s+don'?t|i\s+wouldn'?t|"
+    r"haven'?t|nothing)\b"
+)
+_DENIED_AFTER = re.compile(
+    r"^\W*(?:is|was|'s|are)?\s*(?:not|never|isn'?t|wasn'?t|aren'?t)\s+(?:\w+\s+)?(?:something|an\s+option|"
+    r"on\s+the\s+cards|happening|me|my\s+thing|for\s+me)\b"
+)
+_NO_LONGER = re.compile(r"\b(?:any\s*more|no\s+longer|no\s+more)\b")
+_THIRD = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "he's",
+        "she's",
+        "they're",
+        "he'd",
+        "she'd",
+        "they'd",
+        "he'll",
+        "she'll",
+        "they'll",
+        "him",
+        "her",
+        "them",
+        "his",
+        "their",
+        "theirs",
+        "someone",
+        "somebody",
+        "people",
+        "anyone",
+        "anybody",
+        "who",
+        "whose",
+        "mum",
+        "mam",
+        "ma",
+        "mom",
+        "mother",
+        "dad",
+        "da",
+        "father",
+        "brother",
+        "sister",
+        "son",
+        "daughter",
+        "boy",
+        "girl",
+        "kid",
+        "kids",
+        "child",
+        "children",
+        "wife",
+        "husband",
+        "partner",
+        "missus",
+        "boyfriend",
+        "girlfriend",
+        "ex",
+        "mate",
+        "mates",
+        "pal",
+        "friend",
+        "friends",
+        "cousin",
+        "auntie",
+        "aunt",
+        "uncle",
+        "nan",
+        "gran",
+        "grandad",
+        "grandma",
+        "granny",
+        "nephew",
+        "niece",
+        "lad",
+        "lads",
+        "lass",
+        "lassie",
+        "guy",
+        "bloke",
+        "man",
+        "woman",
+        "op",
+        "poster",
+        "patient",
+        "client",
+        "colleague",
+        "flatmate",
+        "neighbour",
+        "neighbor",
+        "classmate",
+        "member",
+        "members",
+        "one",
+    ]
+)
+_INTERJECTIONS = frozenset({"no", "nah", "naw", "nope"})
+_SUBJECTS = frozenset(
+    ["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "it", "it's", "that's", "that", "we"]
+)
+_FIRST = frozenset(
+    ["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "me", "my", "myself", "mine", "meself"]
+)
+_SECOND = frozenset(["you", "you're", "your", "yourself", "you'd", "you'll"])
+_REPORTED_SPEECH = re.compile(
+    r"\b(?:said|says|told\s+me|tells\s+me|saying|telling\s+me|texted|posted|wrote)\s+(?:that\s+)?"
+    r"(?:i\s+should|i\s+ought|to\b|i'?d\s+be|i\s+would\s+be|i\s+need\s+to|i\s+might\s+as\s+well|"
+    r"go\s+and)"
+)
+_SPEECH_VERB = re.compile(
+    r"\b(?:said|says|say|told|tells|asked|goes|went|posted|wrote|texted|put)\b"
+)
+_QUOTE = re.compile(r"[\"“](.+?)[\"”]|(?<![\w])'(?=\S)(.+?)(?<=\S)'(?![\w])")
+_OTHER_TALK = re.compile(
+    r"\b(?:naloxone|narcan|test(?:ing)?\s+strips?|the\s+strips|test\s+(?:everything|my\s+stuff|it\s+first|"
+    r"all\s+my|what\s+i)|fentanyl|tolerance|in\s+case\s+(?:someone|anyone|one\s+of|a\s+mate|my\s+mate|"
+    r"somebody|he|she|they|a\s+friend)|overdose\s+(?:risk|prevention|awareness)|risk\s+of\s+(?:an?\s+)?"
+    r"overdose|by\s+accident|accidental(?:ly)?|side[\s-]effects?|first\s+aid|training|course|leaflet|"
+    r"prevention|awareness|lost\s+(?:\w+\s+)?(?:mates|friends|people|pals)\s+to|what\s+to\s+do\s+if|"
+    r"(?:gp|doctor|nurse|psychiatrist|neurologist|pharmacist|consultant|dentist|chemist)\s+(?:\w+\s+)?"
+    r"(?:said|says|asked|told|warned|explained|wants)|the\s+form|questionnaire|screening|"
+    r"the\s+questions|tick\s+box|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
+    r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
+    r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?about|tick\s+the\s+box)"
+)
+_PAST = re.compile(
+    r"\b(?:when\s+i\s+was|(?:years?|months?)\s+(?:ago|back)|used\s+to|back\s+(?:in|then|when)|"
+    r"in\s+(?:19|20)\d\d|as\s+a\s+(?:kid|teen(?:ager)?|child|student)|year\s+\d+|there\s+was\s+a\s+time|"
+    r"in\s+the\s+past|last\s+(?:year|winter|summer|spring|autumn|christmas)|after\s+the\s+baby|"
+    r"in\s+(?:the\s+)?(?:jail|prison)|at\s+(?:school|uni|college)\b|all\s+through\s+school|"
+    r"(?:haven'?t|have\s+not|not)\s+(?:done\s+it|\w+ed)\s+(?:in|for|since)|"
+    r"not\s+(?:like\s+that|there|in\s+that\s+place)\s+(?:now|anymore|any\s+more)|a\s+long\s+time\s+ago|"
+    r"(?:nineteen|twenty|thirty|forty|fifteen|sixteen|seventeen|eighteen|fourteen|thirteen)\b)"
+)
+_RECENT = re.compile(
+    r"\b(?:last\s+night|yesterday|today|tonight|this\s+(?:week|morning|month|weekend|afternoon|evening)|"
+    r"right\s+now|rn|at\s+the\s+moment|lately|recently|these\s+days|again|days?\s+ago|weeks?\s+ago|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?)\b"
+)
+_IF = re.compile(r"\bif\b|\bwhat\s+if\b|\bunless\b")
+_URGE = re.compile(
+    r"\b(?:want|wanna|wanted|wants|urge|urges|itch|itching|tempted|temptation|craving|feel\s+like|"
+    r"felt\s+like|close\s+to|nearly|almost|thinking\s+about|think\s+about|thought\s+about|"
+    r"could\s+feel|dying\s+to|need\s+to|needed\s+to)\b"
+)
+_INTENT = re.compile(
+    r"\b(?:(?:gonna|going\s+to|gunna|i'?ll|i\s+will)\s+(?:\w+\s+){0,2}(?:kill|end|do\s+it|take|jump|hang|"
+    r"go\s+through)|this\s+time|for\s+real|i\s+mean\s+it|made\s+(?:my|up\s+my|its)\s+mind|i'?ve\s+decided|"
+    r"i\s+will\s+do\s+it)\b"
+)
+_PLAN = re.compile(
+    r"\b(?:tonight|tomorrow\s+night|(?:this|next)\s+(?:friday|saturday|sunday|monday|tuesday|wednesday|"
+    r"thursday|weekend)|i\s+know\s+(?:how|when|where)\s+i'?d|i'?ve\s+planned|my\s+plan|the\s+plan|"
+    r"planned\s+it|planning\s+(?:it|to))\b"
+)
+_NO_PLAN = re.compile(
+    r"\b(?:no|don'?t\s+have\s+a|haven'?t\s+got\s+a|not\s+got\s+a|without\s+a)\s+plan\b"
+)
+_METHOD = re.compile(
+    r"\b(?:pills|tablets|paracetamol|overdose|bridge|jump\w*|rope|hang\w*|train|tracks|drown\w*|"
+    r"gun|knife|blade|river|sea|canal|cliff|roof|ledge|belt|car\s+park|multi-?storey)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A part of a reading and the span that decided it (``None`` when it is the default)."""
+
+    value: str
+    cue: Span | None
+    why: str
+
+
+def _span(part: str, start: int, end: int) -> Span:
+    return Span(part, start, end)
+
+
+def _sentence_bounds(view: TextView, offset: int) -> tuple[int, int]:
+    sentence = view.sentence_at(offset)
+    if sentence is None:
+        return 0, len(view.text)
+    return sentence.start, sentence.end
+
+
+def _clause_start(view: TextView, start: int) -> int:
+    begin, _ = _sentence_bounds(view, start)
+    prefix = view.lower[begin:start]
+    breaks = list(_CLAUSE_BREAK.finditer(prefix))
+    return begin + (breaks[-1].end() if breaks else 0)
+
+
+def _tokens_before(view: TextView, start: int, floor: int) -> list[re.Match[str]]:
+    return list(_TOKEN.finditer(view.lower, floor, start))
+
+
+def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
+    """The negators that govern the hit: an odd number denies, an even number asserts."""
+    floor = _clause_start(view, hit.start)
+    count = 0
+    first: re.Match[str] | None = None
+    interjection: re.Match[str] | None = None
+    tokens = _tokens_before(view, hit.start, floor)
+    for i in range(len(tokens) - 1, -1, -1):
+        token = tokens[i]
+        word = token.group().replace("'", "")
+        bare = token.group()
+        following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        if bare in _INTERJECTIONS and following in _SUBJECTS:
+            interjection = interjection or token
+            continue
+        if bare in _NEGATORS or word in _NEGATORS or bare.endswith("n't") or word.endswith("nae"):
+            count += 1
+            first = token
+        elif bare not in _GOVERNING:
+            break
+    if not hit.concept.negation_inside:
+        for token in _TOKEN.finditer(view.lower, hit.start, hit.end):
+            bare = token.group()
+            if bare in _NEGATORS or bare.replace("'", "") in _NEGATORS or bare.endswith("n't"):
+                count += 1
+                first = first or token
+    if count == 0 and interjection is not None:
+        count, first = 1, interjection
+    after = view.lower[hit.end : hit.end + 60]
+    if count == 0 and _DENIED_AFTER.match(after):
+        m = _DENIED_AFTER.match(after)
+        assert m is not None
+        return Judgement(
+            "negated", _span("assertion", hit.end + m.start(), hit.end + m.end()), "denied"
+        )
+    if count == 0 or first is None:
+        return None
+    cue = _span("assertion", first.start(), first.end())
+    if count % 2 == 0:
+        return Judgement("double", cue, "a double negative that asserts")
+    return Judgement("negated", cue, "denied")
+
+
+def _next_sentence(view: TextView, offset: int) -> str:
+    _, end = _sentence_bounds(view, offset)
+    return view.lower[end : end + 60]
+
+
+def question(view: TextView, hit: ConceptHit) -> Judgement | None:
+    """A question holding the hit: answered in the same turn, a disclosure in the speaker's own
+    words, or only asked."""
+    begin, end = _sentence_bounds(view, hit.start)
+    if "?" not in view.text[hit.end : end + 1]:
+        return None
+    mark = view.text.find("?", hit.end, end + 1)
+    cue = _span("assertion", mark, mark + 1)
+    answer = _next_sentence(view, hit.start)
+    if _NEGATIVE.match(answer):
+        return Judgement("negated", cue, "asked, then denied")
+    if _AFFIRMATIVE.match(answer):
+        return Judgement("asserted", cue, "asked, then answered yes")
+    own = hit.concept.self_stated or any(
+        t.group() in _FIRST for t in _tokens_before(view, hit.start, begin)
+    )
+    if own or hit.concept.severity in ("method", "plan"):
+        return Judgement("asserted", cue, "a disclosure put as a question")
+    return Judgement("questioned", cue, "asked, not claimed")
+
+
+def _inside_quote(view: TextView, hit: ConceptHit) -> Span | None:
+    for m in _QUOTE.finditer(view.text):
+        if m.start() < hit.start and hit.end <= m.end():
+            before = view.lower[max(0, m.start() - 40) : m.start()]
+            if _SPEECH_VERB.search(before):
+                return _span("assertion", m.start(), m.start() + 1)
+    return None
+
+
+def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
+    """``reported`` when the words are about someone else: a third or second person nearest
+    before them, reported speech ("she told me I should ..."), or quoted speech."""
+    words = view.lower[hit.start : hit.end]
+    if re.search(
+        r"\b(?:himself|herself|themselves|themself|yourself|his\s+life|her\s+life|their\s+life|your\s+(?:own\s+)?life)\b",
+        words,
+    ):
+        return Judgement("reported", _span("assertion", hit.start, hit.end), "about someone else")
+    quoted = _inside_quote(view, hit)
+    if quoted is not None:
+        return Judgement("reported", quoted, "someone else's words, quoted")
+    floor = _clause_start(view, hit.start)
+    begin, _ = _sentence_bounds(view, hit.start)
+    said = _REPORTED_SPEECH.search(view.lower, begin, hit.start + 1)
+    if said is not None:
+        return Judgement(
+            "reported", _span("assertion", said.start(), said.end()), "someone else's words"
+        )
+    if hit.concept.risk == "harm_to_others" and _TOKEN.match(view.lower, hit.start):
+        lead = _TOKEN.match(view.lower, hit.start)
+        if lead is not None and lead.group() in _FIRST:
+            return None
+    first_word = _TOKEN.match(view.lower, hit.start)
+    if first_word is not None and first_word.group() in _FIRST:
+        return None
+    for floor_at in (floor, begin):
+        for token in reversed(_tokens_before(view, hit.start, floor_at)):
+            word = token.group()
+            base = word[:-2] if word.endswith("'s") and word not in _THIRD else word
+            if word in _FIRST or base in _FIRST:
+                return None
+            if base in _THIRD or (base in _SECOND and hit.concept.risk != "harm_to_others"):
+                return Judgement(
+                    "reported", _span("assertion", token.start(), token.end()), "about someone else"
+                )
+    return None
+
+
+_ACCIDENT = re.compile(
+    r"\b(?:fall|fell|falling|trip|tripped|slip|slipped|by\s+accident|accidental(?:ly)?|injury\s+at\s+work)\b"
+)
+
+
+def other_talk(view: TextView, hit: ConceptHit) -> Judgement | None:
+    """Medical, harm-reduction or form-filling talk around words that can carry risk, and
+    accidents ("I'll fall and hurt myself")."""
+    begin, end = _sentence_bounds(view, hit.start)
+    if hit.concept.risk == "self_harm":
+        accident = _ACCIDENT.search(view.lower, begin, end)
+        if accident is not None:
+            return Judgement(
+                "other", _span("assertion", accident.start(), accident.end()), "an accident"
+            )
+    m = _OTHER_TALK.search(view.lower, begin, end)
+    if m is None:
+        return None
+    if not hit.concept.medical and not re.search(
+        r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick",
+        m.group(),
+    ):
+        return None
+    return Judgement(
+        "other", _span("assertion", m.start(), m.end()), "medical or harm-reduction talk"
+    )
+
+
+def temporal(view: TextView, hit: ConceptHit, negated_history: Span | None) -> Judgement:
+    """``past`` for history (unless something recent is in the sentence), ``hypothetical`` for a
+    conditional threat or plan, else ``current``."""
+    begin, end = _sentence_bounds(view, hit.start)
+    window_start = begin
+    if len(_TOKEN.findall(view.lower, begin, end)) <= 5 and begin > 0:
+        window_start = _sentence_bounds(view, max(0, begin - 2))[0]
+    recent = _RECENT.search(view.lower, begin, end)
+    if negated_history is not None and recent is None:
+        return Judgement("past", negated_history, "no longer")
+    past = _PAST.search(view.lower, window_start, end)
+    if past is not None and recent is None:
+        return Judgement("past", _span("temporal", past.start(), past.end()), "in the past")
+    condition = _IF.search(view.lower, begin, hit.start)
+    if condition is not None and (
+        hit.concept.risk == "harm_to_others"
+        or hit.concept.severity in ("active_thoughts", "method", "intent", "plan")
+    ):
+        return Judgement(
+            "hypothetical",
+            _span("temporal", condition.start(), condition.end()),
+            "if something happens",
+        )
+    if recent is not None:
+        return Judgement("current", _span("temporal", recent.start(), recent.end()), "recent")
+    return Judgement("current", None, "now")
+
+
+def no_longer(view: TextView, hit: ConceptHit) -> Span | None:
+    begin, end = _sentence_bounds(view, hit.start)
+    m = _NO_LONGER.search(view.lower, begin, end)
+    return _span("temporal", m.start(), m.end()) if m else None
+
+
+def severity(view: TextView, hit: ConceptHit) -> tuple[RiskSeverity, Span | None]:
+    """The rung: the concept's own, moved by urge, intent, plan or method words nearby."""
+    kind, rung = hit.concept.risk, hit.concept.severity
+    begin, end = _sentence_bounds(view, hit.start)
+    ladder = SEVERITIES[kind]
+    if kind == "self_harm":
+        floor = _clause_start(view, hit.start)
+        urge = _URGE.search(view.lower, max(begin, floor - 40), hit.start + 1) or _URGE.search(
+            view.lower, hit.start, hit.end
+        )
+        if urge is not None:
+            return "urge", _span("severity", urge.start(), urge.end())
+        return rung, None
+    if kind == "harm_to_others":
+        if rung == "thoughts":
+            m = re.compile(
+                r"\b(?:gonna|going\s+to|i'?ll|i\s+will|i\s+mean\s+it|swear|i\s+know\s+where)\b"
+            ).search(view.lower, begin, end)
+            if m is not None:
+                return "intent", _span("severity", m.start(), m.end())
+        return rung, None
+    best: tuple[RiskSeverity, Span | None] = (rung, None)
+    if rung in ("wish_to_be_dead", "active_thoughts", "method") and not _NO_PLAN.search(
+        view.lower, begin, end
+    ):
+        for pattern, target in ((_PLAN, "plan"), (_INTENT, "intent")):
+            m = pattern.search(view.lower, begin, end)
+            if (
+                m is not None
+                and ladder.index(target) > ladder.index(best[0])
+                and rung != "wish_to_be_dead"
+            ):
+                best = (target, _span("severity", m.start(), m.end()))  # type: ignore[assignment]
+    if best[0] == "active_thoughts":
+        m = _METHOD.search(view.lower, begin, end)
+        if m is not None:
+            best = ("method", _span("severity", m.start(), m.end()))
+    return best
+
+
+_FIGURATIVE_BEFORE = re.compile(
+    r"\b(?:political|career|professional|social|commercial|financial|brand|fashion|electoral)\s*$"
+)
+_FIGURATIVE_AFTER = re.compile(
+    r"^\s*(?:squad|mission|run|runs|drills?|doors?|sprints?|watch|bomber|bombing|"
+    r"(?:of|from|with)\s+(?:embarrassment|shame|laugh\w*|boredom|cringe)|than\b|for\s+(?:a|an|some)\b)"
+)
+
+
+def figurative(view: TextView, hit: ConceptHit) -> Judgement | None:
+    """Figures of speech: "career suicide", "suicide squad", "I'd rather die than wear that"."""
+    base = max(0, hit.start - 25)
+    before = _FIGURATIVE_BEFORE.search(view.lower[base : hit.start])
+    if before is not None:
+        cue = _span("assertion", base + before.start(), base + before.end())
+        return Judgement("figurative", cue, "a figure of speech")
+    after = _FIGURATIVE_AFTER.match(view.lower[hit.end : hit.end + 30])
+    if after is not None:
+        cue = _span("assertion", hit.end + after.start(), hit.end + after.end())
+        return Judgement("figurative", cue, "a figure of speech")
+    return None
+
+
+def assertion(
+    view: TextView, hit: ConceptHit
+) -> tuple[RiskAssertion, Judgement | None, Span | None]:
+    """How the words are used, the judgement that decided it, and a "no longer" cue when a denial
+    reads as history ("I don't cut anymore")."""
+    idiom = figurative(view, hit)
+    if idiom is not None:
+        return "figurative", idiom, None
+    reported = subject(view, hit)
+    if reported is not None:
+        return "reported", reported, None
+    other = other_talk(view, hit)
+    if other is not None:
+        return "other", other, None
+    negated = negation(view, hit)
+    if negated is not None and negated.value == "negated":
+        stopped = no_longer(view, hit)
+        if stopped is not None and hit.concept.risk != "harm_to_others":
+            return "asserted", Judgement("asserted", stopped, "stopped: history"), stopped
+        return "negated", negated, None
+    asked = question(view, hit)
+    if asked is not None:
+        return asked.value, asked, None  # type: ignore[return-value]
+    return "asserted", negated, None
+
+
+RiskTemporalJudgement = tuple[RiskTemporal, Span | None]
