@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mentalize.analysis.results import Episode, SessionAnalysis
+from mentalize.analysis.results import Episode, RiskFlag, RiskReading, SessionAnalysis
 
 SCHEMA_ID = "mentalize.session/1"
 
@@ -28,6 +28,34 @@ def episode_dict(e: Episode) -> dict[str, Any]:
         "modes": list(e.modes),
         "therapist_response": e.therapist_response,
         "response_turns": list(e.response_turns),
+    }
+
+
+def risk_flag_dict(flag: RiskFlag) -> dict[str, Any]:
+    """A flag or denial: the kind, rung, time and assertion, the words and why."""
+    return {
+        "turn": flag.turn,
+        "speaker": flag.speaker,
+        "risk": flag.risk,
+        "words": list(flag.words),
+        "severity": flag.severity,
+        "temporal": flag.temporal,
+        "asserted": flag.asserted,
+        "reason": flag.reason,
+        "context_turn": flag.context_turn,
+    }
+
+
+def risk_reading_dict(reading: RiskReading) -> dict[str, Any]:
+    """One risk mention of a turn, flagged or not, with the span behind each part."""
+    return {
+        "risk": reading.risk,
+        "severity": reading.severity,
+        "temporal": reading.temporal,
+        "asserted": reading.asserted,
+        "reason": reading.reason,
+        "context_turn": reading.context_turn,
+        "evidence": [{"part": e.marker, "start": e.start, "end": e.end} for e in reading.evidence],
     }
 
 
@@ -56,6 +84,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
                 "intervention": t.intervention,
                 "moves": list(t.moves),
                 "minimal": t.minimal,
+                "risk_detail": [risk_reading_dict(r) for r in t.risk_detail],
                 "evidence": [
                     {"marker": e.marker, "start": e.start, "end": e.end} for e in t.evidence
                 ],
@@ -82,10 +111,8 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
                 {"turn": r.turn, "speaker": r.speaker, "kind": r.kind} for r in s.ruptures
             ],
             "repairs": [{"turn": r.turn, "rupture_turn": r.rupture_turn} for r in s.repairs],
-            "risk_flags": [
-                {"turn": f.turn, "speaker": f.speaker, "risk": f.risk, "words": list(f.words)}
-                for f in s.risk_flags
-            ],
+            "risk_flags": [risk_flag_dict(f) for f in s.risk_flags],
+            "risk_denials": [risk_flag_dict(f) for f in s.risk_denials],
         },
         "recommendation": {
             "level": analysis.recommendation.level,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from mentalize.analysis.results import SessionAnalysis
+from mentalize.report.text import risk_rung
 
 RISK_WORDS = {
     "ideation": "suicidal ideation language",
@@ -40,14 +42,31 @@ def print_summary(
 
     if s.risk_flags:
         lines = [
-            f"turn {f.turn + 1} ({f.speaker}): {RISK_WORDS[f.risk]}: "
+            f"turn {f.turn + 1} ({f.speaker}): {RISK_WORDS[f.risk]} "
+            f"({risk_rung(f.severity, f.temporal)}): "
             + ", ".join(f'"{w}"' for w in f.words)
+            + (f" [{f.reason}]" if f.reason else "")
             for f in s.risk_flags
         ]
+        lines.extend(
+            f"turn {d.turn + 1} ({d.speaker}): denied {RISK_WORDS[d.risk]}: "
+            + ", ".join(f'"{w}"' for w in d.words)
+            + " (a denial does not clear an earlier disclosure)"
+            for d in s.risk_denials
+        )
         lines.append("Review in context and follow your service's risk protocol.")
-        console.print(Panel("\n".join(lines), title="RISK LANGUAGE", border_style="red"))
+        console.print(
+            Panel(escape("\n".join(lines)), title="RISK LANGUAGE", border_style="red")
+        )
     else:
-        console.print("No risk language found by the lexicon (this does not rule out risk).")
+        console.print("No risk language found (this does not rule out risk).")
+        for d in s.risk_denials:
+            console.print(
+                escape(
+                    f"turn {d.turn + 1} ({d.speaker}): denied {RISK_WORDS[d.risk]}: "
+                    + ", ".join(f'"{w}"' for w in d.words)
+                )
+            )
 
     if analysis.episodes:
         table = Table(title="Breakdown episodes", title_justify="left")

@@ -26,7 +26,6 @@ LABELS = {
     4: "Mentalizing the relationship",
 }
 RECENT = 3
-RISK_RECENT_TURNS = 10
 
 
 def recommend(
@@ -36,23 +35,30 @@ def recommend(
     repairs: Sequence[Repair],
 ) -> Recommendation:
     recent = [t for t in turns if t.role == "patient" and not t.minimal][-RECENT:]
+    current_risk = [f for f in risk_flags if f.temporal != "past"]
+    if current_risk:
+        turn_list = ", ".join(str(f.turn + 1) for f in current_risk)
+        return Recommendation(
+            1,
+            LABELS[1],
+            f"Risk disclosed (turn {turn_list}): the safety step comes first. Ask directly "
+            "about it now, go through the crisis plan together and follow your service's risk "
+            "protocol; support, do not explore, until safety is addressed.",
+        )
+    history = [f for f in risk_flags if f.temporal == "past"]
+    history_note = (
+        "Past risk was disclosed (turn "
+        + ", ".join(str(f.turn + 1) for f in history)
+        + "): ask how things are now. "
+        if history
+        else ""
+    )
     if not recent:
         return Recommendation(
             1,
             LABELS[1],
             "No readable patient turns: start by engaging and "
             "validating before asking for reflection.",
-        )
-    last_index = turns[-1].index
-    recent_risk = [f for f in risk_flags if last_index - f.turn <= RISK_RECENT_TURNS]
-    if recent_risk:
-        turn_list = ", ".join(str(f.turn + 1) for f in recent_risk)
-        return Recommendation(
-            1,
-            LABELS[1],
-            f"Risk language near the end of the session (turn "
-            f"{turn_list}): attend to safety and the crisis plan first; support, "
-            "do not explore.",
         )
     arousal = sum(t.arousal for t in recent[-2:]) / len(recent[-2:])
     mentalizing = sum(t.mentalizing for t in recent) / len(recent)
@@ -64,7 +70,7 @@ def recommend(
         return Recommendation(
             1,
             LABELS[1],
-            f"Arousal is high ({arousal:.2f} over the last "
+            f"{history_note}Arousal is high ({arousal:.2f} over the last "
             "turns): slow down, validate the feeling, keep interventions short "
             "and simple, and wait before exploring.",
         )
@@ -77,7 +83,7 @@ def recommend(
         return Recommendation(
             2,
             LABELS[2],
-            f"Mentalizing is unsteady ({described}; arousal "
+            f"{history_note}Mentalizing is unsteady ({described}; arousal "
             f"{arousal:.2f}): clarify what happened and identify the feeling "
             "before asking for alternative perspectives.",
         )
@@ -85,7 +91,7 @@ def recommend(
         return Recommendation(
             4,
             LABELS[4],
-            f"Arousal is low and the strain at turn "
+            f"{history_note}Arousal is low and the strain at turn "
             f"{open_rupture.turn + 1} has not been repaired: explore together "
             "what happened between you, owning your part.",
         )
@@ -93,13 +99,13 @@ def recommend(
         return Recommendation(
             4,
             LABELS[4],
-            "Mentalizing is steady and arousal low: there is room "
+            f"{history_note}Mentalizing is steady and arousal low: there is room "
             "to look at what is happening between you and the patient.",
         )
     return Recommendation(
         3,
         LABELS[3],
-        f"Arousal is moderate to low ({arousal:.2f}) and the "
+        f"{history_note}Arousal is moderate to low ({arousal:.2f}) and the "
         "patient is mentalizing: rewind to the moment it became difficult and "
         "explore it, with alternative perspectives.",
     )

@@ -162,7 +162,13 @@ def read_replies(turns: list[TurnAnalysis]) -> list[TurnAnalysis]:
         )
         detail = (*turn.risk_detail, reading)
         lead = strongest(detail)
-        out[i] = replace(turn, risk_detail=detail, risk=lead.risk if lead is not None else "none")
+        out[i] = replace(
+            turn,
+            risk_detail=detail,
+            risk=lead.risk if lead is not None else "none",
+            # A disclosure is never a backchannel, however short.
+            minimal=turn.minimal and not reading.flagged,
+        )
     return out
 
 

@@ -13,7 +13,7 @@ import json
 from typing import Any, Literal
 
 from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
-from mentalize.schema import episode_dict
+from mentalize.schema import episode_dict, risk_flag_dict, risk_reading_dict
 
 ColumnType = Literal["string", "int", "float", "bool"]
 
@@ -32,6 +32,9 @@ TURN_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("mentalizing", "float"),
     ("focus", "string"),
     ("risk", "string"),
+    ("risk_severity", "string"),
+    ("risk_temporal", "string"),
+    ("risk_detail", "string"),
     ("mode", "string"),
     ("intervention", "string"),
     ("moves", "string"),
@@ -55,6 +58,7 @@ SESSION_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("ruptures", "int"),
     ("repairs", "int"),
     ("risk_flags", "int"),
+    ("risk_denials", "int"),
     ("recommendation_level", "int"),
     ("recommendation_label", "string"),
     ("recommendation_reason", "string"),
@@ -62,6 +66,7 @@ SESSION_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("ruptures_json", "string"),
     ("repairs_json", "string"),
     ("risk_flags_json", "string"),
+    ("risk_denials_json", "string"),
 )
 
 TURN_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in TURN_COLUMNS)
@@ -83,6 +88,7 @@ def turn_row(turn: TurnAnalysis, source: str, text_id: str | None = None) -> dic
     on); ``evidence`` keeps every span as JSON ``[{"marker", "start", "end"}]`` offsets into
     ``text``.
     """
+    lead = turn.risk_lead
     seen: dict[str, None] = {}
     for e in turn.evidence:
         seen.setdefault(e.marker, None)
@@ -99,6 +105,9 @@ def turn_row(turn: TurnAnalysis, source: str, text_id: str | None = None) -> dic
         "mentalizing": turn.mentalizing,
         "focus": turn.focus,
         "risk": turn.risk,
+        "risk_severity": lead.severity if lead is not None else None,
+        "risk_temporal": lead.temporal if lead is not None else None,
+        "risk_detail": _json([risk_reading_dict(r) for r in turn.risk_detail]),
         "mode": turn.mode,
         "intervention": turn.intervention,
         "moves": LIST_SEPARATOR.join(turn.moves),
@@ -141,6 +150,7 @@ def session_row(
             "ruptures": len(s.ruptures),
             "repairs": len(s.repairs),
             "risk_flags": len(s.risk_flags),
+            "risk_denials": len(s.risk_denials),
             "recommendation_level": analysis.recommendation.level,
             "recommendation_label": analysis.recommendation.label,
             "recommendation_reason": analysis.recommendation.reason,
@@ -151,12 +161,8 @@ def session_row(
             "repairs_json": _json(
                 [{"turn": r.turn, "rupture_turn": r.rupture_turn} for r in s.repairs]
             ),
-            "risk_flags_json": _json(
-                [
-                    {"turn": f.turn, "speaker": f.speaker, "risk": f.risk, "words": list(f.words)}
-                    for f in s.risk_flags
-                ]
-            ),
+            "risk_flags_json": _json([risk_flag_dict(f) for f in s.risk_flags]),
+            "risk_denials_json": _json([risk_flag_dict(f) for f in s.risk_denials]),
         }
     )
     return row

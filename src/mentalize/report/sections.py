@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
+from mentalize.analysis.results import INTERVENTIONS, RiskFlag, SessionAnalysis, TurnAnalysis
 from mentalize.report.chart import timeline_svg
 from mentalize.report.palette import (
     INTERVENTION_COLOURS,
@@ -28,6 +28,7 @@ from mentalize.report.text import (
     marker_family,
     name,
     plural,
+    risk_rung,
     role_note,
     source_name,
     timestamp,
@@ -128,13 +129,59 @@ def header(analysis: SessionAnalysis) -> str:
     )
 
 
+def _flag_reason(flag: RiskFlag, turn: TurnAnalysis | None) -> str:
+    """Why the words were read as this flag, in plain words, with each part's evidence."""
+    reason = flag.reason or "said of the speaker"
+    if flag.context_turn is not None:
+        return f"{reason} (read with turn {flag.context_turn + 1})."
+    lead = turn.risk_lead if turn is not None else None
+    if lead is None or turn is None:
+        return f"{reason}."
+    parts = []
+    for part, what in (("severity", "rung"), ("temporal", "time"), ("assertion", "scope")):
+        words = lead.words(turn.text, part)
+        if words:
+            parts.append(f"{what}: " + ", ".join(f"“{w}”" for w in words))
+    return f"{reason}" + (f" ({'; '.join(parts)})." if parts else ".")
+
+
+def _later_denials(flag: RiskFlag, analysis: SessionAnalysis) -> str:
+    """Denials by the same speaker after a flag: shown, and said not to clear it."""
+    later = [
+        d for d in analysis.session.risk_denials if d.speaker == flag.speaker and d.turn > flag.turn
+    ]
+    if not later:
+        return ""
+    listed = "; ".join(
+        f"{turn_link(d.turn)}: “{e(' '.join(d.words))}” ({e(d.reason or 'denied')})" for d in later
+    )
+    return (
+        f'<p class="denied">Later denied — {listed}. A later denial does not clear this '
+        "disclosure: both stand, in order.</p>"
+    )
+
+
+def denials(analysis: SessionAnalysis) -> str:
+    """Risk denied in the session, in order, so a reader sees what was asked and answered."""
+    found = analysis.session.risk_denials
+    if not found:
+        return ""
+    rows = "".join(
+        f"<li>{turn_link(d.turn)} · {name(d.speaker)}: {e(label(RISK_LABELS, d.risk))} denied — "
+        f"“{e(' '.join(d.words))}” ({e(d.reason or 'denied')})</li>"
+        for d in found
+    )
+    return f'<div class="denials"><h3>Denied in the session</h3><ul>{rows}</ul></div>'
+
+
 def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
     """Risk language first and in full: each flag with its words and the whole turn."""
     flags = analysis.session.risk_flags
     if not flags:
         return (
-            '<section id="risk" class="risk-none"><p>No risk language detected by the lexicon '
-            "(this does not rule out risk).</p></section>"
+            '<section id="risk" class="risk-none"><p>No risk language detected '
+            "(this does not rule out risk).</p>"
+            f"{denials(analysis)}</section>"
         )
     items = []
     speaker_roles = roles(analysis)
@@ -154,9 +201,12 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
             quote = turn_block(turn, role, extra=spans, evidence=False, css="quoted")
         items.append(
             f'<li class="flag"><p class="flag-h"><strong>{e(label(RISK_LABELS, flag.risk))}'
+            f": {e(risk_rung(flag.severity, flag.temporal))}"
             f"</strong> · {turn_link(flag.turn)} · {name(flag.speaker)}"
             f"{f' ({role_note(flag.speaker, role)})' if role_note(flag.speaker, role) else ''}</p>"
-            f'<p class="words">Triggering words: {words}</p>{quote}</li>'
+            f'<p class="words">Triggering words: {words}</p>'
+            f'<p class="why">Why flagged: {e(_flag_reason(flag, turn))}</p>'
+            f"{_later_denials(flag, analysis)}{quote}</li>"
         )
     plural = "s" if len(flags) != 1 else ""
     return (
@@ -164,8 +214,8 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
         f"<h2>Risk language: {len(flags)} flag{plural}</h2>"
         '<p class="risk-lead"><strong>Review in context; follow your service\'s risk protocol.'
         "</strong> The lexicon flags words, not intent: it can miss risk and can fire on "
-        "quoted or negated speech.</p>"
-        f'<ol class="flags">{"".join(items)}</ol></section>'
+        "quoted or negated speech. A denial never clears an earlier disclosure.</p>"
+        f'<ol class="flags">{"".join(items)}</ol>{denials(analysis)}</section>'
     )
 
 

@@ -44,6 +44,33 @@ RISK_LABELS: dict[str, str] = {
     "harm_to_others": "Harm-to-others language",
     "none": "No risk language",
 }
+RISK_SEVERITY_LABELS: dict[str, str] = {
+    "unspecified": "extent not stated",
+    "wish_to_be_dead": "wish to be dead",
+    "active_thoughts": "active thoughts of suicide",
+    "method": "thoughts with a method",
+    "intent": "intent to act",
+    "plan": "plan or preparation",
+    "behaviour": "suicidal act or attempt",
+    "urge": "urge",
+    "thoughts": "thoughts",
+    "act": "act",
+}
+"""The rung of a flag in words (the Columbia ladder for ideation; urge or act for self-harm;
+thoughts, intent or act for harm to others)."""
+RISK_TEMPORAL_LABELS: dict[str, str] = {
+    "current": "now",
+    "past": "in the past",
+    "hypothetical": "if something happens",
+}
+
+
+def risk_rung(severity: str, temporal: str) -> str:
+    """ "wish to be dead, now" — the rung and the time of a flag, for every output."""
+    rung = RISK_SEVERITY_LABELS.get(severity, severity)
+    return f"{rung}, {RISK_TEMPORAL_LABELS.get(temporal, temporal)}"
+
+
 RESPONSE_LABELS: dict[str | None, tuple[str, str, str]] = {
     # value -> (badge text, css modifier, one-line explanation)
     "stepped_down": (

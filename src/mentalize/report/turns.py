@@ -21,6 +21,7 @@ from mentalize.report.text import (
     highlight,
     label,
     name,
+    risk_rung,
     role_note,
     timestamp,
     turn_label,
@@ -59,10 +60,16 @@ def chips(turn: TurnAnalysis) -> str:
     if turn.minimal:
         return '<span class="c cm">backchannel</span>'
     out: list[str] = []
+    flagged = turn.risk not in (None, "none")
+    if flagged:
+        lead = turn.risk_lead
+        rung = f": {risk_rung(lead.severity, lead.temporal)}" if lead is not None else ""
+        out.append(f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}{e(rung)}</span>')
     if turn.role == "patient":
         out.append(f'<span class="c">arousal {fmt(turn.arousal)}</span>')
         out.append(f'<span class="c">mentalizing {fmt(turn.mentalizing)}</span>')
-        if turn.mode:
+        # No mode badge beside a risk flag: a green "Mentalizing" there reads as reassurance.
+        if turn.mode and not flagged:
             kind = "ok" if turn.mode == "mentalizing" else "md"
             out.append(
                 f'<span class="c {kind}" title="{e(label(MODE_LABELS, turn.mode))}">'
@@ -80,8 +87,6 @@ def chips(turn: TurnAnalysis) -> str:
                 f'<span class="c cm" title="other moves in this turn, sentence by sentence">'
                 f"also: {e(also)}</span>"
             )
-    if turn.risk and turn.risk != "none":
-        out.append(f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}</span>')
     return "".join(out)
 
 
@@ -122,7 +127,7 @@ def transcript_row(turn: TurnAnalysis, role: str, risk_words: Iterable[str] = ()
         cells = '<td></td><td></td><td class="cm">backchannel</td>'
     elif role == "patient":
         kind = "ok" if turn.mode == "mentalizing" else "md" if turn.mode else ""
-        mode = e(label(MODE_SHORT, turn.mode, none=""))
+        mode = e(label(MODE_SHORT, turn.mode, none="")) if not flagged else "—"
         cells = (
             f'<td class="n">{fmt(turn.arousal)}</td><td class="n">{fmt(turn.mentalizing)}'
             f'</td><td class="{kind}">{mode}</td>'
@@ -138,7 +143,9 @@ def transcript_row(turn: TurnAnalysis, role: str, risk_words: Iterable[str] = ()
     else:
         cells = "<td></td><td></td><td></td>"
     if turn.risk and turn.risk != "none":
-        text += f' <span class="c rk">{e(label(RISK_LABELS, turn.risk))}</span>'
+        lead = turn.risk_lead
+        rung = f": {risk_rung(lead.severity, lead.temporal)}" if lead is not None else ""
+        text += f' <span class="c rk">{e(label(RISK_LABELS, turn.risk))}{e(rung)}</span>'
     return (
         f'<tr class="{role_class}{" rk" if flagged else ""}" id="{anchor(turn.index)}">'
         f'<td class="tn">{number}</td>'
