@@ -821,3 +821,21 @@ def test_transcript_row_names_the_turns_other_moves():
     )
     assert "also: empathic validation" in transcript_row(turn, "therapist")
     assert "also:" not in transcript_row(replace(turn, moves=()), "therapist")
+
+
+def test_no_reassuring_badge_beside_a_risk_flag() -> None:
+    from mentalize.analysis.session import analyze_transcript
+    from mentalize.transcript import Transcript, Turn
+
+    text = (
+        "I think I was angry because I felt left out, and maybe she didn't realise. "
+        "But honestly I keep thinking about killing myself."
+    )
+    analysis = analyze_transcript(
+        Transcript("<t>", (Turn("P", text),), "text", {"P": "patient"}), model="markers"
+    )
+    document = render_html(analysis, generated=FIXED)
+    flagged_row = document[document.index('id="turn-1"') :].split("</tr>")[0]
+    assert "Suicidal ideation language" in flagged_row
+    assert "Mentalizing" not in flagged_row and "mentalizing mode" not in flagged_row.lower()
+    assert "Why flagged" in document

@@ -59,3 +59,131 @@ def test_negated_risk_is_kept_as_visible_evidence():
 
 def test_negation_does_not_reach_across_a_clause():
     assert risk_of("I'm not sure, but I want to die.") == "ideation"
+
+
+# --- issue 14: kind, rung, time, scope and context --------------------------------------------
+
+from mentalize.analysis.session import analyze_transcript  # noqa: E402
+from mentalize.language.risk import read_risk  # noqa: E402
+from mentalize.language.text import TextView  # noqa: E402
+from mentalize.transcript import Transcript, Turn  # noqa: E402
+
+
+def session(*turns: tuple[str, str]):
+    roles = {s: ("therapist" if s == "T" else "patient") for s, _ in turns}
+    return analyze_transcript(
+        Transcript("<t>", tuple(Turn(s, t) for s, t in turns), "text", roles), model="markers"
+    )
+
+
+def lead(text: str):
+    flagged = [r for r in read_risk(TextView(text)) if r.flagged]
+    return flagged[0] if flagged else None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "severity"),
+    [
+        ("I wanted to cut. I really, really wanted to.", "self_harm", "urge"),
+        ("I scratched my arm. With my nails.", "self_harm", "act"),
+        ("Sometimes I think it'd be easier not to wake up.", "ideation", "wish_to_be_dead"),
+        ("I've started giving my things away, I won't need them.", "ideation", "plan"),
+        ("I've been saving my tablets in a sock.", "ideation", "plan"),
+        ("It's not that I don't want to kill myself.", "ideation", "active_thoughts"),
+        ("I can't say I've never thought about killing myself.", "ideation", "active_thoughts"),
+        ("I'm gonna do it this time, I've made my mind up.", "ideation", "intent"),
+        ("I took an overdose when I was nineteen.", "ideation", "behaviour"),
+        ("I slapped my girlfriend on Saturday.", "harm_to_others", "act"),
+    ],
+)
+def test_everyday_wording_is_read_with_its_rung(text, kind, severity):
+    reading = lead(text)
+    assert reading is not None, text
+    assert (reading.risk, reading.severity) == (kind, severity)
+    assert [s for s in reading.evidence if s.marker == "risk"], "the words behind the flag"
+
+
+@pytest.mark.parametrize(
+    ("text", "asserted"),
+    [
+        ("I don't want to have an overdose.", "negated"),
+        ("I test everything with the strips so I don't overdose.", "other"),
+        ("OP is posting to Suicide Watch.", "reported"),
+        ("My best mate told me she's been cutting again.", "reported"),
+        ("If you were to commit suicide, please don't.", "reported"),
+        ("What, like suicidal? Is that what you're asking?", "questioned"),
+        ("That would be career suicide.", "figurative"),
+        ("I'll fall and hurt myself if I don't use the stick.", "other"),
+    ],
+)
+def test_mentions_that_are_not_the_speakers_risk_are_kept_unflagged(text, asserted):
+    readings = read_risk(TextView(text))
+    assert readings and not any(r.flagged for r in readings), text
+    assert readings[0].asserted == asserted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This commute is killing me.",
+        "I could murder a pizza.",
+        "I carry naloxone in case one of the lads overdoses.",
+    ],
+)
+def test_idioms_raise_nothing(text):
+    assert not any(r.flagged for r in read_risk(TextView(text)))
+
+
+def test_history_and_hypothetical_are_told_apart():
+    assert lead("I used to cut when I was fifteen.").temporal == "past"
+    assert lead("I don't cut anymore.").temporal == "past"
+    assert lead("I cut again last night.").temporal == "current"
+    assert lead("If she leaves me I'll end it.").temporal == "hypothetical"
+
+
+def test_a_hedged_or_negative_reply_to_a_safety_question_is_read_with_it():
+    unsafe = session(("T", "Do you feel safe going home tonight?"), ("P", "Not really."))
+    assert unsafe.turns[1].risk == "ideation"
+    assert unsafe.session.risk_flags[0].context_turn == 0
+    denied = session(("T", "Have you thought of hurting yourself?"), ("P", "No, never."))
+    assert denied.turns[1].risk == "none"
+    assert denied.session.risk_denials[0].risk == "self_harm"
+
+
+def test_a_later_denial_never_clears_an_earlier_disclosure():
+    analysis = session(
+        ("P", "Some nights I hope I just don't wake up."),
+        ("T", "Have you had thoughts of ending your life?"),
+        ("P", "No. No, never."),
+    )
+    assert [f.turn for f in analysis.session.risk_flags] == [0]
+    assert [d.turn for d in analysis.session.risk_denials] == [2]
+    assert analysis.recommendation.level == 1
+    assert "safety step" in analysis.recommendation.reason
+
+
+def test_current_risk_anywhere_in_the_session_names_the_safety_step():
+    turns = [("P", "I want to kill myself.")]
+    for i in range(15):
+        turns += [("T", "What was that like for you?"), ("P", f"I think I felt calmer by day {i}.")]
+    analysis = session(*turns)
+    assert "safety step" in analysis.recommendation.reason
+
+
+def test_past_risk_alone_asks_about_now_without_taking_over():
+    analysis = session(("P", "Years ago I tried to kill myself. Things are different now."))
+    assert analysis.session.risk_flags[0].temporal == "past"
+    assert "ask how things are now" in analysis.recommendation.reason
+
+
+def test_development_probes_hold_their_figures():
+    """The dev probes were studied while writing the rules: a guard against a change that
+    silently loses what they cover, not a validation figure (docs/validation.md)."""
+    from pathlib import Path
+
+    from mentalize.validation.risk_probes import load_probes, score_probes
+
+    folder = Path(__file__).parent / "data" / "risk_probes" / "dev"
+    score = score_probes(load_probes(folder))
+    assert score.recall_current >= 0.95
+    assert score.false_alarm_rate <= 0.05

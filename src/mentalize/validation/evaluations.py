@@ -555,7 +555,7 @@ def evaluate_cssrs(root: Path) -> list[ValidationRow]:
         ours.recall,
         n_risk,
         [(name, b.recall) for name, b in bases],
-        Target("recall", 0.90, "target ≥ 0.90, with specificity ≥ 0.50", PROJECT_TARGET),
+        Target("recall", 0.90, "target ≥ 0.90, with specificity ≥ 0.60", PROJECT_TARGET),
         "; ".join(p for p in (f"flagged per label: {per_class}", cut_note) if p),
     )
     add(
@@ -564,7 +564,7 @@ def evaluate_cssrs(root: Path) -> list[ValidationRow]:
         ours.specificity,
         len(scored) - n_risk,
         [(name, b.specificity) for name, b in bases],
-        Target("specificity", 0.50, "target ≥ 0.50, with recall ≥ 0.90", PROJECT_TARGET),
+        Target("specificity", 0.60, "target ≥ 0.60, with recall ≥ 0.90", PROJECT_TARGET),
         "",
     )
     indicator = [u for u in users if u.label == CSSRS_APART]

@@ -626,7 +626,7 @@ _FIGURATIVE_BEFORE = re.compile(
     r"\b(?:political|career|professional|social|commercial|financial|brand|fashion|electoral)\s*$"
 )
 _FIGURATIVE_AFTER = re.compile(
-    r"^\s*(?:squad|mission|run|runs|drills?|doors?|sprints?|watch|bomber|bombing|"
+    r"^\s*(?:squad|mission|run|runs|drills?|doors?|sprints?|bomber|bombing|"
     r"(?:of|from|with)\s+(?:embarrassment|shame|laugh\w*|boredom|cringe)|than\b|for\s+(?:a|an|some)\b)"
 )
 
