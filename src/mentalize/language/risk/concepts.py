@@ -30,7 +30,8 @@ _MACROS = {
     "{_}": _GAP,
     "{words3}": r"(?:[\w'-]+\s+){0,3}?",
     "{body}": r"(?:arms?|wrists?|forearms?|legs?|thighs?|skin|stomach|belly|hips?|hands?|face|"
-    r"chest|ankles?|knuckles|head|scabs?|scars?|fingers?|neck|shoulders?|ribs?|feet|foot)",
+    r"chest|ankles?|knuckles|head|scabs?|scars?|fingers?|neck|shoulders?|ribs?|feet|foot|scalp|"
+    r"cuticles?|lips?|nails|backs?\s+of\s+my\s+hands?)",
     "{pills}": r"(?:pills|tablets|meds|medication|medicine|paracetamol|painkillers|"
     r"sleeping\s+pills|sleepers|co-?codamol|codeine|tramadol|insulin|methadone|quetiapine|lithium|antidepressants|"
     r"prescription|them|the\s+lot|diazepam|valium|sertraline|citalopram|amitriptyline|oxy\w*|"

@@ -196,7 +196,12 @@ _GOVERNING = frozenset(
         "got",
         "considering",
         "considered",
-        "considered",
+        "true",
+        "false",
+        "case",
+        "correct",
+        "lying",
+        "honest",
     ]
 )
 _AFFIRMATIVE = re.compile(
@@ -213,6 +218,9 @@ _DENIED_AFTER = re.compile(
     r"^\W*(?:is|was|'s|are)?\s*(?:not|never|isn'?t|wasn'?t|aren'?t)\s+(?:\w+\s+)?(?:something|an\s+option|"
     r"on\s+the\s+cards|happening|me|my\s+thing|for\s+me)\b"
 )
+_CROSSED_AFTER = re.compile(
+    r"\s*(?:has|have|had|'s|ha)?(?:n't|\s+not|\s+never)\s+(?:\w+\s+)?(?:crossed|entered|occurred)"
+)
 _NO_LONGER = re.compile(r"\b(?:any\s*more|no\s+longer|no\s+more)\b")
 _THIRD = frozenset(
     [
@@ -228,9 +236,6 @@ _THIRD = frozenset(
         "he'll",
         "she'll",
         "they'll",
-        "him",
-        "her",
-        "them",
         "his",
         "their",
         "theirs",
@@ -308,6 +313,8 @@ _INTERJECTIONS = frozenset({"no", "nah", "naw", "nope"})
 _SUBJECTS = frozenset(
     ["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "it", "it's", "that's", "that", "we"]
 )
+_FIRST_IN_HIT = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|myself|meself)\b")
+_SUBJECT_FIRST = frozenset(["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll"])
 _FIRST = frozenset(
     ["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "me", "my", "myself", "mine", "meself"]
 )
@@ -317,6 +324,15 @@ _REPORTED_SPEECH = re.compile(
     r"(?:i\s+should|i\s+ought|to\b|i'?d\s+be|i\s+would\s+be|i\s+need\s+to|i\s+might\s+as\s+well|"
     r"go\s+and)"
 )
+_OTHERS_BELIEF = re.compile(
+    r"\b(?:she|he|they|people|everyone|everybody|mum|mam|mom|dad|lads|my\s+\w+|the\s+\w+)\s+"
+    r"(?:\w+\s+)?(?:thinks?|reckons?|believes?|assumes?|worries|worry|(?:is|are)\s+(?:worried|"
+    r"convinced|scared|afraid))\b|\b(?:treat\w*|tiptoe\w*\s+(?:round|around)|look\w*\s+at)\s+me\s+like\b"
+)
+_RETRACTED = re.compile(
+    r"\b(?:i\s+know\s+i\s+said|when\s+i\s+said|i\s+only\s+said|i\s+said\s+it\s+but)\b"
+)
+_JOKING = re.compile(r"\b(?:joking|kidding|jk|only\s+messing|just\s+messing|lol|haha)\b")
 _SPEECH_VERB = re.compile(
     r"\b(?:said|says|say|told|tells|asked|goes|went|posted|wrote|texted|put)\b"
 )
@@ -328,11 +344,18 @@ _OTHER_TALK = re.compile(
     r"overdose|by\s+accident|accidental(?:ly)?|side[\s-]effects?|first\s+aid|training|course|leaflet|"
     r"prevention|awareness|lost\s+(?:\w+\s+)?(?:mates|friends|people|pals)\s+to|what\s+to\s+do\s+if|"
     r"(?:gp|doctor|nurse|psychiatrist|neurologist|pharmacist|consultant|dentist|chemist)\s+(?:\w+\s+)?"
-    r"(?:said|says|asked|told|warned|explained|wants)|the\s+form|questionnaire|screening|"
+    r"(?:said|says|asked|told|warned|explained|wants|gives|prescribes?|only\s+gives)|the\s+form|questionnaire|screening|"
     r"the\s+questions|tick\s+box|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
-    r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?about|tick\s+the\s+box)"
+    r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?(?:again\s+(?:today\s+)?)?(?:about|if|whether)|"
+    r"(?:the|that|this|a)\s+form|shift|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
+    r"(?:lost|losing|lose)\s+(?:\w+\s+){0,3}?to\s+(?:an?\s+)?(?:overdose|od|suicide|drugs|heroin|fentanyl))"
 )
+_HARM_REDUCTION = re.compile(
+    r"\b(?:naloxone|narcan|test(?:ing)?\s+strips?|fentanyl|harm\s+reduction|needle\s+exchange|"
+    r"supervised\s+(?:use|injection|consumption))\b"
+)
+"""Harm-reduction words anywhere in the turn make overdose talk harm-reduction talk."""
 _PAST = re.compile(
     r"\b(?:when\s+i\s+was|(?:years?|months?)\s+(?:ago|back)|used\s+to|back\s+(?:in|then|when)|"
     r"in\s+(?:19|20)\d\d|as\s+a\s+(?:kid|teen(?:ager)?|child|student)|year\s+\d+|there\s+was\s+a\s+time|"
@@ -429,6 +452,10 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
             if bare in _NEGATORS or bare.replace("'", "") in _NEGATORS or bare.endswith("n't"):
                 count += 1
                 first = first or token
+    crossed = _CROSSED_AFTER.match(view.lower, hit.end)
+    if crossed is not None:
+        count += 1
+        first = first or crossed
     if count == 0 and interjection is not None:
         count, first = 1, interjection
     after = view.lower[hit.end : hit.end + 60]
@@ -465,7 +492,7 @@ def question(view: TextView, hit: ConceptHit) -> Judgement | None:
     if _AFFIRMATIVE.match(answer):
         return Judgement("asserted", cue, "asked, then answered yes")
     own = hit.concept.self_stated or any(
-        t.group() in _FIRST for t in _tokens_before(view, hit.start, begin)
+        t.group() in _SUBJECT_FIRST for t in _tokens_before(view, hit.start, begin)
     )
     if own or hit.concept.severity in ("method", "plan"):
         return Judgement("asserted", cue, "a disclosure put as a question")
@@ -500,6 +527,13 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
         return Judgement(
             "reported", _span("assertion", said.start(), said.end()), "someone else's words"
         )
+    belief = _OTHERS_BELIEF.search(view.lower, begin, hit.start)
+    if belief is not None:
+        return Judgement(
+            "reported", _span("assertion", belief.start(), belief.end()), "someone else's fear"
+        )
+    if _FIRST_IN_HIT.search(words):
+        return None  # "better off without me", "if I was gone": the words name the speaker
     if hit.concept.risk == "harm_to_others" and _TOKEN.match(view.lower, hit.start):
         lead = _TOKEN.match(view.lower, hit.start)
         if lead is not None and lead.group() in _FIRST:
@@ -508,10 +542,13 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
     if first_word is not None and first_word.group() in _FIRST:
         return None
     for floor_at in (floor, begin):
-        for token in reversed(_tokens_before(view, hit.start, floor_at)):
+        tokens = _tokens_before(view, hit.start, floor_at)
+        if floor_at == begin and any(t.group() in _SUBJECT_FIRST for t in tokens):
+            return None
+        for token in reversed(tokens):
             word = token.group()
             base = word[:-2] if word.endswith("'s") and word not in _THIRD else word
-            if word in _FIRST or base in _FIRST:
+            if word in _SUBJECT_FIRST or word in ("me", "myself", "meself"):
                 return None
             if base in _THIRD or (base in _SECOND and hit.concept.risk != "harm_to_others"):
                 return Judgement(
@@ -521,7 +558,8 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
 
 
 _ACCIDENT = re.compile(
-    r"\b(?:fall|fell|falling|trip|tripped|slip|slipped|by\s+accident|accidental(?:ly)?|injury\s+at\s+work)\b"
+    r"\b(?:fall|fell|falling|trip|tripped|slip|slipped|by\s+accident|accidental(?:ly)?|injury\s+at\s+work|"
+    r"garden|gardening|shaving|cooking|chopping|kitchen|blood\s+thinners|diy)\b"
 )
 
 
@@ -536,10 +574,13 @@ def other_talk(view: TextView, hit: ConceptHit) -> Judgement | None:
                 "other", _span("assertion", accident.start(), accident.end()), "an accident"
             )
     m = _OTHER_TALK.search(view.lower, begin, end)
+    if m is None and hit.concept.medical:
+        m = _HARM_REDUCTION.search(view.lower)
     if m is None:
         return None
     if not hit.concept.medical and not re.search(
-        r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick",
+        r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick|"
+        r"you\s+(?:say|said|mean)|lost|losing|lose|shift|triage|suture|increase|cause|trigger",
         m.group(),
     ):
         return None
@@ -626,7 +667,7 @@ _FIGURATIVE_BEFORE = re.compile(
     r"\b(?:political|career|professional|social|commercial|financial|brand|fashion|electoral)\s*$"
 )
 _FIGURATIVE_AFTER = re.compile(
-    r"^\s*(?:squad|mission|run|runs|drills?|doors?|sprints?|bomber|bombing|"
+    r"^\s*(?:squad|mission|run|runs|drills?|doors?|sprints?|bomber|bombing|in\s+the\s+foot|out\b|"
     r"(?:of|from|with)\s+(?:embarrassment|shame|laugh\w*|boredom|cringe)|than\b|for\s+(?:a|an|some)\b)"
 )
 
@@ -653,6 +694,15 @@ def assertion(
     idiom = figurative(view, hit)
     if idiom is not None:
         return "figurative", idiom, None
+    begin, _end = _sentence_bounds(view, hit.start)
+    taken_back = _RETRACTED.search(view.lower, begin, hit.start)
+    if taken_back is not None:
+        cue = _span("assertion", taken_back.start(), taken_back.end())
+        return "negated", Judgement("negated", cue, "taken back"), None
+    joke = _JOKING.search(view.lower) if hit.concept.risk == "harm_to_others" else None
+    if joke is not None:
+        cue = _span("assertion", joke.start(), joke.end())
+        return "figurative", Judgement("figurative", cue, "said as a joke"), None
     reported = subject(view, hit)
     if reported is not None:
         return "reported", reported, None
