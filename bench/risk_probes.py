@@ -1,9 +1,12 @@
 """Score the risk reader on the blind-authored probe set (default: tests/data/risk_probes/dev).
 
-Run: ``.venv/bin/python bench/risk_probes.py [FOLDER]``. Prints recall on asserted current risk
-and on all labelled risk, the false-alarm rate on probes labelled not-risk, agreement on the kind
-and rung of found risk, and a row per kind of probe. The ``test`` folder is run once, when the
-reader is final (docs/validation.md says when); ``dev`` was studied while writing the rules.
+Run: ``.venv/bin/python bench/risk_probes.py [FOLDER] [--model auto|markers|learned]``.
+Prints recall on asserted current risk and on all labelled risk, the false-alarm rate on probes
+labelled not-risk, agreement on the kind and rung of found risk, and a row per kind of probe.
+``auto`` (the default, as users get) adds the learned risk head where the models extra is
+installed. Folders: ``dev`` (A1-A3) and ``dev2`` (A4-A6, blind when first run) were studied while
+writing the rules, ``train`` (T1-T3) trained the risk head, ``heldout`` (B1-B5) is run once when
+the reader is final (docs/validation.md says when).
 """
 
 from __future__ import annotations
@@ -22,14 +25,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--list", action="store_true", help="print the ids missed and alarmed")
+    parser.add_argument("--model", choices=("auto", "markers", "learned"), default="auto")
     args = parser.parse_args()
     try:
-        score = score_probes(load_probes(args.folder))
+        score = score_probes(load_probes(args.folder), args.model)
     except MentalizeError as exc:
         print(f"risk_probes: {exc}", file=sys.stderr)
         return 2
     found = score.any_found
-    print(f"{args.folder}: {sum(score.total.values())} probes")
+    print(f"{args.folder}: {sum(score.total.values())} probes, --model {args.model}")
     print(
         f"recall, asserted current risk: {score.recall_current:.3f} "
         f"({score.current_found}/{score.current_risk})"

@@ -95,7 +95,12 @@ def test_shipped_heads_verify_and_a_tampered_head_is_refused(tmp_path, monkeypat
     from mentalize.learned import heads
     from mentalize.models.encoder import MODEL_ID
 
-    assert set(heads.load_heads(MODEL_ID)) == {"therapist_behaviour", "arousal", "certainty"}
+    assert set(heads.load_heads(MODEL_ID)) == {
+        "therapist_behaviour",
+        "arousal",
+        "certainty",
+        "risk",
+    }
     copy = tmp_path / "heads"
     shutil.copytree(heads.heads_folder(), copy)
     with (copy / "arousal.npz").open("ab") as f:
@@ -155,3 +160,59 @@ def test_a_reflection_without_stock_phrases_is_read_as_validation_by_the_head():
 def test_environment_forces_markers(monkeypatch):
     monkeypatch.setenv(session_module.MODEL_ENV, "markers")
     assert session_module.use_learned("auto") is False
+
+
+# --- the risk head (issue 14) --------------------------------------------------------------
+
+
+def _one_turn(text: str):
+    from mentalize.analysis.session import analyze_transcript
+    from mentalize.transcript import Transcript, Turn
+
+    return analyze_transcript(
+        Transcript("<t>", (Turn("P", text),), "text", {"P": "patient"}), model="learned"
+    ).turns[0]
+
+
+@needs_models
+def test_the_risk_head_flags_what_the_words_missed_and_says_so():
+    turn = _one_turn(
+        "I had the scissors out and I was like... no. Put them back. But god I wanted to."
+    )
+    assert turn.risk == "self_harm"
+    lead = turn.risk_lead
+    assert lead is not None and lead.severity == "unspecified"
+    assert "learned risk head" in lead.reason
+    assert lead.words(turn.text), "the sentence that read most as risk is its evidence"
+    markers_only = mentalize.analyze(
+        "P: I had the scissors out and I was like... no. Put them back. But god I wanted to.",
+        model="markers",
+    )
+    assert markers_only.turns[0].risk == "none", "the head, not the rules, found this one"
+
+
+@needs_models
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would never hurt myself, I promise you that.",  # the rules' denial stands
+        "My best mate has been cutting again and I'm scared for her.",  # someone else's risk
+        "My chest. It's really tight. And my hands are all shaking.",  # distress, no risk word
+    ],
+)
+def test_the_risk_head_never_overrides_the_rules_or_flags_plain_distress(text):
+    assert _one_turn(text).risk == "none"
+
+
+@needs_models
+def test_a_rule_flag_stands_whatever_the_head_says():
+    assert _one_turn("I want to kill myself.").risk == "ideation"
+
+
+@needs_models
+def test_the_risk_head_reading_does_not_depend_on_the_other_turns():
+    text = "I've kind of checked out. I'm just waiting for it to be over. My life, I mean."
+    alone = _one_turn(text)
+    analysis = mentalize.analyze(f"P: Hello.\nT: Hi.\nP: {text}\nT: Go on.", model="learned")
+    assert analysis.turns[2].risk == alone.risk
+    assert analysis.turns[2].risk_detail == alone.risk_detail

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 from mentalize.analysis import estimates, interventions
 from mentalize.analysis.results import Risk, TurnAnalysis
 from mentalize.language import MarkerSet, read_markers
-from mentalize.language.risk import strongest
+from mentalize.language.risk import RiskReading, strongest
+from mentalize.language.risk.cues import has_risk_cue
+from mentalize.language.spans import Span
+from mentalize.language.text import TextView
 from mentalize.transcript import Role, Turn
 
 if TYPE_CHECKING:
@@ -18,6 +21,25 @@ if TYPE_CHECKING:
 
 _HIDDEN_EVIDENCE = frozenset({"question"})
 """Whole-sentence spans that would swamp a highlighted transcript; counted, not shown."""
+
+
+def learned_risk(learned: LearnedTurn) -> RiskReading:
+    """A flag from the risk head, where the risk words found nothing at all. The rules keep the
+    final say wherever they found words (a denial, someone else's risk, an idiom); the head only
+    adds what the words missed, and says so."""
+    span = learned.risk_span
+    evidence = (Span("risk", span[0], span[1]),) if span is not None else ()
+    return RiskReading(
+        risk=learned.risk,  # type: ignore[arg-type]
+        severity="unspecified",
+        temporal="current",
+        asserted="asserted",
+        evidence=evidence,
+        reason=(
+            f"read by the learned risk head (probability {learned.risk_p:.2f}); no risk words "
+            "matched, so read the turn itself"
+        ),
+    )
 
 
 def analyze_turn(
@@ -54,6 +76,13 @@ def analyze_turn(
         spans = [s for s in spans if not s.marker.startswith("risk_")]
         risk_detail = ()
     else:
+        if (
+            learned is not None
+            and not risk_detail
+            and learned.risk != "none"
+            and has_risk_cue(TextView(turn.text))
+        ):
+            risk_detail = (learned_risk(learned),)
         lead = strongest(risk_detail)
         risk = lead.risk if lead is not None else "none"
     analysis = TurnAnalysis(

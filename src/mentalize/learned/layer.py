@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from mentalize.language import MarkerSet
+from mentalize.language import MarkerSet, read_markers
 from mentalize.learned.combine import AffectScale
 from mentalize.learned.features import marker_features
 from mentalize.learned.heads import heads_fingerprint, load_heads
@@ -29,6 +29,13 @@ class LearnedTurn:
     arousal: float
     certainty: float
     behaviour: str
+    risk: str = "none"
+    """The risk head's kind (``none`` under its threshold); the session rules use it only where
+    the risk words found nothing (:func:`mentalize.analysis.turns.analyze_turn`)."""
+    risk_p: float = 0.0
+    """The head's probability that the turn discloses risk of any kind."""
+    risk_span: tuple[int, int] | None = None
+    """The sentence that read most as risk, as the evidence for a learned flag."""
 
 
 class LearnedLayer:
@@ -49,6 +56,7 @@ class LearnedLayer:
             low=float(self.arousal.meta["low"]), high=float(self.arousal.meta["high"])
         )
         self.certainty_centre = float(self.certainty.meta["median"])
+        self.risk = heads.get("risk")
         self.certainty_spread = float(self.certainty.meta["spread"]) or 1.0
 
     def read(self, markers: Sequence[MarkerSet]) -> list[LearnedTurn]:
@@ -60,15 +68,55 @@ class LearnedLayer:
         arousal = self.arousal.predict(X)
         certainty = self.certainty.predict(X)
         behaviour = self.behaviour.predict(X)
+        risks = self._risk(markers, X)
         return [
             LearnedTurn(
                 arousal=self.arousal_scale(float(a)),
                 certainty=0.5
                 + 0.5 * math.tanh((float(c) - self.certainty_centre) / self.certainty_spread),
                 behaviour=str(b),
+                risk=r[0],
+                risk_p=r[1],
+                risk_span=r[2],
             )
-            for a, c, b in zip(arousal, certainty, behaviour, strict=True)
+            for a, c, b, r in zip(arousal, certainty, behaviour, risks, strict=True)
         ]
+
+    def _risk(
+        self, markers: Sequence[MarkerSet], X: np.ndarray
+    ) -> list[tuple[str, float, tuple[int, int] | None]]:
+        """(kind, P(risk), evidence sentence) per text. Only texts over the head's threshold are
+        read again sentence by sentence, to find the sentence to show as evidence; each
+        sentence is read on its own, so the result does not depend on the other turns."""
+        if self.risk is None:
+            return [("none", 0.0, None)] * len(markers)
+        threshold = float(self.risk.meta["threshold"])
+        classes = list(self.risk.classes)
+        none = classes.index("none")
+        p = self.risk.predict_proba(X)
+        out: list[tuple[str, float, tuple[int, int] | None]] = []
+        for row, found in zip(p, markers, strict=True):
+            risk_p = float(1.0 - row[none])
+            if risk_p < threshold:
+                out.append(("none", risk_p, None))
+                continue
+            scores = row.copy()
+            scores[none] = -1.0
+            kind = classes[int(scores.argmax())]
+            out.append((kind, risk_p, self._risk_sentence(found, kind)))
+        return out
+
+    def _risk_sentence(self, found: MarkerSet, kind: str) -> tuple[int, int] | None:
+        bounds = [b for b in found.sentence_bounds if found.text[b[0] : b[1]].strip()]
+        if len(bounds) < 2:
+            return (0, len(found.text.rstrip())) if found.text.strip() else None
+        sentences = [read_markers(found.text[a:b]) for a, b in bounds]
+        vectors = self.encoder.encode([m.text for m in sentences])
+        extra = np.asarray([marker_features(m) for m in sentences], dtype=np.float32)
+        assert self.risk is not None
+        p = self.risk.predict_proba(np.hstack([vectors, extra]))
+        best = int(p[:, list(self.risk.classes).index(kind)].argmax())
+        return bounds[best]
 
 
 def learned_available() -> bool:

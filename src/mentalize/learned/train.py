@@ -142,10 +142,16 @@ def train(root: Path, out: Path) -> dict[str, object]:
     heads = {"therapist_behaviour": behaviour, "arousal": arousal, "certainty": certainty}
     for name, head in heads.items():
         head.save(out / f"{name}.npz")
+    # Heads trained elsewhere (the risk head: mentalize.learned.train_risk) keep their entries.
+    kept: dict[str, str] = {}
+    if (out / MANIFEST).is_file():
+        previous = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        if previous.get("encoder") == MODEL_ID:
+            kept = {k: v for k, v in previous.get("heads", {}).items() if k not in heads}
     manifest = {
         "encoder": MODEL_ID,
         "seed": SEED,
-        "heads": {name: sha256(out / f"{name}.npz") for name in heads},
+        "heads": {**{name: sha256(out / f"{name}.npz") for name in heads}, **kept},
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     figures["sizes"] = {name: (out / f"{name}.npz").stat().st_size for name in heads}

@@ -103,9 +103,9 @@ def load_probes(folder: Path) -> list[Probe]:
     return probes
 
 
-def read_probe(probe: Probe) -> tuple[str, str | None]:
-    """(risk, severity) the analyser gives the probe's last turn (markers path: risk reading
-    does not use the learned layer)."""
+def read_probe(probe: Probe, model: str = "auto") -> tuple[str, str | None]:
+    """(risk, severity) the analyser gives the probe's last turn; ``model`` as for ``analyze``
+    (``auto`` adds the learned risk head where the models extra is installed)."""
     turns = [Turn("Patient", probe.text)]
     roles = {"Patient": "patient"}
     if probe.context is not None:
@@ -113,17 +113,17 @@ def read_probe(probe: Probe) -> tuple[str, str | None]:
         roles["Therapist"] = "therapist"
     analysis = analyze_transcript(
         Transcript("<probe>", tuple(turns), "text", roles),  # type: ignore[arg-type]
-        model="markers",
+        model=model,  # type: ignore[arg-type]
     )
     last = analysis.turns[-1]
     lead = last.risk_lead
     return last.risk, (lead.severity if lead is not None else None)
 
 
-def score_probes(probes: list[Probe]) -> ProbeScore:
+def score_probes(probes: list[Probe], model: str = "auto") -> ProbeScore:
     score = ProbeScore()
     for probe in probes:
-        risk, severity = read_probe(probe)
+        risk, severity = read_probe(probe, model)
         flagged = risk != "none"
         score.total[probe.kind] += 1
         score.flagged[probe.kind] += flagged
