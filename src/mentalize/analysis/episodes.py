@@ -86,9 +86,7 @@ def _flat(turn: TurnAnalysis) -> bool:
     """A short reply with no mental states in it ("Fine.", "He said next time. He gave me a
     mint."): after a collapse, MBT reads a run of these as the collapse going on quietly
     (hypomentalizing withdrawal), not as recovery."""
-    return (
-        turn.mentalizing <= BLANK_MENTALIZING_LOW and len(turn.text.split()) <= BLANK_MAX_WORDS
-    )
+    return turn.mentalizing <= BLANK_MENTALIZING_LOW and len(turn.text.split()) <= BLANK_MAX_WORDS
 
 
 def _gone_blank(turn: TurnAnalysis) -> bool:
@@ -136,8 +134,10 @@ def find_episodes(
                 bridge_open, bridge_last, gap_used = True, index, False
             elif near and _flat(turn):
                 bridge_last = index
-            elif near and not gap_used and (
-                turn.arousal >= GAP_AROUSAL or turn.mentalizing <= WITHDRAWN_MENTALIZING
+            elif (
+                near
+                and not gap_used
+                and (turn.arousal >= GAP_AROUSAL or turn.mentalizing <= WITHDRAWN_MENTALIZING)
             ):
                 bridge_last, gap_used = index, True
             else:

@@ -181,9 +181,7 @@ def _asks(sentence: MarkerSet) -> bool:
     """A sentence explores only if it asks: a question, an open question word in front (spoken
     transcripts often drop the "?"), or an invitation to say more."""
     return bool(
-        sentence.questions
-        or _OPEN_QUESTION.search(sentence.text)
-        or _INVITES.search(sentence.text)
+        sentence.questions or _OPEN_QUESTION.search(sentence.text) or _INVITES.search(sentence.text)
     )
 
 

@@ -71,7 +71,7 @@ _YES = re.compile(
     r"^\W*(?:(?:um+|uh+|er+m?|well|like|honestly|i\s+mean|hmm+|so)\W+)*(?:yes|yeah|yea|yep|yup|aye|ya|"
     r"sometimes|a\s+bit|a\s+little|kind\s+of|kinda|sort\s+of|maybe|i\s+have|i\s+do|i\s+did|"
     r"most\s+(?:days|nights)|every\s+(?:day|night)|often|occasionally|lately|a\s+few\s+times|"
-    r"(?:a\s+)?couple\s+of\s+times|some|more\s+than|pretty\s+much|probably|i\s+think\s+so|a\s+lot|"
+    r"(?:a\s+)?couple\s+of\s+times|(?:a\s+)?few|(?:a\s+)?couple|some|more\s+than|pretty\s+much|probably|i\s+think\s+so|a\s+lot|"
     r"i\s+don'?t\s+know|idk|dunno|not\s+sure|i'?m\s+not\s+sure|now\s+and\s+then|once\s+or\s+twice|"
     r"a\s+couple|once|twice|all\s+the\s+time|constantly|always|now\s+and\s+again)\b",
 )
@@ -82,10 +82,17 @@ _NO = re.compile(
 )
 
 
+_ASKS_WITHOUT_MARK = re.compile(
+    r"(?:^|[.!]\s+)(?:do|did|have|has|are|were|is|was|can|could|would|will)\s+you\b|"
+    r"\bwhen\s+you\s+say\b[^.!]*\b(?:do|did)\s+you\s+mean\b"
+)
+"""A transcribed question often loses its question mark."""
+
+
 def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool] | None:
     """(kind, rung, seeks_risk) when ``text`` asks a safety question, else ``None``."""
     lower = text.lower().replace("\u2019", "'")
-    if "?" not in lower:
+    if "?" not in lower and not _ASKS_WITHOUT_MARK.search(lower):
         return None
     if _SEEKS_SAFETY.search(lower):
         return "ideation", "unspecified", False

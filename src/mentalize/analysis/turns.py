@@ -11,7 +11,7 @@ from mentalize.analysis import estimates, interventions
 from mentalize.analysis.results import Risk, TurnAnalysis
 from mentalize.language import MarkerSet, read_markers
 from mentalize.language.risk import RiskReading, strongest
-from mentalize.language.risk.cues import has_risk_cue
+from mentalize.language.risk.cues import has_risk_cue, speaks_of_self
 from mentalize.language.spans import Span
 from mentalize.language.text import TextView
 from mentalize.transcript import Role, Turn
@@ -81,6 +81,7 @@ def analyze_turn(
             and not risk_detail
             and learned.risk != "none"
             and has_risk_cue(TextView(turn.text))
+            and speaks_of_self(turn.text, learned.risk_span)
         ):
             risk_detail = (learned_risk(learned),)
         lead = strongest(risk_detail)

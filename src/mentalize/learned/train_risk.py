@@ -3,9 +3,9 @@
 Run: ``python -m mentalize.learned.train_risk`` from the repository (needs the ``models`` and
 ``research`` extras). It reads only data the project may train on:
 
-- the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,train}``: nine blind
-  helper authors; the ``heldout`` folder is never read here), without the replies to a question
-  (``context_dependent``), which the session rules read;
+- the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,dev3,train}``: fourteen
+  blind helper authors; the ``heldout`` folder is never read here), without the replies to a
+  question (``context_dependent``), which the session rules read;
 - AnnoMI client utterances (``train-ok``) as everyday talk without risk;
 - the patient turns of the project's written sessions in ``tests/data/heldout``,
   ``heldout_v2`` and ``heldout_v3`` where the risk rules find no words, as distressed talk
@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from mentalize.language.risk import read_risk
-from mentalize.language.risk.cues import has_risk_cue
+from mentalize.language.risk.cues import has_risk_cue, speaks_of_self
 from mentalize.language.text import TextView
 from mentalize.learned import corpora
 from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
 from mentalize.learned.training import SEED
 
-PROBE_FOLDERS = ("dev", "dev2", "train")
+PROBE_FOLDERS = ("dev", "dev2", "dev3", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
 C_GRID = (0.02, 0.05, 0.2, 1.0)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -106,7 +106,7 @@ def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str)
         source=np.asarray([r[3] for r in rows]),
         mention=np.asarray(
             [
-                bool(found) or not has_risk_cue(TextView(t))
+                bool(found) or not has_risk_cue(TextView(t)) or not speaks_of_self(t, None)
                 for found, t in zip(readings, texts, strict=True)
             ]
         ),

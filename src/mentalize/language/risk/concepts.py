@@ -35,7 +35,7 @@ _MACROS = {
     "{pills}": r"(?:pills|tablets|meds|medication|medicine|paracetamol|painkillers|"
     r"sleeping\s+pills|sleepers|co-?codamol|codeine|tramadol|insulin|methadone|quetiapine|lithium|antidepressants|"
     r"prescription|them|the\s+lot|diazepam|valium|sertraline|citalopram|amitriptyline|oxy\w*|"
-    r"morphine|gabapentin|pregabalin)",
+    r"morphine|gabapentin|pregabalin|endone|panadol|nurofen|ibuprofen|aspirin|zopiclone)",
 }
 
 

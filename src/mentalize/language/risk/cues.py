@@ -29,3 +29,19 @@ _CUES = re.compile(
 def has_risk_cue(view: TextView) -> bool:
     """True when the text holds a word near risk (see the module note)."""
     return _CUES.search(view.lower) is not None
+
+
+_SUBJECT_I = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll)\b")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine)\b")
+
+
+def speaks_of_self(text: str, sentence: tuple[int, int] | None) -> bool:
+    """True when the speaker talks of themselves: "I" somewhere in the turn, and a first-person
+    word in the sentence the head read as risk. A turn about someone else ("my daughter's
+    cutting, found the blades in her pencil case") or with no "I" at all is left to the rules."""
+    lower = text.lower().replace("\u2019", "'")
+    if not _SUBJECT_I.search(lower):
+        return False
+    if sentence is None:
+        return True
+    return _FIRST_PERSON.search(lower, sentence[0], sentence[1]) is not None

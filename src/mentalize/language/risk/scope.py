@@ -202,6 +202,13 @@ _GOVERNING = frozenset(
         "correct",
         "lying",
         "honest",
+        "cut",
+        "burnt",
+        "burned",
+        "harmed",
+        "scratched",
+        "tell",
+        "telling",
     ]
 )
 _AFFIRMATIVE = re.compile(
@@ -215,7 +222,7 @@ _NEGATIVE = re.compile(
     r"haven'?t|nothing)\b"
 )
 _DENIED_AFTER = re.compile(
-    r"^\W*(?:is|was|'s|are)?\s*(?:not|never|isn'?t|wasn'?t|aren'?t)\s+(?:\w+\s+)?(?:something|an\s+option|"
+    r"^[,.?!\s]*(?:no|nah|naw|nope|never)\s*[.!]|^\W*(?:is|was|'s|are)?\s*(?:not|never|isn'?t|wasn'?t|aren'?t)\s+(?:\w+\s+)?(?:something|an\s+option|"
     r"on\s+the\s+cards|happening|me|my\s+thing|for\s+me)\b"
 )
 _CROSSED_AFTER = re.compile(
@@ -225,6 +232,11 @@ _NO_LONGER = re.compile(r"\b(?:any\s*more|no\s+longer|no\s+more)\b")
 _THIRD = frozenset(
     [
         "he",
+        "hes",
+        "shes",
+        "theyre",
+        "theyd",
+        "hed",
         "she",
         "they",
         "he's",
@@ -332,6 +344,7 @@ _OTHERS_BELIEF = re.compile(
 _RETRACTED = re.compile(
     r"\b(?:i\s+know\s+i\s+said|when\s+i\s+said|i\s+only\s+said|i\s+said\s+it\s+but)\b"
 )
+_HA = re.compile(r"\bha(?:ha)*\b|\bdeath\s+by\b")
 _JOKING = re.compile(r"\b(?:joking|kidding|jk|only\s+messing|just\s+messing|lol|haha)\b")
 _SPEECH_VERB = re.compile(
     r"\b(?:said|says|say|told|tells|asked|goes|went|posted|wrote|texted|put)\b"
@@ -345,7 +358,7 @@ _OTHER_TALK = re.compile(
     r"prevention|awareness|lost\s+(?:\w+\s+)?(?:mates|friends|people|pals)\s+to|what\s+to\s+do\s+if|"
     r"(?:gp|doctor|nurse|psychiatrist|neurologist|pharmacist|consultant|dentist|chemist)\s+(?:\w+\s+)?"
     r"(?:said|says|asked|told|warned|explained|wants|gives|prescribes?|only\s+gives)|the\s+form|questionnaire|screening|"
-    r"the\s+questions|tick\s+box|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
+    r"the\s+questions|tick\s+box|module|lecture|seminar|risk\s+assessment|wound\s+care|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
     r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?(?:again\s+(?:today\s+)?)?(?:about|if|whether)|"
     r"(?:the|that|this|a)\s+form|shift|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
@@ -356,6 +369,13 @@ _HARM_REDUCTION = re.compile(
     r"supervised\s+(?:use|injection|consumption))\b"
 )
 """Harm-reduction words anywhere in the turn make overdose talk harm-reduction talk."""
+_TALK_FOR_ANY_WORDS = re.compile(
+    r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick|"
+    r"you\s+(?:say|said|mean)|lost|losing|lose|shift|triage|suture|increase|cause|trigger|first\s+aid|"
+    r"module|lecture|seminar|assessment"
+)
+"""Talk that takes any risk words out of the speaker's mouth (a form, a course, a question
+quoted back), not only medical ones."""
 _PAST = re.compile(
     r"\b(?:when\s+i\s+was|(?:years?|months?)\s+(?:ago|back)|used\s+to|back\s+(?:in|then|when)|"
     r"in\s+(?:19|20)\d\d|as\s+a\s+(?:kid|teen(?:ager)?|child|student)|year\s+\d+|there\s+was\s+a\s+time|"
@@ -437,7 +457,8 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
         token = tokens[i]
         word = token.group().replace("'", "")
         bare = token.group()
-        following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        after_token = _TOKEN.search(view.lower, token.end())
+        following = after_token.group() if after_token is not None else ""
         if bare in _INTERJECTIONS and following in _SUBJECTS:
             interjection = interjection or token
             continue
@@ -578,12 +599,15 @@ def other_talk(view: TextView, hit: ConceptHit) -> Judgement | None:
         m = _HARM_REDUCTION.search(view.lower)
     if m is None:
         return None
-    if not hit.concept.medical and not re.search(
-        r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick|"
-        r"you\s+(?:say|said|mean)|lost|losing|lose|shift|triage|suture|increase|cause|trigger",
-        m.group(),
-    ):
-        return None
+    if not hit.concept.medical:
+        talk = [
+            found
+            for found in _OTHER_TALK.finditer(view.lower, begin, end)
+            if _TALK_FOR_ANY_WORDS.search(found.group())
+        ]
+        if not talk:
+            return None
+        m = talk[0]
     return Judgement(
         "other", _span("assertion", m.start(), m.end()), "medical or harm-reduction talk"
     )
@@ -694,12 +718,16 @@ def assertion(
     idiom = figurative(view, hit)
     if idiom is not None:
         return "figurative", idiom, None
-    begin, _end = _sentence_bounds(view, hit.start)
+    begin, end = _sentence_bounds(view, hit.start)
     taken_back = _RETRACTED.search(view.lower, begin, hit.start)
     if taken_back is not None:
         cue = _span("assertion", taken_back.start(), taken_back.end())
         return "negated", Judgement("negated", cue, "taken back"), None
-    joke = _JOKING.search(view.lower) if hit.concept.risk == "harm_to_others" else None
+    joke = None
+    if hit.concept.risk == "harm_to_others":
+        joke = _JOKING.search(view.lower)
+    elif hit.concept.severity == "method":
+        joke = _JOKING.search(view.lower, begin, end) or _HA.search(view.lower, begin, end)
     if joke is not None:
         cue = _span("assertion", joke.start(), joke.end())
         return "figurative", Judgement("figurative", cue, "said as a joke"), None
