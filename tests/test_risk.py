@@ -176,14 +176,17 @@ def test_past_risk_alone_asks_about_now_without_taking_over():
     assert "ask how things are now" in analysis.recommendation.reason
 
 
-def test_development_probes_hold_their_figures():
-    """The dev probes were studied while writing the rules: a guard against a change that
-    silently loses what they cover, not a validation figure (docs/validation.md)."""
+@pytest.mark.parametrize(("split", "recall"), [("dev", 0.95), ("dev2", 0.95), ("dev3", 0.80)])
+def test_development_probes_hold_their_figures(split, recall):
+    """The dev probes were studied while writing the rules (dev2 and dev3 after each had been
+    run once, blind): a guard against a change that silently loses what they cover, not a
+    validation figure (docs/validation.md). Markers alone, so it holds without the models
+    extra."""
     from pathlib import Path
 
     from mentalize.validation.risk_probes import load_probes, score_probes
 
-    folder = Path(__file__).parent / "data" / "risk_probes" / "dev"
-    score = score_probes(load_probes(folder))
-    assert score.recall_current >= 0.95
+    folder = Path(__file__).parent / "data" / "risk_probes" / split
+    score = score_probes(load_probes(folder), model="markers")
+    assert score.recall_current >= recall
     assert score.false_alarm_rate <= 0.05

@@ -62,7 +62,13 @@ def _analysis(
                 "calibration": calibration,
                 "stance": stance,
                 "risk_flags": [
-                    {"turn": i, "speaker": "P0", "risk": r, "words": [RISK_WORDS]}
+                    {
+                        "turn": i,
+                        "speaker": "P0",
+                        "risk": r,
+                        "words": [RISK_WORDS],
+                        "severity": "plan" if r == "ideation" else "act",
+                    }
                     for i, r in enumerate(risks)
                 ],
             },
@@ -257,6 +263,8 @@ def test_alerts_appear_and_clear(people: dict[str, Any], course: dict[str, Any])
     outcome, risk, worse = found.alerts
     assert "Suicide attempt" in outcome.message and "10 days ago" in outcome.message
     assert "2 flags" in risk.message and risk.url == f"/sessions/{course['sessions'][1].pk}/"
+    # The highest rung of each kind is named, from the stored figures (no words).
+    assert "up to plan or preparation" in risk.message and "up to act" in risk.message
     assert "PHQ-9 total 9 on 2026-03-01 (first) → 16 on 2026-04-01, +7" in worse.message
     assert worse.url == f"/questionnaires/{course['phq_b'].pk}/"
     assert RISK_WORDS not in " ".join(a.message for a in found.alerts)

@@ -309,6 +309,11 @@ def _schemas() -> dict[str, Any]:
                                 "type": "object",
                                 "additionalProperties": {"type": "integer"},
                             },
+                            "risk_rungs": {
+                                "type": "object",
+                                "description": "Per kind of risk, the highest rung flagged.",
+                                "additionalProperties": {"type": "string"},
+                            },
                         },
                     },
                 },

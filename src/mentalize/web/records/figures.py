@@ -14,6 +14,8 @@ import math
 from collections import Counter
 from typing import Any
 
+from mentalize.language.risk import SEVERITIES
+
 __all__ = ["figures_json", "finite_number", "session_figures"]
 
 
@@ -41,7 +43,7 @@ def session_figures(analysis_json: str) -> dict[str, Any]:
 
     The series hold every readable patient turn (backchannels such as "Mm." are left out by the
     analyser); in a group session all patients' turns are pooled into one mean. Risk flags are
-    counted by kind only: no risk words are kept.
+    counted by kind, with the highest rung of each: no risk words are kept.
     """
     data = json.loads(analysis_json)
     mentalizing: list[float] = []
@@ -52,7 +54,8 @@ def session_figures(analysis_json: str) -> dict[str, Any]:
         mentalizing.extend(_finite(series.get("mentalizing", [])))
         arousal.extend(_finite(series.get("arousal", [])))
     found = data.get("session", {})
-    kinds = Counter(str(f.get("risk", "")) for f in found.get("risk_flags", []))
+    flags = found.get("risk_flags", [])
+    kinds = Counter(str(f.get("risk", "")) for f in flags)
     return {
         "mentalizing": _mean(mentalizing),
         "arousal": _mean(arousal),
@@ -60,7 +63,22 @@ def session_figures(analysis_json: str) -> dict[str, Any]:
         "stance": finite_number(found.get("stance")),
         "patient_turns": turns,
         "risk_kinds": dict(sorted(kinds.items())),
+        "risk_rungs": highest_rungs(flags),
     }
+
+
+def highest_rungs(flags: list[dict[str, Any]]) -> dict[str, str]:
+    """Per kind of risk, the highest rung flagged in the session (Columbia ladder for ideation;
+    urge or act; thoughts, intent or act), so the overview says how far it went without words."""
+    best: dict[str, str] = {}
+    for flag in flags:
+        kind, rung = str(flag.get("risk", "")), str(flag.get("severity", "unspecified"))
+        ladder = SEVERITIES.get(kind, ())
+        if rung not in ladder:
+            continue
+        if kind not in best or ladder.index(rung) > ladder.index(best[kind]):
+            best[kind] = rung
+    return dict(sorted(best.items()))
 
 
 def figures_json(analysis_json: str) -> str:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentalize.report.text import RISK_SEVERITY_LABELS
 from mentalize.web.audit.chain import Action, record_raw
 from mentalize.web.records import scoping, services
 from mentalize.web.records.figures import finite_number, session_figures
@@ -77,6 +78,8 @@ class SessionPoint:
     patient_turns: int
     risk_flags: int
     risk_kinds: tuple[tuple[str, int], ...] = ()
+    risk_rungs: tuple[tuple[str, str], ...] = ()
+    """Per kind, the highest rung flagged (empty for figures stored before rungs were read)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ def summarise_session(session: Session) -> SessionPoint:
         patient_turns=found["patient_turns"],
         risk_flags=sum(kinds.values()),
         risk_kinds=tuple(sorted(kinds.items())),
+        risk_rungs=tuple(sorted(found.get("risk_rungs", {}).items())),
     )
 
 
@@ -322,8 +326,11 @@ def alerts(
             )
     for s in sorted(sessions, key=lambda s: (s.date, s.id), reverse=True):
         if s.risk_flags:
+            rungs = dict(s.risk_rungs)
             kinds = ", ".join(
-                f"{RISK_WORDING.get(k, k.replace('_', ' '))} ×{n}" for k, n in s.risk_kinds
+                f"{RISK_WORDING.get(k, k.replace('_', ' '))} ×{n}"
+                + (f", up to {RISK_SEVERITY_LABELS[rungs[k]]}" if k in rungs else "")
+                for k, n in s.risk_kinds
             )
             out.append(
                 Alert(
@@ -449,6 +456,7 @@ def to_dict(overview: Overview) -> dict[str, Any]:
                 "patient_turns": s.patient_turns,
                 "risk_flags": s.risk_flags,
                 "risk_kinds": dict(s.risk_kinds),
+                "risk_rungs": dict(s.risk_rungs),
             }
             for s in overview.sessions
         ],
