@@ -190,3 +190,13 @@ def test_development_probes_hold_their_figures(split, recall):
     score = score_probes(load_probes(folder), model="markers")
     assert score.recall_current >= recall
     assert score.false_alarm_rate <= 0.05
+
+
+def test_the_recommendation_notes_when_safety_was_taken_up():
+    analysis = session(
+        ("P", "Some nights I hope I just don't wake up."),
+        ("T", "Thank you for telling me. Are you safe tonight? Let's look at your crisis plan."),
+        ("P", "Yeah. I think so. My sister is coming over."),
+    )
+    reason = analysis.recommendation.reason
+    assert "safety was taken up at turn 2" in reason and "check again" in reason

@@ -8,6 +8,7 @@ last few readable turns of the patient(s); risk language always comes first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from mentalize.analysis.results import (
@@ -26,6 +27,12 @@ LABELS = {
     4: "Mentalizing the relationship",
 }
 RECENT = 3
+_SAFETY = re.compile(
+    r"\b(?:crisis\s+plan|safe|safety|hurt(?:ing)?\s+yourself|harm(?:ing)?\s+yourself|"
+    r"end(?:ing)?\s+your\s+life|kill(?:ing)?\s+yourself|suicid\w*|not\s+wak\w+\s+up)\b",
+    re.IGNORECASE,
+)
+"""A therapist turn that takes up safety after a disclosure."""
 
 
 def recommend(
@@ -38,6 +45,20 @@ def recommend(
     current_risk = [f for f in risk_flags if f.temporal != "past"]
     if current_risk:
         turn_list = ", ".join(str(f.turn + 1) for f in current_risk)
+        addressed = [
+            t.index
+            for t in turns
+            if t.role == "therapist" and t.index > current_risk[0].turn and _SAFETY.search(t.text)
+        ]
+        if addressed:
+            return Recommendation(
+                1,
+                LABELS[1],
+                f"Risk disclosed (turn {turn_list}); safety was taken up at turn "
+                f"{', '.join(str(i + 1) for i in addressed[:3])}. The safety step stays first: "
+                "before the session ends, check again how safe the patient is now, that the "
+                "crisis plan is in hand, and follow your service's risk protocol.",
+            )
         return Recommendation(
             1,
             LABELS[1],

@@ -9,6 +9,7 @@ earlier disclosure.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 from mentalize.analysis.results import RiskFlag, TurnAnalysis
@@ -160,7 +161,7 @@ def read_replies(turns: list[TurnAnalysis]) -> list[TurnAnalysis]:
             evidence=evidence,
             reason=(
                 f"a hedged answer to {question}: not a clear denial"
-                if said_yes is None
+                if said_yes is None and seeks_risk
                 else f"an answer to {question} that discloses risk"
                 if discloses
                 else f"an answer to {question} that denies it"
@@ -177,6 +178,13 @@ def read_replies(turns: list[TurnAnalysis]) -> list[TurnAnalysis]:
             minimal=turn.minimal and not reading.flagged,
         )
     return out
+
+
+def _distinct(words: Iterable[str]) -> tuple[str, ...]:
+    """Words in order, without repeats or words inside another ("wished I could just disappear"
+    inside "I wished I could just disappear")."""
+    found = list(dict.fromkeys(words))
+    return tuple(w for w in found if not any(w != o and w in o for o in found))
 
 
 def _flag(turn: TurnAnalysis, reading: RiskReading) -> RiskFlag:
@@ -207,7 +215,7 @@ def risk_flags(turns: list[TurnAnalysis]) -> tuple[tuple[RiskFlag, ...], tuple[R
             asserted = [r for r in readings if r.flagged]
             if asserted:
                 lead = max(asserted, key=lambda r: (r.rank, r.temporal == "current"))
-                words = tuple(w for r in asserted for w in r.words(turn.text))
+                words = _distinct(w for r in asserted for w in r.words(turn.text))
                 flag = _flag(turn, lead)
                 flags.append(replace(flag, words=words or flag.words))
             elif any(r.asserted == "negated" for r in readings):

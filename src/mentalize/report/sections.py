@@ -153,7 +153,9 @@ def _later_denials(flag: RiskFlag, analysis: SessionAnalysis) -> str:
     if not later:
         return ""
     listed = "; ".join(
-        f"{turn_link(d.turn)}: “{e(' '.join(d.words))}” ({e(d.reason or 'denied')})" for d in later
+        f"{turn_link(d.turn)}, {e(label(RISK_LABELS, d.risk).lower())}: “{e(' '.join(d.words))}” "
+        f"({e(d.reason or 'denied')})"
+        for d in later
     )
     return (
         f'<p class="denied">Later denied — {listed}. A later denial does not clear this '
@@ -213,7 +215,7 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
         '<section id="risk" class="risk" role="alert">'
         f"<h2>Risk language: {len(flags)} flag{plural}</h2>"
         '<p class="risk-lead"><strong>Review in context; follow your service\'s risk protocol.'
-        "</strong> The lexicon flags words, not intent: it can miss risk and can fire on "
+        "</strong> It reads words, not intent: it can miss risk and can fire on "
         "quoted or negated speech. A denial never clears an earlier disclosure.</p>"
         f'<ol class="flags">{"".join(items)}</ol>{denials(analysis)}</section>'
     )
@@ -309,7 +311,7 @@ def episodes(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> st
         )
     return (
         f'<section id="episodes"><h2>Breakdown episodes</h2>{MARKER_LEGEND}'
-        f"{''.join(cards)}<p class=\"muted\">{UNDER_READ}</p></section>"
+        f'{"".join(cards)}<p class="muted">{UNDER_READ}</p></section>'
     )
 
 
