@@ -69,13 +69,16 @@ _SEEKS_SAFETY = re.compile(
 )
 _ACT_QUESTION = re.compile(r"\b(?:have|did|has)\s+you\s+(?:\w+\s+){0,2}(?:hurt|harmed|cut|done)\b")
 _YES = re.compile(
-    r"^\W*(?:(?:um+|uh+|er+m?|well|like|honestly|i\s+mean|hmm+|so)\W+)*(?:yes|yeah|yea|yep|yup|aye|ya|"
+    r"^\W*(?:(?:um+|uh+|er+m?|mm+|mhm|well|like|honestly|i\s+mean|hmm+|so)\W+)*(?:yes|yeah|yea|yep|yup|aye|ya|"
+    r"only|little\s+bit|just\s+the|many\s+times|"
     r"sometimes|a\s+bit|a\s+little|kind\s+of|kinda|sort\s+of|maybe|i\s+have|i\s+do|i\s+did|"
     r"most\s+(?:days|nights)|every\s+(?:day|night)|often|occasionally|lately|a\s+few\s+times|"
     r"(?:a\s+)?couple\s+of\s+times|(?:a\s+)?few|(?:a\s+)?couple|some|more\s+than|pretty\s+much|probably|i\s+think\s+so|a\s+lot|"
     r"i\s+don'?t\s+know|idk|dunno|not\s+sure|i'?m\s+not\s+sure|now\s+and\s+then|once\s+or\s+twice|"
     r"a\s+couple|once|twice|all\s+the\s+time|constantly|always|now\s+and\s+again)\b",
 )
+_YES_LATER = re.compile(r"\b(?:yes|yeah|yep|aye)\b")
+"""A short reply that says yes after a few words ("Mm. When the house goes quiet. Yeah.")."""
 _NO = re.compile(
     r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|god|oh|hmm+)\W+)*(?:no|nope|nah|naw|never|not\s+(?:really|"
     r"at\s+all|much|anymore|once|since)|none|of\s+course\s+not|no\s+way|i\s+haven'?t|i\s+have\s+not|"
@@ -83,6 +86,10 @@ _NO = re.compile(
 )
 
 
+_NORMALISING = re.compile(
+    r"\b(?:people|some\s+people|many\s+people|others|folks|a\s+lot\s+of\s+people)\b[^.!]{0,80}"
+    r"\b(?:think|thoughts?|feel|wish|have)\b"
+)
 _ASKS_WITHOUT_MARK = re.compile(
     r"(?:^|[.!]\s+)(?:do|did|have|has|are|were|is|was|can|could|would|will)\s+you\b|"
     r"\bwhen\s+you\s+say\b[^.!]*\b(?:do|did)\s+you\s+mean\b"
@@ -90,18 +97,21 @@ _ASKS_WITHOUT_MARK = re.compile(
 """A transcribed question often loses its question mark."""
 
 
-def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool] | None:
-    """(kind, rung, seeks_risk) when ``text`` asks a safety question, else ``None``."""
+def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool, bool] | None:
+    """(kind, rung, seeks_risk, statement) when ``text`` asks a safety question, else ``None``.
+    ``statement``: no question was put, but the turn normalises the thought ("sometimes people
+    this low think of ending their life"); only a yes to that is read."""
     lower = text.lower().replace("\u2019", "'")
-    if "?" not in lower and not _ASKS_WITHOUT_MARK.search(lower):
+    statement = "?" not in lower and not _ASKS_WITHOUT_MARK.search(lower)
+    if statement and not _NORMALISING.search(lower):
         return None
-    if _SEEKS_SAFETY.search(lower):
-        return "ideation", "unspecified", False
+    if _SEEKS_SAFETY.search(lower) and not statement:
+        return "ideation", "unspecified", False, False
     for pattern, kind, rung in _SEEKS_RISK:
         if pattern.search(lower):
             if kind == "self_harm" and _ACT_QUESTION.search(lower):
-                return kind, "act", True
-            return kind, rung, True
+                return kind, "act", True, statement
+            return kind, rung, True, statement
     return None
 
 
@@ -124,7 +134,7 @@ def _answer(text: str) -> tuple[bool | None, re.Match[str]] | None:
     no = _NO.match(lower)
     if no is not None:
         return False, no
-    yes = _YES.match(lower)
+    yes = _YES.match(lower) or _YES_LATER.search(lower)
     if yes is not None:
         return True, yes
     return None
@@ -144,8 +154,10 @@ def read_replies(turns: list[TurnAnalysis]) -> list[TurnAnalysis]:
         answer = _answer(turn.text)
         if answer is None:
             continue
-        kind, rung, seeks_risk = asked
+        kind, rung, seeks_risk, statement = asked
         said_yes, match = answer
+        if statement and said_yes is not True:
+            continue
         if any(r.risk == kind and r.asserted in ("asserted", "negated") for r in turn.risk_detail):
             continue
         discloses = True if said_yes is None else (said_yes if seeks_risk else not said_yes)

@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from mentalize.language import MarkerSet, read_markers
+from mentalize.language.risk.cues import sentence_spans
 from mentalize.learned.combine import AffectScale
 from mentalize.learned.features import marker_features
 from mentalize.learned.heads import heads_fingerprint, load_heads
@@ -103,20 +104,31 @@ class LearnedLayer:
             scores = row.copy()
             scores[none] = -1.0
             kind = classes[int(scores.argmax())]
-            out.append((kind, risk_p, self._risk_sentence(found, kind)))
+            span, span_p = self._risk_sentence(found, risk_p)
+            if span_p < threshold:
+                out.append(("none", risk_p, None))  # no sentence carries it: nothing to show
+                continue
+            out.append((kind, risk_p, span))
         return out
 
-    def _risk_sentence(self, found: MarkerSet, kind: str) -> tuple[int, int] | None:
-        bounds = [b for b in found.sentence_bounds if found.text[b[0] : b[1]].strip()]
+    def _risk_sentence(self, found: MarkerSet, risk_p: float) -> tuple[tuple[int, int], float]:
+        """The sentence that reads most as risk, and its P(risk). A flag must rest on one
+        sentence a reader can see; a turn whose risk is spread thin raises none."""
+        bounds = sentence_spans(found.text)
         if len(bounds) < 2:
-            return (0, len(found.text.rstrip())) if found.text.strip() else None
+            return bounds[0], risk_p
         sentences = [read_markers(found.text[a:b]) for a, b in bounds]
         vectors = self.encoder.encode([m.text for m in sentences])
         extra = np.asarray([marker_features(m) for m in sentences], dtype=np.float32)
         assert self.risk is not None
-        p = self.risk.predict_proba(np.hstack([vectors, extra]))
-        best = int(p[:, list(self.risk.classes).index(kind)].argmax())
-        return bounds[best]
+        p = (
+            1.0
+            - self.risk.predict_proba(np.hstack([vectors, extra]))[
+                :, list(self.risk.classes).index("none")
+            ]
+        )
+        best = int(p.argmax())
+        return bounds[best], float(p[best])
 
 
 def learned_available() -> bool:

@@ -3,8 +3,8 @@
 Run: ``python -m mentalize.learned.train_risk`` from the repository (needs the ``models`` and
 ``research`` extras). It reads only data the project may train on:
 
-- the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,dev3,train}``: fourteen
-  blind helper authors; the ``heldout`` folder is never read here), without the replies to a
+- the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,dev3,dev4,train}``:
+  twenty-two blind helper authors; the ``heldout`` folder is never read here), without the replies to a
   question (``context_dependent``), which the session rules read;
 - AnnoMI client utterances (``train-ok``) as everyday talk without risk;
 - the patient turns of the project's written sessions in ``tests/data/heldout``,
@@ -14,9 +14,10 @@ Run: ``python -m mentalize.learned.train_risk`` from the repository (needs the `
 The head is a multinomial logistic regression (none / ideation / self-harm / harm to others) on
 the shipped encoder's embedding plus the lexical marker features. Its regularisation ``C`` and its
 threshold are chosen by leave-one-author-out cross-validation *of the combined reader* (rules
-first, the head only where the rules found no risk words), as the highest recall on the probes
-whose false alarms stay at or under 10% on the not-risk probes and 0.5% on AnnoMI. Every run
-tried is written to the model card. Seeded; the same data and encoder give the same file.
+first, the head only where the rules found no risk words and one sentence carries the risk),
+as the highest recall on the probes whose false alarms stay at or under 10% on the not-risk
+probes and 0.2% on everyday and session talk. Every run tried is written to the model card.
+Seeded; the same data and encoder give the same file.
 """
 
 from __future__ import annotations
@@ -30,18 +31,19 @@ from pathlib import Path
 import numpy as np
 
 from mentalize.language.risk import read_risk
-from mentalize.language.risk.cues import has_risk_cue, speaks_of_self
+from mentalize.language.risk.cues import has_risk_cue, sentence_spans, speaks_of_self
 from mentalize.language.text import TextView
 from mentalize.learned import corpora
 from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
 from mentalize.learned.training import SEED
 
-PROBE_FOLDERS = ("dev", "dev2", "dev3", "train")
+PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
 C_GRID = (0.02, 0.05, 0.2, 1.0)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 MAX_PROBE_FALSE_ALARMS = 0.10
-MAX_EVERYDAY_FLAGS = 0.005
+MAX_EVERYDAY_FLAGS = 0.002
+"""At most one spurious flag in about 500 ordinary patient turns: under one per long session."""
 CLASSES = ("none", "ideation", "self_harm", "harm_to_others")
 
 
@@ -58,6 +60,12 @@ class RiskCorpus:
     head stays silent there."""
     rules: np.ndarray
     """The rules flagged the text."""
+    sentences: np.ndarray
+    """Features of every sentence of every text (a one-sentence text is its own sentence)."""
+    owner: np.ndarray
+    """For each sentence, the index of its text."""
+    sentence_ok: np.ndarray
+    """For each sentence, whether a learned flag may rest on it (``speaks_of_self``)."""
 
 
 def _probes(folder: Path) -> list[tuple[str, str, str]]:
@@ -98,6 +106,14 @@ def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str)
                     rows.append((turn, "none", f"session-{name}", "session"))
     texts = tuple(r[0] for r in rows)
     readings = [read_risk(TextView(t)) for t in texts]
+    sentences: list[str] = []
+    owner: list[int] = []
+    ok: list[bool] = []
+    for index, text in enumerate(texts):
+        for start, end in sentence_spans(text):
+            sentences.append(text[start:end])
+            owner.append(index)
+            ok.append(speaks_of_self(text, (start, end)))
     return RiskCorpus(
         texts=texts,
         X=corpora.featurize(texts, embed, encoder_id, "risk"),
@@ -111,6 +127,9 @@ def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str)
             ]
         ),
         rules=np.asarray([any(x.flagged for x in found) for found in readings]),
+        sentences=corpora.featurize(tuple(sentences), embed, encoder_id, "risk-sentences"),
+        owner=np.asarray(owner),
+        sentence_ok=np.asarray(ok),
     )
 
 
@@ -137,18 +156,28 @@ def fit_risk_head(X: np.ndarray, y: Sequence[str], C: float, threshold: float) -
     )
 
 
-def _held_out_risk(corpus: RiskCorpus, C: float) -> np.ndarray:
-    """P(risk) for every text from a head that never saw its author (probes) or its fold of
-    AnnoMI transcripts (everyday talk, paired with the authors in turn)."""
+def _held_out_risk(corpus: RiskCorpus, C: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every text, from a head that never saw its author (probes) or its fold of everyday
+    talk: P(risk) of the whole text, P(risk) of its most risk-like sentence, and whether that
+    sentence may carry a flag, exactly as :class:`mentalize.learned.layer.LearnedLayer` does."""
     authors = sorted(set(corpus.groups[corpus.source == "probe"]))
     everyday = sorted(set(corpus.groups[corpus.source != "probe"]))
     risk = np.zeros(len(corpus.y))
+    best = np.full(len(corpus.y), -1.0)
+    best_ok = np.zeros(len(corpus.y), dtype=bool)
     for k, author in enumerate(authors):
         test = (corpus.groups == author) | (corpus.groups == everyday[k % len(everyday)])
         head = fit_risk_head(corpus.X[~test], corpus.y[~test], C, 0.5)
-        p = head.predict_proba(corpus.X[test])
-        risk[test] = 1.0 - p[:, list(head.classes).index("none")]
-    return risk
+        none = list(head.classes).index("none")
+        risk[test] = 1.0 - head.predict_proba(corpus.X[test])[:, none]
+        rows = np.flatnonzero(test[corpus.owner])
+        p = 1.0 - head.predict_proba(corpus.sentences[rows])[:, none]
+        for row, value in zip(rows, p, strict=True):
+            text = corpus.owner[row]
+            if value > best[text]:
+                best[text] = value
+                best_ok[text] = corpus.sentence_ok[row]
+    return risk, best, best_ok
 
 
 def choose(corpus: RiskCorpus) -> tuple[float, float, list[dict[str, float]]]:
@@ -159,9 +188,10 @@ def choose(corpus: RiskCorpus) -> tuple[float, float, list[dict[str, float]]]:
     everyday = corpus.source != "probe"
     runs: list[dict[str, float]] = []
     for C in C_GRID:
-        risk = _held_out_risk(corpus, C)
+        risk, best, best_ok = _held_out_risk(corpus, C)
         for threshold in THRESHOLDS:
-            flag = corpus.rules | ((risk >= threshold) & ~corpus.mention)
+            learned = (risk >= threshold) & (best >= threshold) & best_ok & ~corpus.mention
+            flag = corpus.rules | learned
             runs.append(
                 {
                     "C": C,

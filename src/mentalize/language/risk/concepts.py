@@ -35,7 +35,8 @@ _MACROS = {
     "{pills}": r"(?:pills|tablets|meds|medication|medicine|paracetamol|painkillers|"
     r"sleeping\s+pills|sleepers|co-?codamol|codeine|tramadol|insulin|methadone|quetiapine|lithium|antidepressants|"
     r"prescription|them|the\s+lot|diazepam|valium|sertraline|citalopram|amitriptyline|oxy\w*|"
-    r"morphine|gabapentin|pregabalin|endone|panadol|nurofen|ibuprofen|aspirin|zopiclone)",
+    r"morphine|gabapentin|pregabalin|endone|panadol|nurofen|ibuprofen|aspirin|zopiclone|seroquel|"
+    r"olanzapine|zoloft|prozac|xanax|ativan|lorazepam|klonopin|oxycodone)",
 }
 
 

@@ -32,16 +32,31 @@ def has_risk_cue(view: TextView) -> bool:
 
 
 _SUBJECT_I = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll)\b")
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine)\b")
+_SELF_IN_SENTENCE = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|myself)\b")
+_IDIOM = re.compile(
+    r"\b(?:is|are|was|were|'s)\s+killing\s+me\b|\bdying\s+to\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|"
+    r"\bdead\s+(?:tired|on\s+my\s+feet)\b|\bshoot\s+my\s+shot\b|\bknife\s+opens\b"
+)
+"""Figures of speech the head can mistake for risk."""
 
 
 def speaks_of_self(text: str, sentence: tuple[int, int] | None) -> bool:
-    """True when the speaker talks of themselves: "I" somewhere in the turn, and a first-person
-    word in the sentence the head read as risk. A turn about someone else ("my daughter's
-    cutting, found the blades in her pencil case") or with no "I" at all is left to the rules."""
+    """True when the speaker talks of themselves: "I" somewhere in the turn, and "I", "me" or
+    "myself" in the sentence the head read as risk, which is no known idiom ("this custody
+    battle is killing me"). A turn about someone else ("my daughter's cutting, found the blades
+    in her pencil case") or with no "I" at all is left to the rules."""
     lower = text.lower().replace("\u2019", "'")
     if not _SUBJECT_I.search(lower):
         return False
     if sentence is None:
         return True
-    return _FIRST_PERSON.search(lower, sentence[0], sentence[1]) is not None
+    if _IDIOM.search(lower, sentence[0], sentence[1]):
+        return False
+    return _SELF_IN_SENTENCE.search(lower, sentence[0], sentence[1]) is not None
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence with words in it, as the markers split them: the units
+    a learned risk flag is shown on."""
+    bounds = [(s.start, s.end) for s in TextView(text).sentences]
+    return [(a, b) for a, b in bounds if text[a:b].strip()] or [(0, len(text))]

@@ -222,9 +222,16 @@ _NEGATIVE = re.compile(
     r"haven'?t|nothing)\b"
 )
 _DENIED_AFTER = re.compile(
-    r"^[,.?!\s]*(?:no|nah|naw|nope|never)\s*[.!]|^\W*(?:is|was|'s|are)?\s*(?:not|never|isn'?t|wasn'?t|aren'?t)\s+(?:\w+\s+)?(?:something|an\s+option|"
+    r"^[,.?!\s]*(?:no|nah|naw|nope|never)\s*[.!]|^\W*(?:is|'s)\s+(?:haram|a\s+(?:mortal\s+)?sin|"
+    r"forbidden|selfish|not\s+for\s+me)\b|^[^.?!]{0,25}[.?!-]+\s*not\s+(?:wanting|in\s+a\s+(?:bad|suicidal|dark)\s+way|"
+    r"planning)\b|^\W*(?:is|was|'s|are)?\s*(?:not|never|isn'?t|wasn'?t|aren'?t)\s+(?:\w+\s+)?(?:something|an\s+option|"
     r"on\s+the\s+cards|happening|me|my\s+thing|for\s+me)\b"
 )
+_REASSERTED = re.compile(
+    r"[^.?!]{0,40}?[,.;]?\s*(?:because|but|and|cos)?\s*(?:i\s+(?:have|do|did|had)|course\s+i\s+(?:have|do|did))\b"
+    r"(?!\s+(?:not|never|to|no))"
+)
+"""A denial taken back at once: "I haven't thought about hurting him, because I have." """
 _CROSSED_AFTER = re.compile(
     r"\s*(?:has|have|had|'s|ha)?(?:n't|\s+not|\s+never)\s+(?:\w+\s+)?(?:crossed|entered|occurred)"
 )
@@ -336,15 +343,20 @@ _REPORTED_SPEECH = re.compile(
     r"(?:i\s+should|i\s+ought|to\b|i'?d\s+be|i\s+would\s+be|i\s+need\s+to|i\s+might\s+as\s+well|"
     r"go\s+and)"
 )
+_INNER_VOICE = re.compile(
+    r"\b(?:voice|voices|my\s+(?:brain|head|mind|disease|illness|depression|anxiety|thoughts?))\b"
+)
 _OTHERS_BELIEF = re.compile(
-    r"\b(?:she|he|they|people|everyone|everybody|mum|mam|mom|dad|lads|my\s+\w+|the\s+\w+)\s+"
-    r"(?:\w+\s+)?(?:thinks?|reckons?|believes?|assumes?|worries|worry|(?:is|are)\s+(?:worried|"
-    r"convinced|scared|afraid))\b|\b(?:treat\w*|tiptoe\w*\s+(?:round|around)|look\w*\s+at)\s+me\s+like\b"
+    r"\b(?:she|he|people|everyone|everybody|mum|mam|mom|dad|my\s+\w+|the\s+\w+)\s+"
+    r"(?:(?!i\b)\w+\s+)?(?:thinks|reckons|believes|assumes|worries|(?:is|are)\s+(?:worried|convinced|"
+    r"scared|afraid))\b|\b(?:they|people|lads|everyone)\s+(?:(?!i\b)\w+\s+)?(?:think|reckon|"
+    r"believe|assume|worry)\b|\b(?:treat\w*|tiptoe\w*\s+(?:round|around)|look\w*\s+at)\s+me\s+like\b"
 )
 _RETRACTED = re.compile(
     r"\b(?:i\s+know\s+i\s+said|when\s+i\s+said|i\s+only\s+said|i\s+said\s+it\s+but)\b"
 )
 _HA = re.compile(r"\bha(?:ha)*\b|\bdeath\s+by\b")
+_NOT_JOKING = re.compile(r"\b(?:not|no|n't|never)\b[\w\s-]{0,12}$")
 _JOKING = re.compile(r"\b(?:joking|kidding|jk|only\s+messing|just\s+messing|lol|haha)\b")
 _SPEECH_VERB = re.compile(
     r"\b(?:said|says|say|told|tells|asked|goes|went|posted|wrote|texted|put)\b"
@@ -356,7 +368,8 @@ _OTHER_TALK = re.compile(
     r"somebody|he|she|they|a\s+friend)|overdose\s+(?:risk|prevention|awareness)|risk\s+of\s+(?:an?\s+)?"
     r"overdose|by\s+accident|accidental(?:ly)?|side[\s-]effects?|first\s+aid|training|course|leaflet|"
     r"prevention|awareness|lost\s+(?:\w+\s+)?(?:mates|friends|people|pals)\s+to|what\s+to\s+do\s+if|"
-    r"(?:gp|doctor|nurse|psychiatrist|neurologist|pharmacist|consultant|dentist|chemist)\s+(?:\w+\s+)?"
+    r"(?:gp|doctor|nurse|psychiatrist|neurologist|pharmacist|consultant|dentist|chemist|trainer|coach|physio|"
+    r"dietitian|midwife)\s+(?:\w+\s+)?"
     r"(?:said|says|asked|told|warned|explained|wants|gives|prescribes?|only\s+gives)|the\s+form|questionnaire|screening|"
     r"the\s+questions|tick\s+box|module|lecture|seminar|risk\s+assessment|wound\s+care|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
@@ -488,6 +501,10 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
         )
     if count == 0 or first is None:
         return None
+    if count % 2 == 1 and _REASSERTED.match(view.lower, hit.end):
+        return Judgement(
+            "double", first and _span("assertion", first.start(), first.end()), "denied, then owned"
+        )
     cue = _span("assertion", first.start(), first.end())
     if count % 2 == 0:
         return Judgement("double", cue, "a double negative that asserts")
@@ -524,7 +541,7 @@ def _inside_quote(view: TextView, hit: ConceptHit) -> Span | None:
     for m in _QUOTE.finditer(view.text):
         if m.start() < hit.start and hit.end <= m.end():
             before = view.lower[max(0, m.start() - 40) : m.start()]
-            if _SPEECH_VERB.search(before):
+            if _SPEECH_VERB.search(before) and not _INNER_VOICE.search(before):
                 return _span("assertion", m.start(), m.start() + 1)
     return None
 
@@ -544,6 +561,10 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
     floor = _clause_start(view, hit.start)
     begin, _ = _sentence_bounds(view, hit.start)
     said = _REPORTED_SPEECH.search(view.lower, begin, hit.start + 1)
+    if said is not None and _INNER_VOICE.search(
+        view.lower, max(0, said.start() - 30), said.start() + 1
+    ):
+        said = None  # "my disease tells me I should end it" is the speaker's own mind
     if said is not None:
         return Judgement(
             "reported", _span("assertion", said.start(), said.end()), "someone else's words"
@@ -728,6 +749,10 @@ def assertion(
         joke = _JOKING.search(view.lower)
     elif hit.concept.severity == "method":
         joke = _JOKING.search(view.lower, begin, end) or _HA.search(view.lower, begin, end)
+    if joke is not None and _NOT_JOKING.search(
+        view.lower[max(0, joke.start() - 20) : joke.start()]
+    ):
+        joke = None  # "I'm not joking" asserts
     if joke is not None:
         cue = _span("assertion", joke.start(), joke.end())
         return "figurative", Judgement("figurative", cue, "said as a joke"), None
