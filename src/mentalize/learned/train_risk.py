@@ -4,8 +4,8 @@ Run: ``python -m mentalize.learned.train_risk`` from the repository (needs the `
 ``research`` extras). It reads only data the project may train on:
 
 - the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,dev3,dev4,train}``:
-  twenty-two blind helper authors; the ``heldout`` folder is never read here), without the replies to a
-  question (``context_dependent``), which the session rules read;
+  twenty-two blind helper authors; the ``heldout`` folder is never read here), without the
+  replies to a question (``context_dependent``), which the session rules read;
 - AnnoMI client utterances (``train-ok``) as everyday talk without risk;
 - the patient turns of the project's written sessions in ``tests/data/heldout``,
   ``heldout_v2`` and ``heldout_v3`` where the risk rules find no words, as distressed talk
