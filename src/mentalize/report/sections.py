@@ -182,7 +182,8 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
     if not flags:
         return (
             '<section id="risk" class="risk-none"><p>No risk language detected '
-            "(this does not rule out risk).</p>"
+            "(this does not rule out risk: on text written blind to it, the reader finds about "
+            "seven in ten risk statements).</p>"
             f"{denials(analysis)}</section>"
         )
     items = []
