@@ -117,3 +117,14 @@ def test_a_stretch_of_time_is_not_quoted_as_all_or_nothing() -> None:
     r = reflect(text, model="markers")
     (sign,) = [s for s in r.signs if s.kind == "all_or_nothing"]
     assert [text[q.start:].startswith("all the time") for q in sign.quotes] == [True]
+
+
+def test_someone_elses_risk_and_everyday_wording_bring_help_first():
+    """Issue 14: a friend's self-harm and risk said in everyday words both put the help lines
+    first, with the words that prompted them."""
+    from mentalize.reflect.reading import reflect
+
+    friend = reflect("My best mate has been cutting again and I don't know what to do.")
+    assert friend.risk is not None and any("cutting" in q.words for q in friend.risk.quotes)
+    saving = reflect("I've been saving my tablets in a sock at the back of the wardrobe.")
+    assert saving.risk is not None and saving.signs == ()

@@ -38,8 +38,10 @@ SIGN_MARKERS: dict[SignKind, frozenset[str]] = {
     "heat": frozenset({"intensity", "swearing", "exclamation", "caps", "repetition"}),
 }
 RISK_MARKERS = frozenset(
-    {"risk_ideation", "risk_self_harm", "risk_harm_to_others", "risk_negated"}
+    {"risk_ideation", "risk_self_harm", "risk_harm_to_others", "risk_negated", "risk_reported"}
 )
+"""Any risk words, said of oneself or not: alone with a tool, someone writing about a friend's
+self-harm or a denial also gets the help lines first."""
 STRENGTH_MARKERS = frozenset({"hedge", "opacity", "perspective", "change_over_time"})
 JOURNAL_SIGNS: tuple[SignKind, ...] = (
     "high_arousal",
@@ -151,6 +153,20 @@ def _quotes(text: str, found: Iterable[tuple[int, TurnAnalysis]], markers: froze
     return tuple(Quote(s, e, text[s:e]) for s, e in kept)
 
 
+def _learned_quotes(text: str, found: Iterable[tuple[int, TurnAnalysis]]) -> tuple[Quote, ...]:
+    """The sentence the learned risk head read as risk, where no risk words matched."""
+    quotes = []
+    for offset, turn in found:
+        lead = turn.risk_lead
+        if lead is None:
+            continue
+        for span in lead.evidence:
+            if span.marker == "risk":
+                start, end = offset + span.start, offset + span.end
+                quotes.append(Quote(start, end, text[start:end]))
+    return tuple(quotes)
+
+
 def _sign(kind: SignKind, quotes: tuple[Quote, ...]) -> Sign:
     w = wording.SIGNS[kind]
     return Sign(kind, w.title, w.observation, quotes, w.prompts)
@@ -175,7 +191,7 @@ def reflect(
     # Negated risk words ("I would never hurt myself") count too: in a tool a person uses alone,
     # showing where help is when it was not needed costs little; missing it could cost a life.
     if any(turn.risk != "none" or turn.evidence_for(*RISK_MARKERS) for turn in turns):
-        risk_quotes = _quotes(text, found, RISK_MARKERS)
+        risk_quotes = _quotes(text, found, RISK_MARKERS) or _learned_quotes(text, found)
         notice = RiskNotice(
             wording.RISK_TITLE, wording.RISK_MESSAGE, wording.RISK_STOPPED, risk_quotes,
             lines if lines is not None else DEFAULT_LINES,
