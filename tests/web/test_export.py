@@ -275,6 +275,13 @@ def test_csv_zip_holds_tidy_tables(
     assert session["treatment_id"] == str(chart["treatment"].pk)
     assert 0 <= float(session["patient_mentalizing_mean"]) <= 1
     assert int(session["risk_flags"]) >= 1
+    # The export and the overview read one session the same way (issue 15: they once said
+    # 0.25 and 0.58 for one session, the export counting backchannels).
+    from mentalize.web.records.overview import summarise_session
+
+    shown = summarise_session(chart["session"])
+    assert float(session["patient_mentalizing_mean"]) == round(shown.mentalizing, 4)
+    assert float(session["patient_arousal_mean"]) == round(shown.arousal, 4)
     (score,) = files["questionnaire_scores.csv"]
     assert (score["instrument"], score["scale"], score["score"], score["band"]) == (
         "phq9",

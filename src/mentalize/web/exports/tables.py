@@ -12,10 +12,10 @@ import csv
 import io
 import json
 import zipfile
-from statistics import fmean
 from typing import Any
 
 from mentalize.web.exports.record import PatientRecord
+from mentalize.web.records.figures import session_figures
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "patient.csv": ("patient_id", "code", "name", "clinician", "exported_at", "exported_by"),
@@ -69,14 +69,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _mean(values: list[Any]) -> float | str:
-    numbers = [v for v in values if isinstance(v, int | float)]
-    return round(fmean(numbers), 4) if numbers else ""
+def _figure(value: float | None) -> float | str:
+    return "" if value is None else round(value, 4)
 
 
 def _session_row(s: Any) -> list[Any]:
     analysis = json.loads(s.analysis_json) if s.analysed else {}  # empty cells until analysed
-    patient_turns = [t for t in analysis.get("turns", []) if t.get("role") == "patient"]
+    # The same figures the overview shows (session_figures: the patient series, backchannels
+    # left out), so an export and the screen never disagree on one session.
+    figures = session_figures(s.analysis_json) if s.analysed else {}
     summary = analysis.get("session") or {}
     recommendation = analysis.get("recommendation") or {}
     return [
@@ -85,8 +86,8 @@ def _session_row(s: Any) -> list[Any]:
         s.date.isoformat(),
         s.turns,
         s.source_format,
-        _mean([t.get("mentalizing") for t in patient_turns]),
-        _mean([t.get("arousal") for t in patient_turns]),
+        _figure(figures.get("mentalizing")),
+        _figure(figures.get("arousal")),
         "" if summary.get("calibration") is None else summary["calibration"],
         "" if summary.get("stance") is None else summary["stance"],
         len(summary.get("ruptures") or []),
