@@ -133,7 +133,9 @@ def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str)
     )
 
 
-def fit_risk_head(X: np.ndarray, y: Sequence[str], C: float, threshold: float) -> LinearHead:
+def fit_risk_head(
+    X: np.ndarray, y: Sequence[str] | np.ndarray, C: float, threshold: float
+) -> LinearHead:
     """Multinomial logistic regression without class weights (balancing raised false alarms on
     everyday talk in cross-validation), on standardised features."""
     from sklearn.linear_model import LogisticRegression
@@ -213,10 +215,10 @@ def choose(corpus: RiskCorpus) -> tuple[float, float, list[dict[str, float]]]:
         for r in runs
         if r["false_alarms"] <= MAX_PROBE_FALSE_ALARMS and r["everyday_flags"] <= MAX_EVERYDAY_FLAGS
     ]
-    best = max(allowed, key=lambda r: (r["recall"], -r["false_alarms"]), default=None)
-    if best is None:
+    chosen = max(allowed, key=lambda r: (r["recall"], -r["false_alarms"]), default=None)
+    if chosen is None:
         raise SystemExit("train_risk: no setting keeps false alarms within bounds")
-    return best["C"], best["threshold"], [rules_only, *runs]
+    return chosen["C"], chosen["threshold"], [rules_only, *runs]
 
 
 def train_risk(root: Path, probes: Path, out: Path) -> dict[str, object]:
