@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from mentalize.analysis.results import RiskFlag, TurnAnalysis
+from mentalize.language.lexicon import normalise
 from mentalize.language.risk import RiskKind, RiskReading, RiskSeverity, strongest
+from mentalize.language.risk.answers import HEDGE, NO, YES, YES_LATER
 from mentalize.language.spans import Span
 
 REPLY_WORDS = 15
@@ -68,22 +70,6 @@ _SEEKS_SAFETY = re.compile(
     r"liv\w+|promise\s+(?:me|you)|get\s+through\s+(?:tonight|the\s+night))\b"
 )
 _ACT_QUESTION = re.compile(r"\b(?:have|did|has)\s+you\s+(?:\w+\s+){0,2}(?:hurt|harmed|cut|done)\b")
-_YES = re.compile(
-    r"^\W*(?:(?:um+|uh+|er+m?|mm+|mhm|well|like|honestly|i\s+mean|hmm+|so)\W+)*(?:yes|yeah|yea|yep|yup|aye|ya|"
-    r"only|little\s+bit|just\s+the|many\s+times|"
-    r"sometimes|a\s+bit|a\s+little|kind\s+of|kinda|sort\s+of|maybe|i\s+have|i\s+do|i\s+did|"
-    r"most\s+(?:days|nights)|every\s+(?:day|night)|often|occasionally|lately|a\s+few\s+times|"
-    r"(?:a\s+)?couple\s+of\s+times|(?:a\s+)?few|(?:a\s+)?couple|some|more\s+than|pretty\s+much|probably|i\s+think\s+so|a\s+lot|"
-    r"i\s+don'?t\s+know|idk|dunno|not\s+sure|i'?m\s+not\s+sure|now\s+and\s+then|once\s+or\s+twice|"
-    r"a\s+couple|once|twice|all\s+the\s+time|constantly|always|now\s+and\s+again)\b",
-)
-_YES_LATER = re.compile(r"\b(?:yes|yeah|yep|aye)\b")
-"""A short reply that says yes after a few words ("Mm. When the house goes quiet. Yeah.")."""
-_NO = re.compile(
-    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|god|oh|hmm+)\W+)*(?:no|nope|nah|naw|never|not\s+(?:really|"
-    r"at\s+all|much|anymore|once|since)|none|of\s+course\s+not|no\s+way|i\s+haven'?t|i\s+have\s+not|"
-    r"i\s+don'?t|i\s+wouldn'?t|i\s+would\s+never|i'?d\s+never|haven'?t|nothing|definitely\s+not)\b"
-)
 
 
 _NORMALISING = re.compile(
@@ -101,7 +87,7 @@ def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool, bool] | None:
     """(kind, rung, seeks_risk, statement) when ``text`` asks a safety question, else ``None``.
     ``statement``: no question was put, but the turn normalises the thought ("sometimes people
     this low think of ending their life"); only a yes to that is read."""
-    lower = text.lower().replace("\u2019", "'")
+    lower = normalise(text).lower()
     statement = "?" not in lower and not _ASKS_WITHOUT_MARK.search(lower)
     if statement and not _NORMALISING.search(lower):
         return None
@@ -115,26 +101,21 @@ def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool, bool] | None:
     return None
 
 
-_HEDGE = re.compile(
-    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|hmm+)\W+)*(?:not\s+really|not\s+much|not\s+sure|"
-    r"i'?m\s+not\s+sure|i\s+don'?t\s+know|idk|dunno|maybe|i\s+guess|sort\s+of|kind\s+of|"
-    r"i\s+don'?t\s+think\s+so)\b"
-)
 
 
 def _answer(text: str) -> tuple[bool | None, re.Match[str]] | None:
     """(True, words) for yes, (False, words) for no, (None, words) for a hedge ("not really",
     "I don't know"), which is no clear denial whichever way the question was put."""
-    lower = text.lower().replace("\u2019", "'")
+    lower = normalise(text).lower()
     if len(lower.split()) > REPLY_WORDS:
         return None
-    hedge = _HEDGE.match(lower)
+    hedge = HEDGE.match(lower)
     if hedge is not None:
         return None, hedge
-    no = _NO.match(lower)
+    no = NO.match(lower)
     if no is not None:
         return False, no
-    yes = _YES.match(lower) or _YES_LATER.search(lower)
+    yes = YES.match(lower) or YES_LATER.search(lower)
     if yes is not None:
         return True, yes
     return None
@@ -162,7 +143,7 @@ def read_replies(turns: list[TurnAnalysis]) -> list[TurnAnalysis]:
             continue
         discloses = True if said_yes is None else (said_yes if seeks_risk else not said_yes)
         words = match.group().strip(" \t\n.,!?-—…")
-        start = turn.text.lower().replace("\u2019", "'").find(words) if words else -1
+        start = normalise(turn.text).lower().find(words) if words else -1
         evidence = (Span("risk", start, start + len(words)),) if start >= 0 else ()
         question = f"the question at turn {before.index + 1}"
         reading = RiskReading(

@@ -35,7 +35,7 @@ from mentalize.language.risk.cues import has_risk_cue, sentence_spans, speaks_of
 from mentalize.language.text import TextView
 from mentalize.learned import corpora
 from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
-from mentalize.learned.training import SEED
+from mentalize.learned.training import SEED, standardiser
 
 PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
@@ -140,9 +140,7 @@ def fit_risk_head(
     everyday talk in cross-validation), on standardised features."""
     from sklearn.linear_model import LogisticRegression
 
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale[scale < 1e-8] = 1.0
+    mean, scale = standardiser(X)
     model = LogisticRegression(C=C, max_iter=4000, random_state=SEED).fit(
         (X - mean) / scale, np.asarray(y)
     )

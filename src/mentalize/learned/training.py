@@ -15,7 +15,8 @@ from mentalize.learned.heads import LinearHead
 SEED = 20261126
 
 
-def _standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and scale (1 where a feature does not vary), shared by every head."""
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
     scale[scale < 1e-8] = 1.0
@@ -31,7 +32,7 @@ def fit_classifier(
     the rare therapist-input class gains more than questions lose (question F1 0.784 vs 0.798)."""
     from sklearn.linear_model import LogisticRegression
 
-    mean, scale = _standardiser(X)
+    mean, scale = standardiser(X)
     model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=SEED).fit(
         (X - mean) / scale, np.asarray(y)
     )
@@ -54,7 +55,7 @@ def fit_regressor(
     data only."""
     from sklearn.linear_model import RidgeCV
 
-    mean, scale = _standardiser(X)
+    mean, scale = standardiser(X)
     model = RidgeCV(alphas=np.logspace(-1, 4, 16)).fit((X - mean) / scale, np.asarray(y))
     return LinearHead(
         name=name,

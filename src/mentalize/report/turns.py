@@ -54,6 +54,13 @@ def other_moves(turn: TurnAnalysis) -> str:
     )
 
 
+def risk_chip(turn: TurnAnalysis) -> str:
+    """The risk label of a flagged turn with its rung and time ("…: wish to be dead, now")."""
+    lead = turn.risk_lead
+    rung = f": {risk_rung(lead.severity, lead.temporal)}" if lead is not None else ""
+    return f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}{e(rung)}</span>'
+
+
 def chips(turn: TurnAnalysis) -> str:
     """Small readings beside a turn: arousal/mentalizing/mode for patients, the intervention
     for therapists. Backchannels say so instead of showing numbers nobody should read."""
@@ -62,9 +69,7 @@ def chips(turn: TurnAnalysis) -> str:
     out: list[str] = []
     flagged = turn.risk not in (None, "none")
     if flagged:
-        lead = turn.risk_lead
-        rung = f": {risk_rung(lead.severity, lead.temporal)}" if lead is not None else ""
-        out.append(f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}{e(rung)}</span>')
+        out.append(risk_chip(turn))
     if turn.role == "patient":
         out.append(f'<span class="c">arousal {fmt(turn.arousal)}</span>')
         out.append(f'<span class="c">mentalizing {fmt(turn.mentalizing)}</span>')
@@ -143,9 +148,7 @@ def transcript_row(turn: TurnAnalysis, role: str, risk_words: Iterable[str] = ()
     else:
         cells = "<td></td><td></td><td></td>"
     if turn.risk and turn.risk != "none":
-        lead = turn.risk_lead
-        rung = f": {risk_rung(lead.severity, lead.temporal)}" if lead is not None else ""
-        text += f' <span class="c rk">{e(label(RISK_LABELS, turn.risk))}{e(rung)}</span>'
+        text += f" {risk_chip(turn)}"
     return (
         f'<tr class="{role_class}{" rk" if flagged else ""}" id="{anchor(turn.index)}">'
         f'<td class="tn">{number}</td>'

@@ -28,7 +28,6 @@ _GAP = (
 )
 _MACROS = {
     "{_}": _GAP,
-    "{words3}": r"(?:[\w'-]+\s+){0,3}?",
     "{body}": r"(?:arms?|wrists?|forearms?|legs?|thighs?|skin|stomach|belly|hips?|hands?|face|"
     r"chest|ankles?|knuckles|head|scabs?|scars?|fingers?|neck|shoulders?|ribs?|feet|foot|scalp|"
     r"cuticles?|lips?|nails|backs?\s+of\s+my\s+hands?)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from mentalize.language.lexicon import normalise
 from mentalize.language.text import TextView
 
 _CUES = re.compile(
@@ -45,7 +46,7 @@ def speaks_of_self(text: str, sentence: tuple[int, int] | None) -> bool:
     "myself" in the sentence the head read as risk, which is no known idiom ("this custody
     battle is killing me"). A turn about someone else ("my daughter's cutting, found the blades
     in her pencil case") or with no "I" at all is left to the rules."""
-    lower = text.lower().replace("\u2019", "'")
+    lower = normalise(text).lower()
     if not _SUBJECT_I.search(lower):
         return False
     if sentence is None:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mentalize.language.risk.answers import NO, YES
 from mentalize.language.risk.concepts import ConceptHit
 from mentalize.language.risk.types import (
     SEVERITIES,
     RiskAssertion,
     RiskSeverity,
-    RiskTemporal,
 )
 from mentalize.language.spans import Span
 from mentalize.language.text import TextView
@@ -210,16 +210,6 @@ _GOVERNING = frozenset(
         "tell",
         "telling",
     ]
-)
-_AFFIRMATIVE = re.compile(
-    r"^\W*(?:yes|yeah|yea|yep|yup|aye|ya|sometimes|a\s+bit|a\s+little|kind\s+of|kinda|sort\s+of|"
-    r"i\s+have|i\s+do|i\s+did|most\s+(?:days|nights)|every\s+(?:day|night)|often|occasionally|"
-    r"honestly,?\s+yes|of\s+course|probably|pretty\s+much|some|more\s+than)\b"
-)
-_NEGATIVE = re.compile(
-    r"^\W*(?:no|nope|nah|naw|never|not\s+(?:really|at\s+all|me|once|anymore|wanting|in\s+a\s+bad\s+way|like\s+that)|none|god,?\s+no|"
-    r"of\s+course\s+not|no\s+way|i\s+haven'?t|i\s+have\s+not|i\s+don'?t|i\s+wouldn'?t|"
-    r"haven'?t|nothing)\b"
 )
 _DENIED_AFTER = re.compile(
     r"^[,.?!\s]*(?:no|nah|naw|nope|never)\s*[.!]|^\W*(?:is|'s)\s+(?:haram|a\s+(?:mortal\s+)?sin|"
@@ -525,9 +515,9 @@ def question(view: TextView, hit: ConceptHit) -> Judgement | None:
     mark = view.text.find("?", hit.end, end + 1)
     cue = _span("assertion", mark, mark + 1)
     answer = _next_sentence(view, hit.start)
-    if _NEGATIVE.match(answer):
+    if NO.match(answer):
         return Judgement("negated", cue, "asked, then denied")
-    if _AFFIRMATIVE.match(answer):
+    if YES.match(answer):
         return Judgement("asserted", cue, "asked, then answered yes")
     own = hit.concept.self_stated or any(
         t.group() in _SUBJECT_FIRST for t in _tokens_before(view, hit.start, begin)
@@ -773,5 +763,3 @@ def assertion(
         return asked.value, asked, None  # type: ignore[return-value]
     return "asserted", negated, None
 
-
-RiskTemporalJudgement = tuple[RiskTemporal, Span | None]

@@ -49,10 +49,6 @@ RiskAssertion = Literal["asserted", "negated", "questioned", "reported", "figura
 ``reported``: about someone else; ``figurative``: an idiom; ``other``: medical, harm-reduction
 or form-filling talk."""
 
-EVIDENCE_PARTS = ("risk", "severity", "temporal", "assertion")
-"""Each evidence span's ``marker`` names the part of the reading it supports."""
-
-
 @dataclass(frozen=True, slots=True)
 class RiskReading:
     """One mention of risk in a turn and how it was read. Only an ``asserted`` reading raises a
@@ -63,6 +59,8 @@ class RiskReading:
     temporal: RiskTemporal
     asserted: RiskAssertion
     evidence: tuple[Span, ...]
+    """The words behind each part: a span's ``marker`` names the part it supports (``risk``,
+    ``severity``, ``temporal`` or ``assertion``)."""
     reason: str
     context_turn: int | None = None
     """The earlier turn (a safety question) this reading depends on, when it does."""
