@@ -24,18 +24,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mentalize.errors import MentalizeError
 from mentalize.language.risk import read_risk
 from mentalize.language.risk.cues import has_risk_cue, sentence_spans, speaks_of_self
 from mentalize.language.text import TextView
 from mentalize.learned import corpora
 from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
 from mentalize.learned.training import SEED, standardiser
+from mentalize.validation.risk_probes import load_probes
 
 PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
@@ -69,17 +72,14 @@ class RiskCorpus:
 
 
 def _probes(folder: Path) -> list[tuple[str, str, str]]:
-    rows = []
-    for name in PROBE_FOLDERS:
-        for path in sorted((folder / name).glob("*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip():
-                    continue
-                item = json.loads(line)
-                if item["context"]:
-                    continue
-                rows.append((item["text"], item["risk"], item["id"].split("-")[0]))
-    return rows
+    """(text, risk, author) of every probe in the training folders, replies to a question left
+    out; read with the evaluation's own loader, so a bad file is one line naming it."""
+    return [
+        (probe.text, probe.risk, probe.id.split("-")[0])
+        for name in PROBE_FOLDERS
+        for probe in load_probes(folder / name)
+        if not probe.context
+    ]
 
 
 def _patient_turns(path: Path) -> list[str]:
@@ -256,7 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from mentalize.validation.datasets import dataset_root
 
-    figures = train_risk(dataset_root(args.data), args.probes, args.out)
+    try:
+        figures = train_risk(dataset_root(args.data), args.probes, args.out)
+    except MentalizeError as exc:
+        print(f"train_risk: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(figures, indent=2))
     return 0
 
