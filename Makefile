@@ -22,8 +22,11 @@ demo: $(BIN)/.installed
 		--json out/attuned_session.json --html out/attuned_session.html
 	@echo "Open out/attuned_session.html in a browser."
 
+# Style, format, the layer contract (docs/architecture.md) and the type check.
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
+	$(BIN)/lint-imports
 
 test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest -q

@@ -33,16 +33,26 @@ from batch_throughput import build_corpus
 def run_batch(corpus: Path, out: Path, engine: list[str], learned: bool) -> tuple[float, float]:
     """Wall seconds and the reported engine turns/s of one run."""
     command = [
-        sys.executable, "-c", "from mentalize.cli import main; main()", "batch", str(corpus),
-        "--out", str(out), "--format", "csv", "--quiet", *engine,
+        sys.executable,
+        "-c",
+        "from mentalize.cli import main; main()",
+        "batch",
+        str(corpus),
+        "--out",
+        str(out),
+        "--format",
+        "csv",
+        "--quiet",
+        *engine,
         *([] if learned else ["--markers-only"]),
     ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"batch {' '.join(engine)} failed ({done.returncode}): "
-                         f"{done.stderr.strip()[-500:]}")
+        raise SystemExit(
+            f"batch {' '.join(engine)} failed ({done.returncode}): {done.stderr.strip()[-500:]}"
+        )
     line = done.stdout.strip().splitlines()[-1]
     found = re.search(r"([\d,]+) turns/s", line)
     return wall, float(found.group(1).replace(",", "")) if found else 0.0
@@ -64,8 +74,10 @@ def main() -> None:
         corpus = Path(tmp) / "corpus"
         turns = build_corpus(args.turns, args.per_session, corpus)
         model = "auto" if args.learned else "markers"
-        print(f"corpus: {turns:,} turns, {args.per_session} per session, {model} model, "
-              f"{args.workers} workers, {args.repeats} repeats (median)")
+        print(
+            f"corpus: {turns:,} turns, {args.per_session} per session, {model} model, "
+            f"{args.workers} workers, {args.repeats} repeats (median)"
+        )
         walls: dict[str, list[float]] = {name: [] for name in engines}
         rates: dict[str, list[float]] = {name: [] for name in engines}
         for repeat in range(args.repeats):
@@ -75,17 +87,20 @@ def main() -> None:
                 rates[name].append(rate)
         for name in engines:
             wall, rate = statistics.median(walls[name]), statistics.median(rates[name])
-            print(f"{name:5}: {wall:6.2f} s wall ({turns / wall:,.0f} turns/s end to end), "
-                  f"{rate:,.0f} turns/s engine; runs: "
-                  + ", ".join(f"{w:.2f}" for w in walls[name]))
+            print(
+                f"{name:5}: {wall:6.2f} s wall ({turns / wall:,.0f} turns/s end to end), "
+                f"{rate:,.0f} turns/s engine; runs: " + ", ".join(f"{w:.2f}" for w in walls[name])
+            )
         wall_over = statistics.median(walls["dask"]) / statistics.median(walls["local"]) - 1
         local_rate, dask_rate = statistics.median(rates["local"]), statistics.median(rates["dask"])
         engine_over = local_rate / dask_rate - 1 if dask_rate else float("nan")
         print(f"Dask overhead: {wall_over:+.1%} wall, {engine_over:+.1%} engine (target <= 15%)")
         best = min(walls["dask"]) / min(walls["local"]) - 1
         best_engine = max(rates["local"]) / max(rates["dask"]) - 1 if max(rates["dask"]) else 0.0
-        print(f"best runs (least disturbed on a shared machine): {best:+.1%} wall, "
-              f"{best_engine:+.1%} engine")
+        print(
+            f"best runs (least disturbed on a shared machine): {best:+.1%} wall, "
+            f"{best_engine:+.1%} engine"
+        )
 
 
 if __name__ == "__main__":

@@ -90,9 +90,19 @@ def _tree_rss_kib(root: int) -> int:
 def run_batch(corpus: Path, out: Path, workers: int) -> tuple[float, float, int, str]:
     """Wall seconds, reported turns/s, peak tree RSS (KiB) and the summary line of one run."""
     command = [
-        sys.executable, "-c", "from mentalize.cli import main; main()", "batch", str(corpus),
-        "--out", str(out), "--markers-only", "--format", "csv", "--quiet",
-        "--workers", str(workers),
+        sys.executable,
+        "-c",
+        "from mentalize.cli import main; main()",
+        "batch",
+        str(corpus),
+        "--out",
+        str(out),
+        "--markers-only",
+        "--format",
+        "csv",
+        "--quiet",
+        "--workers",
+        str(workers),
     ]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

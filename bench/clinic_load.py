@@ -78,9 +78,9 @@ for i in range(users):
 
 ANALYSER = r"""
 import sys, time
-from mentalize.api import analyze
+from mentalize.analysis.entrypoints import analyze
 from mentalize.report import render_html
-from mentalize.schema import to_json
+from mentalize.outputs.schema import to_json
 text, model = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2]
 for run in ("first", "warm", "warm"):
     start = time.perf_counter()
@@ -92,7 +92,7 @@ for run in ("first", "warm", "warm"):
 
 def transcript(turns: int) -> str:
     """Exactly ``turns`` turns, cycling the example session's (alternating speakers kept)."""
-    from mentalize.readers import parse_transcript
+    from mentalize.transcript.readers import parse_transcript
 
     lines = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
     low, high = turns, turns * 2
@@ -187,9 +187,7 @@ class User:
         elif choice < 0.8:
             await self.request("session", "GET", f"/sessions/{random.choice(self.sessions)}/")
         else:
-            await self.request(
-                "report", "GET", f"/sessions/{random.choice(self.sessions)}/report/"
-            )
+            await self.request("report", "GET", f"/sessions/{random.choice(self.sessions)}/report/")
 
     async def upload(self, text: bytes) -> None:
         form = await self.request("form", "GET", f"/patients/{self.patient}/sessions/new/")

@@ -217,7 +217,7 @@ def bench_sentences(count: int = 1000, seed: int = 0) -> list[str]:
 
 def example_turns() -> list[str]:
     """The turn texts of the three example sessions (read with mentalize's own readers)."""
-    from mentalize.readers import read_transcript
+    from mentalize.transcript.readers import read_transcript
 
     paths = ["attuned_session.txt", "misattuned_session.vtt", "group_session.csv"]
     return [t.text for p in paths for t in read_transcript(EXAMPLES / p).turns]

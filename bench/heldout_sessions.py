@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from mentalize.errors import MentalizeError
-from mentalize.evaluation import evaluate_folder
+from mentalize.research.heldout import evaluate_folder
 
 DEFAULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout"
 

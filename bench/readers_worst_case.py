@@ -15,7 +15,7 @@ import argparse
 import time
 
 from mentalize.errors import InputError
-from mentalize.readers import parse_transcript
+from mentalize.transcript.readers import parse_transcript
 
 VTT_CUE = "WEBVTT\n\n00:00.000 --> 00:01.000\n"
 SHAPES: dict[str, tuple[str, str]] = {

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from mentalize.errors import MentalizeError
-from mentalize.validation.risk_probes import load_probes, score_probes
+from mentalize.research.risk_probes import load_probes, score_probes
 
 DEFAULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "risk_probes" / "dev"
 
@@ -50,9 +50,7 @@ def main() -> int:
         )
     print(f"{'kind':<24}{'probes':>7}{'flagged':>8}{'labelled risk':>14}")
     for kind in sorted(score.total):
-        print(
-            f"{kind:<24}{score.total[kind]:>7}{score.flagged[kind]:>8}{score.expected[kind]:>14}"
-        )
+        print(f"{kind:<24}{score.total[kind]:>7}{score.flagged[kind]:>8}{score.expected[kind]:>14}")
     if args.list:
         print("missed:", " ".join(score.missed) or "-")
         print("false alarms:", " ".join(score.alarmed) or "-")

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import mentalize
 from mentalize.language import read_markers
-from mentalize.readers import read_transcript
-from mentalize.roles import assign_roles
+from mentalize.transcript.readers import read_transcript
+from mentalize.transcript.roles import assign_roles
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

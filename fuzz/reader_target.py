@@ -3,9 +3,10 @@ anywhere (``fuzz/replay.py``) and measured with coverage.py.
 
 The first byte of an input picks the format (its value modulo 6: ``0`` auto-detect, ``1`` text,
 ``2`` vtt, ``3`` srt, ``4`` csv, ``5`` jsonl); the rest goes through the public entry points,
-:func:`mentalize.readers.decode_text` then :func:`mentalize.readers.parse_transcript` (what
-``read_transcript`` and the clinic's upload do). The only acceptable outcomes are a well-formed
-transcript or the project's one-line InputError (``tests/property/wellformed.py``).
+:func:`mentalize.transcript.readers.decode_text` then
+:func:`mentalize.transcript.readers.parse_transcript` (what ``read_transcript`` and the
+clinic's upload do). The only acceptable outcomes are a well-formed transcript or the project's
+one-line InputError (``tests/property/wellformed.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.property.wellformed import check_error, check_transcript
 
-from mentalize import readers
 from mentalize.errors import InputError
+from mentalize.transcript import readers
 
 CHOICES: tuple[str | None, ...] = (None, *readers.FORMATS)
 SOURCE = "fuzz-input"

@@ -39,7 +39,8 @@ def test_import_loads_no_lexicon_and_no_heavy_module():
         "import sys, mentalize\n"
         "from mentalize.language import lexicon\n"
         "assert lexicon.load_lexicon.cache_info().currsize == 0, 'lexicon loaded at import'\n"
-        "heavy = {'rich', 'typer', 'mentalize.readers', 'mentalize.report', 'numpy', 'torch'}\n"
+        "heavy = {'rich', 'typer', 'mentalize.transcript.readers', 'mentalize.report', 'numpy',"
+        " 'torch'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 import mentalize
 from mentalize.batch.inputs import expand_paths, text_units
-from mentalize.batch.records import SESSION_COLUMN_NAMES, TURN_COLUMN_NAMES
 from mentalize.cli import app
 from mentalize.errors import InputError
+from mentalize.outputs.tables import SESSION_COLUMN_NAMES, TURN_COLUMN_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -110,9 +110,9 @@ def test_tables_hold_every_turn_and_session(corpus: Path, tmp_path: Path) -> Non
     assert first["source"].endswith("attuned_session.txt")
     assert int(first["turns"]) == len(expected.turns)
     assert float(first["calibration"]) == expected.session.calibration
-    assert int(first["n_curious_question"]) == expected.session.intervention_counts[
-        "curious_question"
-    ]
+    assert (
+        int(first["n_curious_question"]) == expected.session.intervention_counts["curious_question"]
+    )
     assert (out / "errors.csv").read_text().splitlines() == ["file,reason"]
 
 
@@ -218,8 +218,19 @@ def test_one_and_two_workers_give_identical_tables(tmp_path: Path) -> None:
 def _start_batch(corpus: Path, out: Path, workers: int) -> subprocess.Popen[bytes]:
     code = "from mentalize.cli import main; main()"
     return subprocess.Popen(
-        [sys.executable, "-c", code, "batch", str(corpus), "--out", str(out),
-         "--markers-only", "--quiet", "--workers", str(workers)],
+        [
+            sys.executable,
+            "-c",
+            code,
+            "batch",
+            str(corpus),
+            "--out",
+            str(out),
+            "--markers-only",
+            "--quiet",
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -262,9 +273,7 @@ def test_interrupted_run_leaves_readable_output(
         if proc.poll() is None:  # never leave a stuck run behind, even when the test fails
             proc.kill()
             proc.wait()
-    done = {
-        json.loads(p.read_text())["source"] for p in (out / "parts" / "done").glob("*.json")
-    }
+    done = {json.loads(p.read_text())["source"] for p in (out / "parts" / "done").glob("*.json")}
     assert 5 <= len(done) < 200
     if sig == signal.SIGINT:
         assert proc.returncode == 130
@@ -319,9 +328,7 @@ def test_a_worker_killed_mid_run_fails_clearly_and_keeps_what_finished(
     assert proc.returncode == 1
     assert "worker process died" in stderr and "re-run" in stderr
     assert "Traceback" not in stderr
-    done = {
-        json.loads(p.read_text())["source"] for p in (out / "parts" / "done").glob("*.json")
-    }
+    done = {json.loads(p.read_text())["source"] for p in (out / "parts" / "done").glob("*.json")}
     assert 5 <= len(done) < 200
     assert {r["source"] for r in _rows(out / "turns.csv")} == done
     # A re-run finishes the rest; the result is the same as one clean run.

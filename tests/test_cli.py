@@ -103,7 +103,7 @@ def test_missing_file_and_directory_and_unknown_format(tmp_path):
 
 
 def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
-    import mentalize.readers as readers
+    import mentalize.transcript.readers as readers
 
     monkeypatch.setattr(readers, "MAX_BYTES", 100)
     path = _write(tmp_path, "big.txt", b"T: hello there\n" * 20)

@@ -1,4 +1,5 @@
-"""Scoring the analyser against labelled sessions (mentalize.evaluation, bench/heldout_sessions.py).
+"""Scoring the analyser against labelled sessions (mentalize.research.heldout,
+bench/heldout_sessions.py).
 
 The labels here are built from the analysis itself plus one episode it did not find, so every
 figure the scorer should report is known before it runs."""
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mentalize.api import analyze
+from mentalize.analysis.entrypoints import analyze
 from mentalize.errors import InputError
-from mentalize.evaluation import evaluate_folder
+from mentalize.research.heldout import evaluate_folder
 
 from .conftest import EXAMPLES
 

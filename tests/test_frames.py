@@ -1,4 +1,5 @@
-"""pandas interop: SessionAnalysis.to_dataframe() and mentalize.frames match the batch tables."""
+"""pandas interop: SessionAnalysis.to_dataframe() and mentalize.outputs.frames match the batch
+tables."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ import sys
 import pytest
 
 import mentalize
-from mentalize.batch.records import (
+from mentalize.outputs.schema import to_dict
+from mentalize.outputs.tables import (
     LIST_SEPARATOR,
     SESSION_COLUMN_NAMES,
     TURN_COLUMN_NAMES,
 )
-from mentalize.schema import to_dict
 
 pd = pytest.importorskip("pandas", reason="pandas is the optional extra mentalize[corpus]")
 
-from mentalize.frames import sessions_frame, turns_frame  # noqa: E402
+from mentalize.outputs.frames import sessions_frame, turns_frame  # noqa: E402
 
 GROUP = (
     "Therapist: What happened for you when she walked out?\n"
@@ -37,7 +38,7 @@ def group() -> mentalize.SessionAnalysis:
 
 
 def test_one_row_per_turn_in_batch_columns(group: mentalize.SessionAnalysis) -> None:
-    frame = group.to_dataframe()
+    frame = turns_frame(group)
     assert list(frame.columns) == list(TURN_COLUMN_NAMES)
     assert len(frame) == len(group.turns) == 6
     assert list(frame["turn"]) == [t.index for t in group.turns]
@@ -59,8 +60,16 @@ def test_dtypes(group: mentalize.SessionAnalysis) -> None:
     assert frame["text_id"].isna().all()
 
 
+def test_to_dataframe_is_deprecated_and_still_gives_the_turns_table(
+    group: mentalize.SessionAnalysis,
+) -> None:
+    with pytest.warns(DeprecationWarning, match="turns_frame"):
+        frame = group.to_dataframe()
+    pd.testing.assert_frame_equal(frame, turns_frame(group))
+
+
 def test_values_equal_the_schema_dict(group: mentalize.SessionAnalysis) -> None:
-    frame = group.to_dataframe()
+    frame = turns_frame(group)
     for row, turn in zip(frame.to_dict("records"), to_dict(group)["turns"], strict=True):
         for name in ("speaker", "role", "text", "focus", "risk", "minimal"):
             assert row[name] == turn[name], name
@@ -88,8 +97,11 @@ def test_many_sessions_and_sessions_frame(group: mentalize.SessionAnalysis) -> N
     assert first["risk_flags"] == len(group.session.risk_flags) >= 1
     assert first["recommendation_level"] == group.recommendation.level
     calibration = group.session.calibration
-    assert (math.isnan(first["calibration"]) if calibration is None
-            else first["calibration"] == pytest.approx(calibration))
+    assert (
+        math.isnan(first["calibration"])
+        if calibration is None
+        else first["calibration"] == pytest.approx(calibration)
+    )
     assert pd.isna(first["sha256"])
 
 
@@ -101,7 +113,7 @@ def test_empty_list_gives_empty_table_with_columns() -> None:
 
 def test_importing_mentalize_does_not_import_pandas_or_dask() -> None:
     code = (
-        "import sys, mentalize, mentalize.frames, mentalize.batch.engine, "
+        "import sys, mentalize, mentalize.outputs.frames, mentalize.batch.engine, "
         "mentalize.batch.dask_engine, mentalize.batch.convokit_inputs\n"
         "heavy = [m for m in ('pandas', 'pyarrow', 'dask', 'distributed', 'convokit') "
         "if m in sys.modules]\n"

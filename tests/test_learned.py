@@ -8,14 +8,14 @@ import pytest
 
 import mentalize
 from mentalize.analysis import session as session_module
-from mentalize.errors import ModelError
-from mentalize.language import read_markers
-from mentalize.learned.combine import (
-    AffectScale,
+from mentalize.analysis.combine import (
     combined_arousal,
     combined_certainty,
     combined_intervention,
 )
+from mentalize.errors import ModelError
+from mentalize.language import read_markers
+from mentalize.learned.affect_scale import AffectScale
 
 from .conftest import EXAMPLES
 
@@ -120,7 +120,7 @@ def test_shipped_heads_verify_and_a_tampered_head_is_refused(tmp_path, monkeypat
 def test_learned_analysis_records_its_model_and_keeps_the_schema():
     from jsonschema import validate
 
-    from mentalize.schema import json_schema, to_dict
+    from mentalize.outputs.schema import json_schema, to_dict
 
     learned = mentalize.analyze(EXAMPLES / "attuned_session.txt", model="learned")
     markers = mentalize.analyze(EXAMPLES / "attuned_session.txt", model="markers")

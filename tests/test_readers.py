@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from mentalize import readers
 from mentalize.errors import InputError
-from mentalize.readers import (
+from mentalize.transcript import Transcript, readers
+from mentalize.transcript.readers import (
     FORMATS,
     MAX_BYTES,
     UNLABELLED,
     parse_transcript,
     read_transcript,
 )
-from mentalize.transcript import Transcript
 
 # Words that stand in for patient data: no error message may ever contain them.
 SECRET = "mysecretgrief"

@@ -184,7 +184,7 @@ def test_development_probes_hold_their_figures(split, recall):
     extra."""
     from pathlib import Path
 
-    from mentalize.validation.risk_probes import load_probes, score_probes
+    from mentalize.research.risk_probes import load_probes, score_probes
 
     folder = Path(__file__).parent / "data" / "risk_probes" / split
     score = score_probes(load_probes(folder), model="markers")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mentalize.errors import InputError
-from mentalize.readers import UNLABELLED, parse_transcript
-from mentalize.roles import assign_roles, role_from_label
 from mentalize.transcript import Transcript, from_pairs
+from mentalize.transcript.readers import UNLABELLED, parse_transcript
+from mentalize.transcript.roles import assign_roles, role_from_label
 
 
 def roles_of(pairs: list[tuple[str, str]], therapists: tuple[str, ...] = ()) -> dict[str, str]:

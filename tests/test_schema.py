@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 import mentalize
-from mentalize.schema import SCHEMA_ID, json_schema, to_dict, write_json
+from mentalize.outputs.schema import SCHEMA_ID, json_schema, to_dict, write_json
 
 
 @pytest.fixture(scope="module")

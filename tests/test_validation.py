@@ -19,9 +19,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mentalize.cli import app
-from mentalize.validation import datasets as ds
-from mentalize.validation.report import BEGIN, END, render_block, write_report
-from mentalize.validation.rows import ValidationRow
+from mentalize.research import datasets as ds
+from mentalize.research.report import BEGIN, END, render_block, write_report
+from mentalize.research.rows import ValidationRow
 
 from .conftest import SHARED_DATASETS
 
@@ -285,7 +285,7 @@ def test_malformed_file_is_an_error_naming_the_file(data, dataset, relative, con
 
 @needs_research
 def test_every_evaluation_gives_ours_and_baseline_rows_in_range(data):
-    from mentalize.validation.evaluations import run_evaluations
+    from mentalize.research.marker_evaluations import run_evaluations
 
     run = run_evaluations(data, names=EVAL_ONLY)
     assert run.skipped == []
@@ -321,7 +321,7 @@ def test_every_evaluation_gives_ours_and_baseline_rows_in_range(data):
 
 @needs_research
 def test_baselines_are_the_trivial_rules(data):
-    from mentalize.validation.evaluations import run_evaluations
+    from mentalize.research.marker_evaluations import run_evaluations
 
     rows = run_evaluations(data, names=["epitome", "cssrs_reddit"]).rows
 
@@ -348,7 +348,7 @@ def test_baselines_are_the_trivial_rules(data):
 
 @needs_research
 def test_absent_datasets_are_skipped_with_one_line_each(tmp_path):
-    from mentalize.validation.evaluations import run_evaluations
+    from mentalize.research.marker_evaluations import run_evaluations
 
     run = run_evaluations(tmp_path)
     assert run.rows == []
@@ -361,7 +361,7 @@ def test_absent_datasets_are_skipped_with_one_line_each(tmp_path):
 
 @needs_research
 def test_registry_accepts_evaluations_from_elsewhere(data, monkeypatch):
-    from mentalize.validation import evaluations as ev
+    from mentalize.research import marker_evaluations as ev
 
     monkeypatch.setattr(ev, "EVALUATIONS", dict(ev.EVALUATIONS))
 
@@ -505,8 +505,8 @@ def test_cli_without_the_research_extra_says_how_to_install(monkeypatch, tmp_pat
 
 def test_importing_mentalize_imports_no_research_library():
     code = (
-        "import sys, mentalize, mentalize.cli, mentalize.validation, "
-        "mentalize.validation.evaluations, mentalize.validation.report\n"
+        "import sys, mentalize, mentalize.cli, mentalize.research, "
+        "mentalize.research.marker_evaluations, mentalize.research.report\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
     )
     result = subprocess.run(
@@ -524,7 +524,7 @@ def test_importing_mentalize_imports_no_research_library():
     reason=f"public datasets not present at {SHARED_DATASETS} (eval-only; never copied here)",
 )
 def test_real_epitome_evaluation_figures_are_proportions_over_the_whole_file():
-    from mentalize.validation.evaluations import evaluate_epitome
+    from mentalize.research.marker_evaluations import evaluate_epitome
 
     rows = evaluate_epitome(SHARED_DATASETS)
     sizes = {}

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from mentalize.analysis.session import MODEL_ENV, analyze_transcript
 from mentalize.cli import app
-from mentalize.readers import parse_transcript
 from mentalize.report.html import _SCRIPT, render_html
-from mentalize.roles import assign_roles
+from mentalize.transcript.readers import parse_transcript
+from mentalize.transcript.roles import assign_roles
 
 MARK = "xss"
 PAYLOADS = [

@@ -4,6 +4,7 @@ Importing this package loads no model and reads no file; work starts when you ca
 :func:`analyze`. Every estimate supports clinical judgement and is not a diagnosis.
 """
 
+from mentalize.analysis.entrypoints import analyze
 from mentalize.analysis.results import (
     Episode,
     Recommendation,
@@ -16,7 +17,6 @@ from mentalize.analysis.results import (
     TurnAnalysis,
 )
 from mentalize.analysis.session import analyze_utterances
-from mentalize.api import analyze
 from mentalize.errors import InputError, MentalizeError, ModelError
 from mentalize.transcript import Transcript, Turn
 

@@ -15,23 +15,67 @@ from mentalize.errors import InputError
 
 UTTERANCES = [
     # c1: written out of order; timestamps give the order.
-    {"id": "u2", "speaker": "pat", "conversation_id": "c1", "reply-to": "u1", "timestamp": 20,
-     "text": "I don't know, he just hates me.", "meta": {}},
-    {"id": "u1", "speaker": "ther", "conversation_id": "c1", "reply-to": None, "timestamp": 10,
-     "text": "What do you think was going on for him?", "meta": {}},
-    {"id": "u3", "speaker": "ther", "conversation_id": "c1", "reply-to": "u2", "timestamp": 30,
-     "text": "Mm. What makes you so sure?", "meta": {}},
+    {
+        "id": "u2",
+        "speaker": "pat",
+        "conversation_id": "c1",
+        "reply-to": "u1",
+        "timestamp": 20,
+        "text": "I don't know, he just hates me.",
+        "meta": {},
+    },
+    {
+        "id": "u1",
+        "speaker": "ther",
+        "conversation_id": "c1",
+        "reply-to": None,
+        "timestamp": 10,
+        "text": "What do you think was going on for him?",
+        "meta": {},
+    },
+    {
+        "id": "u3",
+        "speaker": "ther",
+        "conversation_id": "c1",
+        "reply-to": "u2",
+        "timestamp": 30,
+        "text": "Mm. What makes you so sure?",
+        "meta": {},
+    },
     # c2: no timestamps; the reply chain gives the order.
-    {"id": "v2", "speaker": "pat2", "conversation_id": "c2", "reply-to": "v1", "timestamp": None,
-     "text": "I felt ashamed and I wondered if she was angry with me.", "meta": {}},
-    {"id": "v1", "speaker": "ther", "conversation_id": "c2", "reply-to": None, "timestamp": None,
-     "text": "How did it feel when she said that?", "meta": {}},
-    {"id": "v3", "speaker": "pat2", "conversation_id": "c2", "reply-to": "v2", "timestamp": None,
-     "text": "   ", "meta": {}},
+    {
+        "id": "v2",
+        "speaker": "pat2",
+        "conversation_id": "c2",
+        "reply-to": "v1",
+        "timestamp": None,
+        "text": "I felt ashamed and I wondered if she was angry with me.",
+        "meta": {},
+    },
+    {
+        "id": "v1",
+        "speaker": "ther",
+        "conversation_id": "c2",
+        "reply-to": None,
+        "timestamp": None,
+        "text": "How did it feel when she said that?",
+        "meta": {},
+    },
+    {
+        "id": "v3",
+        "speaker": "pat2",
+        "conversation_id": "c2",
+        "reply-to": "v2",
+        "timestamp": None,
+        "text": "   ",
+        "meta": {},
+    },
 ]
-SPEAKERS = {"ther": {"meta": {"role": "therapist"}, "vectors": []},
-            "pat": {"meta": {"role": "patient"}, "vectors": []},
-            "pat2": {"role": "patient"}}
+SPEAKERS = {
+    "ther": {"meta": {"role": "therapist"}, "vectors": []},
+    "pat": {"meta": {"role": "patient"}, "vectors": []},
+    "pat2": {"role": "patient"},
+}
 
 
 def make_corpus(folder: Path, utterances: list[dict] = UTTERANCES) -> Path:
@@ -71,19 +115,29 @@ def test_one_transcript_per_conversation_in_chronological_order(tmp_path: Path) 
 
 def test_reply_chain_through_an_empty_utterance_still_orders(tmp_path: Path) -> None:
     # v3 has no text and no role, but v4 replies to it: the chain v1 > v2 > v3 > v4 holds.
-    reply = {"id": "v4", "speaker": "ther", "conversation_id": "c2", "reply-to": "v3",
-             "timestamp": None, "text": "Can we slow down?", "meta": {}}
+    reply = {
+        "id": "v4",
+        "speaker": "ther",
+        "conversation_id": "c2",
+        "reply-to": "v3",
+        "timestamp": None,
+        "text": "Can we slow down?",
+        "meta": {},
+    }
     corpus = make_corpus(tmp_path / "corpus", [reply, *UTTERANCES[3:]])
     (c2,) = convokit_inputs.read_conversations(corpus, role_field="role")
     assert [t.text for t in c2.turns] == [
-        UTTERANCES[4]["text"], UTTERANCES[3]["text"], "Can we slow down?"
+        UTTERANCES[4]["text"],
+        UTTERANCES[3]["text"],
+        "Can we slow down?",
     ]
 
 
 def test_a_conversation_of_empty_utterances_is_left_out(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus", [UTTERANCES[0], UTTERANCES[5]])
-    assert [t.source.rsplit("#", 1)[1] for t in
-            convokit_inputs.read_conversations(corpus)] == ["c1"]
+    assert [t.source.rsplit("#", 1)[1] for t in convokit_inputs.read_conversations(corpus)] == [
+        "c1"
+    ]
 
 
 def test_roles_from_speaker_ids_without_role_field(tmp_path: Path) -> None:
@@ -121,8 +175,19 @@ def test_batch_reads_a_corpus_folder(tmp_path: Path) -> None:
     other = tmp_path / "one.txt"
     other.write_text("T: How was the week?\nP: Hard. I kept thinking she was angry.\n")
     out = tmp_path / "out"
-    args = ["batch", str(corpus), str(other), "--out", str(out), "--workers", "1",
-            "--markers-only", "--role-field", "role", "-q"]
+    args = [
+        "batch",
+        str(corpus),
+        str(other),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--markers-only",
+        "--role-field",
+        "role",
+        "-q",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     with open(out / "sessions.csv", newline="", encoding="utf-8") as handle:

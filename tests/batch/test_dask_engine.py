@@ -60,14 +60,24 @@ def test_dask_options_are_checked_before_work(corpus: Path, tmp_path: Path) -> N
     assert not out.exists()
 
 
-def test_unreachable_scheduler_is_one_clear_line(corpus: Path, tmp_path: Path, monkeypatch:
-                                                 pytest.MonkeyPatch) -> None:
+def test_unreachable_scheduler_is_one_clear_line(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mentalize.batch import dask_engine
 
     monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "1s")
     result = CliRunner().invoke(
-        app, ["batch", str(corpus), "--out", str(tmp_path / "out"), "--dask",
-              "tcp://127.0.0.1:9", "--markers-only", "-q"]
+        app,
+        [
+            "batch",
+            str(corpus),
+            "--out",
+            str(tmp_path / "out"),
+            "--dask",
+            "tcp://127.0.0.1:9",
+            "--markers-only",
+            "-q",
+        ],
     )
     assert result.exit_code != 0
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
@@ -80,10 +90,19 @@ def test_remote_scheduler_run_matches_local(corpus: Path, tmp_path: Path) -> Non
 
     local = tmp_path / "local"
     run([str(corpus), "--out", str(local), "--workers", "1", "--markers-only"])
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
         remote = tmp_path / "remote"
-        run([str(corpus), "--out", str(remote), "--dask", cluster.scheduler_address,
-             "--markers-only"])
+        run(
+            [
+                str(corpus),
+                "--out",
+                str(remote),
+                "--dask",
+                cluster.scheduler_address,
+                "--markers-only",
+            ]
+        )
     for name in ("turns.csv", "sessions.csv", "errors.csv"):
         assert (remote / name).read_bytes() == (local / name).read_bytes(), name

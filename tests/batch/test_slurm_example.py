@@ -52,16 +52,38 @@ def _fake_slurm(folder: Path) -> dict[str, str]:
 
 def test_print_script_shows_the_job(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(EXAMPLE), "--print-script", "--queue", "compute", "--account",
-         "my-project", "--cores", "4", "--memory", "8GB", "--walltime", "01:00:00",
-         "--environment", "/shared/venvs/mentalize"],
-        capture_output=True, text=True, timeout=120, env=_fake_slurm(tmp_path),
+        [
+            sys.executable,
+            str(EXAMPLE),
+            "--print-script",
+            "--queue",
+            "compute",
+            "--account",
+            "my-project",
+            "--cores",
+            "4",
+            "--memory",
+            "8GB",
+            "--walltime",
+            "01:00:00",
+            "--environment",
+            "/shared/venvs/mentalize",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_fake_slurm(tmp_path),
     )
     assert result.returncode == 0, result.stderr
     script = result.stdout
-    for line in ("#SBATCH -p compute", "#SBATCH -A my-project", "#SBATCH --cpus-per-task=4",
-                 "#SBATCH -t 01:00:00", "source /shared/venvs/mentalize/bin/activate",
-                 "export MENTALIZE_THREADS=1"):
+    for line in (
+        "#SBATCH -p compute",
+        "#SBATCH -A my-project",
+        "#SBATCH --cpus-per-task=4",
+        "#SBATCH -t 01:00:00",
+        "source /shared/venvs/mentalize/bin/activate",
+        "export MENTALIZE_THREADS=1",
+    ):
         assert line in script, line
     assert "--nthreads 1" in script and "--nworkers 4" in script
     assert not list((tmp_path / "jobs").iterdir())  # nothing submitted
@@ -69,7 +91,8 @@ def test_print_script_shows_the_job(tmp_path: Path) -> None:
 
 def _session(n: int) -> str:
     return "".join(
-        f"T: What was going on for you on day {n + i}?\n" if i % 2 == 0
+        f"T: What was going on for you on day {n + i}?\n"
+        if i % 2 == 0
         else f"P: He never listens, {n * 3 + i} times, I just knew it.\n"
         for i in range(12)
     )
@@ -82,9 +105,22 @@ def test_batch_runs_on_the_slurm_cluster_like_a_local_run(tmp_path: Path) -> Non
         (corpus / f"s{n:02d}.txt").write_text(_session(n))
     env = _fake_slurm(tmp_path)
     cluster = subprocess.Popen(
-        [sys.executable, str(EXAMPLE), "--jobs", "1", "--cores", "2", "--memory", "2GB",
-         "--walltime", "00:10:00"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            str(EXAMPLE),
+            "--jobs",
+            "1",
+            "--cores",
+            "2",
+            "--memory",
+            "2GB",
+            "--walltime",
+            "00:10:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         address = cluster.stdout.readline().strip()  # type: ignore[union-attr]
@@ -92,12 +128,16 @@ def test_batch_runs_on_the_slurm_cluster_like_a_local_run(tmp_path: Path) -> Non
         _wait_for_workers(address, 2)
         out, local = tmp_path / "slurm", tmp_path / "local"
         runner = CliRunner()
-        result = runner.invoke(app, ["batch", str(corpus), "--out", str(out), "--dask", address,
-                                     "--markers-only", "-q"])
+        result = runner.invoke(
+            app,
+            ["batch", str(corpus), "--out", str(out), "--dask", address, "--markers-only", "-q"],
+        )
         assert result.exit_code == 0, result.output
         assert "24 inputs analysed" in result.output
-        result = runner.invoke(app, ["batch", str(corpus), "--out", str(local), "--workers",
-                                     "1", "--markers-only", "-q"])
+        result = runner.invoke(
+            app,
+            ["batch", str(corpus), "--out", str(local), "--workers", "1", "--markers-only", "-q"],
+        )
         assert result.exit_code == 0, result.output
         for table in ("turns.csv", "sessions.csv"):
             assert (out / table).read_bytes() == (local / table).read_bytes(), table

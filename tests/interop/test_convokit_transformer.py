@@ -21,12 +21,12 @@ from convokit import Corpus, Speaker, Utterance  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from mentalize.cli import app  # noqa: E402
-from mentalize.convokit_transformer import (  # noqa: E402
+from mentalize.errors import InputError  # noqa: E402
+from mentalize.integrations.convokit import (  # noqa: E402
     CONVERSATION_FIELDS,
     UTTERANCE_FIELDS,
     MentalizeTransformer,
 )
-from mentalize.errors import InputError  # noqa: E402
 
 
 def build_corpus() -> Corpus:
@@ -47,8 +47,14 @@ def build_corpus() -> Corpus:
         ("v5", pat2, "c2", "v4", None, "Sometimes I think about killing myself when she's cold."),
     ]
     utterances = [
-        Utterance(id=uid, speaker=speaker, conversation_id=convo, reply_to=reply,
-                  timestamp=stamp, text=text)
+        Utterance(
+            id=uid,
+            speaker=speaker,
+            conversation_id=convo,
+            reply_to=reply,
+            timestamp=stamp,
+            text=text,
+        )
         for uid, speaker, convo, reply, stamp, text in rows
     ]
     return Corpus(utterances=utterances)
@@ -76,9 +82,21 @@ def test_annotations_equal_a_batch_run_of_the_dumped_corpus(tmp_path: Path) -> N
 
     corpus.dump("therapy", base_path=str(tmp_path))
     out = tmp_path / "out"
-    run = CliRunner().invoke(app, ["batch", str(tmp_path / "therapy"), "--out", str(out),
-                                   "--workers", "1", "--markers-only", "--role-field", "role",
-                                   "-q"])
+    run = CliRunner().invoke(
+        app,
+        [
+            "batch",
+            str(tmp_path / "therapy"),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--markers-only",
+            "--role-field",
+            "role",
+            "-q",
+        ],
+    )
     assert run.exit_code == 0, run.output
     with open(out / "turns.csv", newline="", encoding="utf-8") as handle:
         turns = list(csv.DictReader(handle))
@@ -108,9 +126,7 @@ def test_annotations_equal_a_batch_run_of_the_dumped_corpus(tmp_path: Path) -> N
 
 
 def test_fields_reach_convokit_dataframes_and_survive_a_reload(tmp_path: Path) -> None:
-    corpus = MentalizeTransformer(model="markers", role_field="role").fit_transform(
-        build_corpus()
-    )
+    corpus = MentalizeTransformer(model="markers", role_field="role").fit_transform(build_corpus())
     frame = corpus.get_utterances_dataframe()
     assert {f"meta.mentalize_{n}" for n in UTTERANCE_FIELDS} <= set(frame.columns)
     assert frame.loc["u2", "meta.mentalize_role"] == "patient"
@@ -128,7 +144,9 @@ def test_fields_reach_convokit_dataframes_and_survive_a_reload(tmp_path: Path) -
 def test_roles_from_speaker_ids_selector_and_prefix() -> None:
     corpus = build_corpus()
     MentalizeTransformer(
-        model="markers", therapists=("ther",), prefix="mz_",
+        model="markers",
+        therapists=("ther",),
+        prefix="mz_",
         selector=lambda convo: convo.id == "c2",
     ).transform(corpus)
     assert corpus.get_utterance("v1").meta["mz_role"] == "therapist"
@@ -141,8 +159,9 @@ def test_roles_from_speaker_ids_selector_and_prefix() -> None:
 def test_missing_role_is_a_clear_error_and_changes_nothing() -> None:
     corpus = build_corpus()
     corpus.get_speaker("pat2").meta["role"] = None
-    transformer = MentalizeTransformer(model="markers", role_field="role",
-                                       selector=lambda convo: convo.id == "c2")
+    transformer = MentalizeTransformer(
+        model="markers", role_field="role", selector=lambda convo: convo.id == "c2"
+    )
     with pytest.raises(InputError, match="role"):
         transformer.transform(corpus)
     assert all(mentalize_keys(u.meta) == set() for u in corpus.iter_utterances())

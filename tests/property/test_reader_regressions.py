@@ -15,7 +15,7 @@ import pytest
 
 from mentalize import instruments
 from mentalize.errors import InputError
-from mentalize.readers import decode_text, parse_transcript
+from mentalize.transcript.readers import decode_text, parse_transcript
 from tests.property.wellformed import check_error, check_transcript
 
 CORPUS = Path(__file__).resolve().parents[2] / "fuzz" / "corpus" / "readers"

@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentalize.errors import InputError
-from mentalize.readers import FORMATS, decode_text, parse_transcript, read_transcript
 from mentalize.transcript import Transcript
+from mentalize.transcript.readers import FORMATS, decode_text, parse_transcript, read_transcript
 from tests.property.budget import budget
 from tests.property.wellformed import check_error, check_transcript
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 from mentalize.errors import InputError
-from mentalize.readers import FORMATS, UNLABELLED
 from mentalize.transcript import Transcript
+from mentalize.transcript.readers import FORMATS, UNLABELLED
 
 
 def check_transcript(transcript: Transcript, text: str, fmt: str | None, source: str) -> None:

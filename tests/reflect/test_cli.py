@@ -27,8 +27,9 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its real cost takes ~0.3 s per derivation; these tests derive many times."""
     from mentalize.reflect import vault
 
-    monkeypatch.setattr(vault, "KDF_DEFAULTS", {"time_cost": 1, "memory_cost": 8192,
-                                                "parallelism": 1})
+    monkeypatch.setattr(
+        vault, "KDF_DEFAULTS", {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
+    )
 
 
 def reflect(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
@@ -48,8 +49,9 @@ def test_message_check_quotes_the_words_and_asks(tmp_path: Path) -> None:
 
 
 def test_message_from_stdin(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["reflect", "--markers-only", "--message", "-"],
-                           input="Are we still on for Friday?\n")
+    result = runner.invoke(
+        app, ["reflect", "--markers-only", "--message", "-"], input="Are we still on for Friday?\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Nothing in this draft stood out" in result.output
 
@@ -109,14 +111,19 @@ def test_terminal_journal_save_history_export_delete(
     assert len(list((folder / "entries").glob("*.entry"))) == 1
 
     # A second entry, not saved.
-    result = reflect("--terminal", "--data-dir", str(folder),
-                     input="We talked it through calmly. Maybe she was tired.\n.\n\nn\n")
+    result = reflect(
+        "--terminal",
+        "--data-dir",
+        str(folder),
+        input="We talked it through calmly. Maybe she was tired.\n.\n\nn\n",
+    )
     assert result.exit_code == 0 and "Not saved." in result.output
     assert len(list((folder / "entries").glob("*.entry"))) == 1
 
     picture = tmp_path / "history.svg"
-    result = reflect("--history", "--picture", str(picture), "--data-dir", str(folder),
-                     input=f"{PASS}\n")
+    result = reflect(
+        "--history", "--picture", str(picture), "--data-dir", str(folder), input=f"{PASS}\n"
+    )
     assert result.exit_code == 0, result.output
     assert "partner" in result.output and "Sure about what was in someone" in result.output
     assert picture.read_text().startswith("<svg")
@@ -148,7 +155,8 @@ def test_wrong_passphrase_is_one_line_and_no_journal_is_clear(tmp_path: Path) ->
 
 def test_mismatched_new_passphrases_save_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "journal"
-    result = reflect("--terminal", "--data-dir", str(folder),
-                     input=f"Hard day.\n.\n\ny\n{PASS}\n{PASS}x\n")
+    result = reflect(
+        "--terminal", "--data-dir", str(folder), input=f"Hard day.\n.\n\ny\n{PASS}\n{PASS}x\n"
+    )
     assert result.exit_code == 2 and "differ" in result.output
     assert not folder.exists()

@@ -23,8 +23,10 @@ def test_defaults_hold_emergency_advice_and_international_directories() -> None:
 
 def test_configured_lines_come_first(tmp_path: Path) -> None:
     path = tmp_path / "lines.toml"
-    path.write_text('[[line]]\nname = "Clinic duty phone"\ncontact = "0161 000 0000"\n'
-                    'note = "weekdays 9-5"\n', encoding="utf-8")
+    path.write_text(
+        '[[line]]\nname = "Clinic duty phone"\ncontact = "0161 000 0000"\nnote = "weekdays 9-5"\n',
+        encoding="utf-8",
+    )
     lines = crisis_lines(path)
     assert lines[0].name == "Clinic duty phone" and lines[1:] == DEFAULT_LINES
     folder = tmp_path / "journal"

@@ -33,8 +33,13 @@ def assert_quotes_point_into(text: str, reflection: Reflection) -> None:
 def test_a_heated_certain_entry_shows_its_signs_with_the_words() -> None:
     r = reflect(HEATED, model="markers")
     assert r.risk is None
-    assert {"high_arousal", "certainty_about_minds", "all_or_nothing", "feelings_as_facts",
-            "proof_by_action"} <= set(kinds(r))
+    assert {
+        "high_arousal",
+        "certainty_about_minds",
+        "all_or_nothing",
+        "feelings_as_facts",
+        "proof_by_action",
+    } <= set(kinds(r))
     assert kinds(r)[0] == "high_arousal"
     assert r.high_arousal and r.grounding  # grounding offered, coming back later suggested
     assert any("later" in g for g in r.grounding)
@@ -102,8 +107,9 @@ def test_message_without_a_reader_addressed_makes_no_claim_about_them() -> None:
 
 
 def test_a_plain_message_stands_out_for_nothing() -> None:
-    r = reflect("Are we still on for Friday? Let me know what suits you.", "message",
-                model="markers")
+    r = reflect(
+        "Are we still on for Friday? Let me know what suits you.", "message", model="markers"
+    )
     assert r.signs == () and r.empty_note and r.prompts
 
 
@@ -116,7 +122,7 @@ def test_a_stretch_of_time_is_not_quoted_as_all_or_nothing() -> None:
     text = "She didn't answer all evening, the whole day in fact. She ignores me all the time."
     r = reflect(text, model="markers")
     (sign,) = [s for s in r.signs if s.kind == "all_or_nothing"]
-    assert [text[q.start:].startswith("all the time") for q in sign.quotes] == [True]
+    assert [text[q.start :].startswith("all the time") for q in sign.quotes] == [True]
 
 
 def test_someone_elses_risk_and_everyday_wording_bring_help_first():

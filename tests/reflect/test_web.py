@@ -113,10 +113,16 @@ def test_the_token_is_traded_for_a_strict_httponly_cookie(app: Flask) -> None:
     assert client.get("/message").status_code == 200
     # the cookie names differ between launches: the clinic or another launch on another port
     # (cookies ignore ports) cannot overwrite it
-    other = create_app(app.extensions["reflect"].folder, "another-token-0123456789abcdef",
-                       kdf=FAST_KDF)
-    assert other.test_client().get("/?token=another-token-0123456789abcdef").headers[
-        "Set-Cookie"].split("=")[0] != cookie.split("=")[0]
+    other = create_app(
+        app.extensions["reflect"].folder, "another-token-0123456789abcdef", kdf=FAST_KDF
+    )
+    assert (
+        other.test_client()
+        .get("/?token=another-token-0123456789abcdef")
+        .headers["Set-Cookie"]
+        .split("=")[0]
+        != cookie.split("=")[0]
+    )
 
 
 def test_other_host_names_are_refused(client: FlaskClient) -> None:
@@ -237,12 +243,13 @@ def test_a_heated_entry_shows_signs_with_quotes_marked_in_place(unlocked: FlaskC
 
 def test_risk_language_shows_help_first_and_no_reading(tmp_path: Path) -> None:
     lines = tmp_path / "lines.toml"
-    lines.write_text('[[line]]\nname = "Our town line"\ncontact = "0800 123 456"\n',
-                     encoding="utf-8")
+    lines.write_text(
+        '[[line]]\nname = "Our town line"\ncontact = "0800 123 456"\n', encoding="utf-8"
+    )
     client = open_client(make_app(tmp_path, crisis_lines_file=lines))
     create(client)
     page = text_of(post(client, "/reflect", text=RISK + "\n\n" + HEATED))
-    main = page[page.index("<main>"):]
+    main = page[page.index("<main>") :]
     help_at = main.index(wording.RISK_TITLE)
     assert help_at < main.index("<p")  # the first thing in the page's body
     assert main.index("Our town line") < main.index("Samaritans")  # own lines first
@@ -327,8 +334,9 @@ def test_dont_save_keeps_nothing(unlocked: FlaskClient, app: Flask) -> None:
     assert Journal.open(app.extensions["reflect"].folder, PASSPHRASE).entries() == []
 
 
-def test_the_message_check_saves_nothing_and_needs_no_journal(client: FlaskClient,
-                                                              app: Flask) -> None:
+def test_the_message_check_saves_nothing_and_needs_no_journal(
+    client: FlaskClient, app: Flask
+) -> None:
     folder = app.extensions["reflect"].folder
     draft = "You NEVER listen!!! You obviously did this on purpose, you always do."
     page = text_of(post(client, "/message", text=draft))
@@ -344,8 +352,12 @@ def test_the_message_check_saves_nothing_and_needs_no_journal(client: FlaskClien
 def test_the_picture_over_time(unlocked: FlaskClient) -> None:
     assert wording.PAGE_HISTORY_EMPTY in text_of(unlocked.get("/history"))
     post(unlocked, "/save", text=HEATED, situation="partner")
-    post(unlocked, "/save", text="We had a calm dinner and talked about the week.",
-         situation="family")
+    post(
+        unlocked,
+        "/save",
+        text="We had a calm dinner and talked about the week.",
+        situation="family",
+    )
     page = text_of(unlocked.get("/history"))
     assert "<svg" in page and "Entries written" in page
     assert "partner" in page and "family" in page
@@ -357,13 +369,28 @@ def test_the_picture_over_time(unlocked: FlaskClient) -> None:
 
 def test_every_page_is_no_store_with_a_strict_policy(unlocked: FlaskClient) -> None:
     post(unlocked, "/save", text=HEATED)
-    entry_id = Journal.open(unlocked.application.extensions["reflect"].folder,
-                            PASSPHRASE).entries()[0].id
-    responses = [unlocked.get(p) for p in ("/write", "/message", "/journal", "/history",
-                                           f"/journal/{entry_id}", "/journal/delete-all",
-                                           "/nowhere", "/static/reflect.css")]
-    responses += [post(unlocked, "/reflect", text=HEATED), post(unlocked, "/message", text="hi"),
-                  post(unlocked, "/journal/export"), unlocked.application.test_client().get("/")]
+    entry_id = (
+        Journal.open(unlocked.application.extensions["reflect"].folder, PASSPHRASE).entries()[0].id
+    )
+    responses = [
+        unlocked.get(p)
+        for p in (
+            "/write",
+            "/message",
+            "/journal",
+            "/history",
+            f"/journal/{entry_id}",
+            "/journal/delete-all",
+            "/nowhere",
+            "/static/reflect.css",
+        )
+    ]
+    responses += [
+        post(unlocked, "/reflect", text=HEATED),
+        post(unlocked, "/message", text="hi"),
+        post(unlocked, "/journal/export"),
+        unlocked.application.test_client().get("/"),
+    ]
     for response in responses:
         assert response.headers["Cache-Control"] == "no-store", response.request.path
         policy = response.headers["Content-Security-Policy"]
@@ -375,9 +402,12 @@ def test_every_page_is_no_store_with_a_strict_policy(unlocked: FlaskClient) -> N
         assert "<script" not in body and "http://" not in body and "https://" not in body
 
 
-def test_no_journal_text_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                          capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_journal_text_reaches_the_logs(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     secret = "Marguerite-kept-the-blue-envelope"
     caplog.set_level(logging.DEBUG)
     app = make_app(tmp_path)
@@ -427,15 +457,19 @@ def test_serve_prints_one_link_and_answers_on_loopback_only(tmp_path: Path) -> N
     import urllib.error
     import urllib.request
 
-    code = ("from pathlib import Path; from mentalize.reflect.web import serve; "
-            f"serve(Path({str(tmp_path / 'journal')!r}), open_browser=False)")
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    code = (
+        "from pathlib import Path; from mentalize.reflect.web import serve; "
+        f"serve(Path({str(tmp_path / 'journal')!r}), open_browser=False)"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()
-        match = re.fullmatch(r"Reflect is open at (http://127\.0\.0\.1:(\d+)/)\?token=([\w-]+)",
-                             line)
+        match = re.fullmatch(
+            r"Reflect is open at (http://127\.0\.0\.1:(\d+)/)\?token=([\w-]+)", line
+        )
         assert match, line
         base, token = match.group(1), match.group(3)
         with pytest.raises(urllib.error.HTTPError) as refused:

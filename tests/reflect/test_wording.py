@@ -42,8 +42,9 @@ def _all_strings() -> list[str]:
     strings = _all_prompts()
     strings += [w.title for w in wording.SIGNS.values()]
     strings += [w.observation for w in wording.SIGNS.values()]
-    strings += [value for name, value in vars(wording).items()
-                if name.isupper() and isinstance(value, str)]
+    strings += [
+        value for name, value in vars(wording).items() if name.isupper() and isinstance(value, str)
+    ]
     return strings
 
 
@@ -114,8 +115,9 @@ def _shown(reflection: Reflection) -> list[tuple[str, bool]]:
     return out
 
 
-@pytest.mark.parametrize(("text", "kind"), [(t, "journal") for t in ENTRIES]
-                         + [(m, "message") for m in MESSAGES])
+@pytest.mark.parametrize(
+    ("text", "kind"), [(t, "journal") for t in ENTRIES] + [(m, "message") for m in MESSAGES]
+)
 def test_what_reflections_show_follows_the_rules(text: str, kind: str) -> None:
     reflection = reflect(text, kind, model="markers")  # type: ignore[arg-type]
     for shown, is_prompt in _shown(reflection):

@@ -115,9 +115,13 @@ class Clinic:
     def upload(self, patient: int, text: str) -> dict[str, Any]:
         boundary = uuid.uuid4().hex
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="transcript"; '
-            'filename="s.txt"\r\nContent-Type: text/plain\r\n\r\n'
-        ).encode() + text.encode() + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="transcript"; '
+                'filename="s.txt"\r\nContent-Type: text/plain\r\n\r\n'
+            ).encode()
+            + text.encode()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         status, created = self.api(
             "POST",
             f"/api/v1/patients/{patient}/sessions/",
@@ -173,9 +177,7 @@ def _transcript(turns: int) -> str:
     return "\n".join((lines * (turns // len(lines) + 1))[:turns]) + "\n"
 
 
-def test_sigkill_during_an_analysis_loses_nothing(
-    tmp_path: Path, database_url: str | None
-) -> None:
+def test_sigkill_during_an_analysis_loses_nothing(tmp_path: Path, database_url: str | None) -> None:
     clinic = Clinic(tmp_path / "data", database_url)
     added = clinic.mentalize("users", "add", "ines", "--role", "clinician")
     assert added.returncode == 0, added.stderr
@@ -230,9 +232,9 @@ def test_sigkill_during_an_analysis_loses_nothing(
         "WHERE exception_class_path = 'mentalize.web.analysis.queue.WorkerLost'"
     )
     assert lost == [(1,)]
-    assert clinic.rows(
-        f"SELECT analysis_attempts FROM records_session WHERE id = {big['id']}"
-    ) == [(2,)]
+    assert clinic.rows(f"SELECT analysis_attempts FROM records_session WHERE id = {big['id']}") == [
+        (2,)
+    ]
     verified = clinic.mentalize("audit", "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("audit log intact")

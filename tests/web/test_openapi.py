@@ -132,7 +132,7 @@ def test_posted_bodies_match_their_schemas(
 
 
 def test_the_session_schema_is_the_packaged_one() -> None:
-    from mentalize.schema import json_schema
+    from mentalize.outputs.schema import json_schema
 
     inlined = document()["components"]["schemas"]["SessionAnalysis"]
     packaged = json_schema()

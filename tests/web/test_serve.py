@@ -146,7 +146,7 @@ def test_uploaded_transcript_is_not_in_the_database_file(server: tuple[str, Path
     assert re.fullmatch(r"/sessions/\d+/", session), page[:500]
     for _ in range(150):  # serve's own analysis worker takes the queued analysis
         _, report = browser.get(session + "report/")
-        if "http-equiv=\"refresh\"" not in report:
+        if 'http-equiv="refresh"' not in report:
             break
         time.sleep(0.1)
     assert PHRASE in report  # the app reads it back...

@@ -2,7 +2,7 @@
 
 These dataclasses are the contract between the analysis layer and its edges (JSON, HTML, CLI).
 They hold values only; computing them is the job of :mod:`mentalize.analysis.turns` and
-:mod:`mentalize.analysis.session`, serialising them the job of :mod:`mentalize.schema`.
+:mod:`mentalize.analysis.session`, serialising them the job of :mod:`mentalize.outputs.schema`.
 """
 
 from __future__ import annotations
@@ -211,10 +211,22 @@ class SessionAnalysis:
     ``None`` when every estimate came from the markers alone."""
 
     def to_dataframe(self) -> pd.DataFrame:
-        """The turns as a pandas table, one row per turn, with the columns of the batch ``turns``
-        table (docs/batch.md). Needs the ``corpus`` extra; pandas is imported only here."""
-        from mentalize.frames import turns_frame
+        """Deprecated since 0.1 (to go in 0.2): use ``mentalize.outputs.turns_frame(analysis)``.
 
+        The turns as a pandas table with the batch ``turns`` columns. Tables are an output, and
+        the result type is the core that outputs read, so the core no longer builds them; this
+        one upward import is kept, named in the layer contract, until the method goes.
+        """
+        import warnings
+
+        from mentalize.outputs.frames import turns_frame
+
+        warnings.warn(
+            "SessionAnalysis.to_dataframe() is deprecated; use "
+            "mentalize.outputs.turns_frame(analysis)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return turns_frame(self)
 
     @property

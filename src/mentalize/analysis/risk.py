@@ -101,8 +101,6 @@ def _asks(text: str) -> tuple[RiskKind, RiskSeverity, bool, bool] | None:
     return None
 
 
-
-
 def _answer(text: str) -> tuple[bool | None, re.Match[str]] | None:
     """(True, words) for yes, (False, words) for no, (None, words) for a hedge ("not really",
     "I don't know"), which is no clear denial whichever way the question was put."""

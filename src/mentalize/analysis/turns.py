@@ -52,7 +52,7 @@ def analyze_turn(
     """Read one turn; the marker set is returned too so session rules can reuse it.
 
     With a ``learned`` reading, arousal, certainty and the therapist's intervention combine
-    markers and heads (:mod:`mentalize.learned.combine`); everything else stays marker-based, so
+    markers and heads (:mod:`mentalize.analysis.combine`); everything else stays marker-based, so
     evidence spans always explain the reading.
     """
     if markers is None:
@@ -63,7 +63,7 @@ def analyze_turn(
     arousal = estimates.arousal(markers)
     intervention = interventions.classify(markers) if role == "therapist" else None
     if learned is not None:
-        from mentalize.learned import combine
+        from mentalize.analysis import combine
 
         arousal = combine.combined_arousal(arousal, learned.arousal)
         certainty = combine.combined_certainty(certainty, learned.certainty)

@@ -24,8 +24,8 @@ from typing import Any
 
 from mentalize.batch.inputs import Unit, _key
 from mentalize.errors import InputError
-from mentalize.roles import assign_roles
 from mentalize.transcript import ROLES, Role, Transcript, Turn
+from mentalize.transcript.roles import assign_roles
 
 __all__ = [
     "UtteranceRecord",
@@ -53,7 +53,7 @@ def is_corpus_dir(path: str | os.PathLike[str]) -> bool:
 @dataclass(frozen=True, slots=True)
 class UtteranceRecord:
     """What ordering and role assignment need of one utterance, whether read from disk or from a
-    ``convokit.Utterance`` (:mod:`mentalize.convokit_transformer`)."""
+    ``convokit.Utterance`` (:mod:`mentalize.integrations.convokit`)."""
 
     line: int
     id: str
@@ -97,7 +97,8 @@ def parse_role(value: Any, where: str, line: int | None, field: str) -> Role | N
     text = str(value).strip().lower()
     if text not in ROLES:
         raise InputError(
-            where, f"meta field {field!r} is {text[:20]!r}; expected one of {', '.join(ROLES)}",
+            where,
+            f"meta field {field!r} is {text[:20]!r}; expected one of {', '.join(ROLES)}",
             line,
         )
     return text  # type: ignore[return-value]
@@ -110,9 +111,7 @@ def timestamp_value(value: Any) -> float | None:
     return float(value)
 
 
-def _utterances(
-    folder: Path, role_field: str | None
-) -> dict[str, list[UtteranceRecord]]:
+def _utterances(folder: Path, role_field: str | None) -> dict[str, list[UtteranceRecord]]:
     """Utterances grouped by conversation, each group in file order."""
     speakers = {k: _meta(v) for k, v in _load_json(folder / "speakers.json").items()} or {
         k: _meta(v) for k, v in _load_json(folder / "users.json").items()
@@ -136,8 +135,9 @@ def _utterances(
                 text = record.get("text")
                 if speaker is None or convo is None or not isinstance(text, str):
                     raise InputError(
-                        where, "an utterance needs 'speaker', 'conversation_id' and a string "
-                        "'text'", number,
+                        where,
+                        "an utterance needs 'speaker', 'conversation_id' and a string 'text'",
+                        number,
                     )
                 # ConvoKit keeps empty utterances. They are kept here too, so that a reply chain
                 # through one still orders the conversation, and dropped from the transcript.
@@ -199,14 +199,19 @@ def read_conversations(
     """
     folder = Path(path)
     if not is_corpus_dir(folder):
-        raise InputError(str(folder), f"not a ConvoKit corpus folder (needs {UTTERANCES} and "
-                         f"one of {', '.join(COMPANIONS)})")
+        raise InputError(
+            str(folder),
+            f"not a ConvoKit corpus folder (needs {UTTERANCES} and one of {', '.join(COMPANIONS)})",
+        )
     groups = _utterances(folder, role_field)
     for convo, items in groups.items():
         if not any(u.text.strip() for u in items):
             continue  # nothing to read in the whole conversation
         yield build_transcript(
-            chronological(items), f"{folder}#{convo}", role_field, therapists,
+            chronological(items),
+            f"{folder}#{convo}",
+            role_field,
+            therapists,
             str(folder / UTTERANCES),
         )
 

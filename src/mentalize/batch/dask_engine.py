@@ -190,9 +190,7 @@ class DaskEngine:
         shutdown. ``initializer`` is the local engine's; the plugin does its job here."""
         self.connect()
         model: ModelChoice = initargs[0] if initargs else "auto"
-        threads = (
-            max(1, usable_cores() // self.local_workers) if self.local_workers else None
-        )
+        threads = max(1, usable_cores() // self.local_workers) if self.local_workers else None
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None  # the executor owns them now
         try:

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mentalize.batch.inputs import Unit
-from mentalize.batch.records import SESSION_COLUMNS, TURN_COLUMNS, session_row, turn_row
 from mentalize.batch.state import Done, State
 from mentalize.batch.writer import join_parts, write_errors, write_table
 from mentalize.errors import InputError, MentalizeError
+from mentalize.outputs.tables import SESSION_COLUMNS, TURN_COLUMNS, session_row, turn_row
 
 ModelChoice = Literal["auto", "markers", "learned"]
 
@@ -165,7 +165,7 @@ def _process_unit(unit: Unit, options: Options) -> UnitResult:
             rows = [turn_row(t, unit.source) for t in analysis.turns]
             session_rows = [session_row(analysis, unit.source, unit.sha256)]
         else:
-            from mentalize.api import analyze
+            from mentalize.analysis.entrypoints import analyze
 
             analysis = analyze(Path(unit.source), model=options.model)
             rows = [turn_row(t, unit.source) for t in analysis.turns]

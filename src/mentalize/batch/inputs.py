@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mentalize.errors import InputError
-from mentalize.readers import FORMAT_BY_EXTENSION, decode_text
 from mentalize.transcript import Transcript
+from mentalize.transcript.readers import FORMAT_BY_EXTENSION, decode_text
 
 #: Extensions a folder is searched for (a file named explicitly is read whatever its name).
 TRANSCRIPT_EXTENSIONS: frozenset[str] = frozenset({".txt", ".text", *FORMAT_BY_EXTENSION})
@@ -202,9 +202,7 @@ def _csv_rows(
         if not any(cell.strip() for cell in row):
             continue
         if t >= len(row):
-            raise InputError(
-                source, f"line {reader.line_num}: no value in column {text_column!r}"
-            )
+            raise InputError(source, f"line {reader.line_num}: no value in column {text_column!r}")
         yield (row[i] if i is not None and i < len(row) else None), row[t]
 
 
@@ -223,8 +221,8 @@ def _jsonl_rows(
         value = record.get(text_column)
         if not isinstance(value, str):
             raise InputError(
-                source, f"line {number}: field {text_column!r} (--text-column) is missing "
-                "or not a string",
+                source,
+                f"line {number}: field {text_column!r} (--text-column) is missing or not a string",
             )
         ident = record.get(id_column) if id_column is not None else None
         if id_column is not None and ident is None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mentalize.batch.records import ColumnType
+from mentalize.outputs.tables import ColumnType
 
 FORMATS = ("parquet", "csv")
 PARQUET_EXTRA = (

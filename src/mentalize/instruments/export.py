@@ -1,7 +1,8 @@
 """Text exports of scored administrations: JSON for one, CSV for a series over a treatment.
 
 The functions here return strings; writing them is the caller's job (the CLI uses
-:func:`mentalize.schema.write_atomic`, so files appear whole and readable by the owner only).
+:func:`mentalize.outputs.schema.write_atomic`, so files appear whole and readable by the owner
+only).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from mentalize.analysis import estimates
 from mentalize.language import MarkerSet
+from mentalize.language.scales import arousal, certainty
 
 FEATURE_MARKERS: tuple[str, ...] = (
     "cognitive",
@@ -66,7 +66,7 @@ def marker_features(markers: MarkerSet) -> list[float]:
         float(min(markers.questions, CAP)),
         1.0 if text.endswith("?") else 0.0,
         math.log1p(markers.word_count),
-        estimates.arousal(markers),
-        estimates.certainty(markers),
+        arousal(markers),
+        certainty(markers),
     ]
     return values

@@ -15,7 +15,7 @@ import numpy as np
 
 from mentalize.language import MarkerSet, read_markers
 from mentalize.language.risk.cues import sentence_spans
-from mentalize.learned.combine import AffectScale
+from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.features import marker_features
 from mentalize.learned.heads import heads_fingerprint, load_heads
 

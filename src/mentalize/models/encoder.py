@@ -200,9 +200,7 @@ class SentenceEncoder:
         self._output = session.get_outputs()[0].name
 
     @classmethod
-    def from_installed(
-        cls, threads: int | None = None, variant: str = "exact"
-    ) -> SentenceEncoder:
+    def from_installed(cls, threads: int | None = None, variant: str = "exact") -> SentenceEncoder:
         """Load from the pinned packages, verifying both files. Prefer :func:`load_encoder`.
 
         ``variant="fast"`` runs the int8 model derived from the same verified file

@@ -90,14 +90,16 @@ def history(entries: Sequence[Entry]) -> History:
             label=name,
             entries=len(items),
             with_signs=sum(1 for x in items if x.signs),
-            top_signs=tuple(k for k, _ in Counter(s for x in items for s in set(x.signs))
-                            .most_common(3)),
+            top_signs=tuple(
+                k for k, _ in Counter(s for x in items for s in set(x.signs)).most_common(3)
+            ),
         )
         for name, items in grouped.items()
     ]
     situations.sort(key=lambda s: (-s.with_signs, -s.entries, s.label))
-    return History(tuple(periods.values()), tuple(situations[:MAX_SITUATIONS]), len(entries),
-                   by_month)
+    return History(
+        tuple(periods.values()), tuple(situations[:MAX_SITUATIONS]), len(entries), by_month
+    )
 
 
 def sign_title(kind: str) -> str:
@@ -124,10 +126,14 @@ def history_svg(data: History) -> str:
     ]
     for tick in sorted({0, peak // 2, peak}):
         y = top + plot_h - plot_h * tick / peak
-        parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-                     f'fill="#444">{tick}</text>')
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 16}" y2="{y:.1f}" '
-                     'stroke="#ddd" stroke-width="1"/>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'fill="#444">{tick}</text>'
+        )
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 16}" y2="{y:.1f}" '
+            'stroke="#ddd" stroke-width="1"/>'
+        )
     for i, period in enumerate(data.periods):
         x0 = left + i * group_w + (group_w - bar_w * (len(kinds) + 1)) / 2
         bars = [("entries", "Entries written", "#bbbbbb", period.entries)]
@@ -140,8 +146,10 @@ def history_svg(data: History) -> str:
                 f'fill="{colour}"><title>{e(period.label)}: {e(title)}: {count}</title></rect>'
             )
             if count:
-                parts.append(f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y - 3:.1f}" '
-                             f'text-anchor="middle" font-size="10" fill="#222">{count}</text>')
+                parts.append(
+                    f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y - 3:.1f}" '
+                    f'text-anchor="middle" font-size="10" fill="#222">{count}</text>'
+                )
         parts.append(
             f'<text x="{left + i * group_w + group_w / 2:.1f}" y="{top + plot_h + 18}" '
             f'text-anchor="middle" font-size="12" fill="#222">{e(period.label)}</text>'
@@ -151,8 +159,7 @@ def history_svg(data: History) -> str:
         (sign_title(k), SIGN_COLOURS[k]) for k in kinds
     ]:
         parts.append(f'<rect x="{left}" y="{y - 11}" width="14" height="14" fill="{colour}"/>')
-        parts.append(f'<text x="{left + 22}" y="{y}" font-size="13" fill="#222">'
-                     f'{e(title)}</text>')
+        parts.append(f'<text x="{left + 22}" y="{y}" font-size="13" fill="#222">{e(title)}</text>')
         y += 22.0
     parts.append("</svg>")
     return "".join(parts)

@@ -132,8 +132,9 @@ _DURATION = re.compile(
 )
 
 
-def _quotes(text: str, found: Iterable[tuple[int, TurnAnalysis]], markers: frozenset[str]
-            ) -> tuple[Quote, ...]:
+def _quotes(
+    text: str, found: Iterable[tuple[int, TurnAnalysis]], markers: frozenset[str]
+) -> tuple[Quote, ...]:
     """Distinct spans of ``markers`` in reading order, longest first where they overlap."""
     spans = sorted(
         {
@@ -193,11 +194,15 @@ def reflect(
     if any(turn.risk != "none" or turn.evidence_for(*RISK_MARKERS) for turn in turns):
         risk_quotes = _quotes(text, found, RISK_MARKERS) or _learned_quotes(text, found)
         notice = RiskNotice(
-            wording.RISK_TITLE, wording.RISK_MESSAGE, wording.RISK_STOPPED, risk_quotes,
+            wording.RISK_TITLE,
+            wording.RISK_MESSAGE,
+            wording.RISK_STOPPED,
+            risk_quotes,
             lines if lines is not None else DEFAULT_LINES,
         )
-        return Reflection(kind=kind, risk=notice, arousal=0.0, grounding=(), signs=(),
-                          strengths=(), prompts=())
+        return Reflection(
+            kind=kind, risk=notice, arousal=0.0, grounding=(), signs=(), strengths=(), prompts=()
+        )
 
     arousal = max(turn.arousal for turn in turns)
     signs: list[Sign] = []
@@ -218,9 +223,17 @@ def reflect(
 
     strength_quotes = _quotes(text, found, STRENGTH_MARKERS)
     strengths = (
-        (Sign("strength", wording.STRENGTH_TITLE, wording.STRENGTH_OBSERVATION,
-              strength_quotes, wording.STRENGTH_PROMPTS),)
-        if strength_quotes else ()
+        (
+            Sign(
+                "strength",
+                wording.STRENGTH_TITLE,
+                wording.STRENGTH_OBSERVATION,
+                strength_quotes,
+                wording.STRENGTH_PROMPTS,
+            ),
+        )
+        if strength_quotes
+        else ()
     )
     grounding = wording.GROUNDING if arousal >= HIGH_AROUSAL else ()
     general = wording.JOURNAL_PROMPTS if kind == "journal" else wording.MESSAGE_PROMPTS
@@ -233,9 +246,9 @@ def reflect(
         signs=tuple(signs),
         strengths=strengths,
         prompts=tuple(p for p in general if p not in shown),
-        empty_note="" if signs else (
-            wording.NO_SIGNS_JOURNAL if kind == "journal" else wording.NO_SIGNS_MESSAGE
-        ),
+        empty_note=""
+        if signs
+        else (wording.NO_SIGNS_JOURNAL if kind == "journal" else wording.NO_SIGNS_MESSAGE),
     )
 
 

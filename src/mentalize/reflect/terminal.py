@@ -102,7 +102,9 @@ def print_history(data: History, console: Console | None = None) -> None:
     situations.add_column("Signs most often")
     for item in data.situations:
         situations.add_row(
-            escape(item.label), str(item.entries), str(item.with_signs),
+            escape(item.label),
+            str(item.entries),
+            str(item.with_signs),
             escape("; ".join(sign_title(k) for k in item.top_signs)) or "none",
         )
     console.print(situations)

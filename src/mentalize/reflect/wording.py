@@ -148,9 +148,7 @@ RISK_WORDS_LEAD = "The words that prompted this:"
 #: Said when the words already hold curiosity about minds (hedges, not-knowing, perspective).
 STRENGTH_TITLE = "Wondering is already here"
 STRENGTH_OBSERVATION = "These words already leave room for not knowing:"
-STRENGTH_PROMPTS: tuple[str, ...] = (
-    "What else comes up when you stay with that wondering?",
-)
+STRENGTH_PROMPTS: tuple[str, ...] = ("What else comes up when you stay with that wondering?",)
 
 #: Offered when arousal is high, before any other prompt.
 GROUNDING_TITLE = "Slowing down first"

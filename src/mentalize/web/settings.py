@@ -79,9 +79,7 @@ MENTALIZE_ENCRYPTION_KEY = datadir.encryption_key(DATA_DIR)
 MENTALIZE_ANALYSIS_MODEL = os.environ.get("MENTALIZE_CLINIC_MODEL", "auto")
 MENTALIZE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # How long a patient's one-time questionnaire link stays open (docs/clinic.md).
-MENTALIZE_QUESTIONNAIRE_LINK_HOURS = int(
-    os.environ.get("MENTALIZE_QUESTIONNAIRE_LINK_HOURS", "24")
-)
+MENTALIZE_QUESTIONNAIRE_LINK_HOURS = int(os.environ.get("MENTALIZE_QUESTIONNAIRE_LINK_HOURS", "24"))
 
 _database_url = os.environ.get("MENTALIZE_DATABASE_URL", "").strip()
 DATABASES = {"default": database_from_url(_database_url) if _database_url else _sqlite(DATA_DIR)}

@@ -42,8 +42,12 @@ PASSPHRASE = "quiet harbour lanterns"
 
 
 def _missing() -> str | None:
-    for module, extra in (("flask", "reflect"), ("flask_wtf", "reflect"), ("argon2", "reflect"),
-                          ("playwright", "test")):
+    for module, extra in (
+        ("flask", "reflect"),
+        ("flask_wtf", "reflect"),
+        ("argon2", "reflect"),
+        ("playwright", "test"),
+    ):
         if importlib.util.find_spec(module) is None:
             return f"the {module} package is not installed (pip install -e '.[{extra}]')"
     if chromium_binary() is None:
@@ -70,9 +74,21 @@ def reflect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reflect
     env["MENTALIZE_MODEL"] = "markers"  # as the rest of the suite reads: fast, model-free
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mentalize.cli", "reflect", "--no-browser", "--port", str(port),
-         "--data-dir", str(folder)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "mentalize.cli",
+            "reflect",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(folder),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         link = _read_link(process, timeout=30)

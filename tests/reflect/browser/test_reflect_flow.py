@@ -51,8 +51,9 @@ def _top(page: Page, locator: Any) -> float:
     return float(box["y"])
 
 
-def test_first_evening(browser: Any, reflect_server: Reflect,
-                       shots: Callable[[Any, str], Path]) -> None:
+def test_first_evening(
+    browser: Any, reflect_server: Reflect, shots: Callable[[Any, str], Path]
+) -> None:
     page = new_page(browser, reflect_server)
 
     # the printed link opens the page; the token leaves the address bar

@@ -115,9 +115,7 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
     stored = re.compile(r"Session stored: \d+ turns\. The analysis is queued\.")
     expect(page.get_by_text(stored)).to_be_visible()
     report = page.frame_locator("iframe.report")
-    expect(report.get_by_role("heading", name="MBT session reading")).to_be_visible(
-        timeout=30_000
-    )
+    expect(report.get_by_role("heading", name="MBT session reading")).to_be_visible(timeout=30_000)
     expect(report.get_by_role("heading", name=re.compile(r"Risk language"))).to_be_visible()
     expect(report.get_by_role("heading", name="What might fit next")).to_be_visible()
     expect(report.locator("body")).to_contain_text("session of 2026-02-02")  # not the file name

@@ -762,4 +762,3 @@ def assertion(
     if asked is not None:
         return asked.value, asked, None  # type: ignore[return-value]
     return "asserted", negated, None
-

@@ -49,6 +49,7 @@ RiskAssertion = Literal["asserted", "negated", "questioned", "reported", "figura
 ``reported``: about someone else; ``figurative``: an idiom; ``other``: medical, harm-reduction
 or form-filling talk."""
 
+
 @dataclass(frozen=True, slots=True)
 class RiskReading:
     """One mention of risk in a turn and how it was read. Only an ``asserted`` reading raises a

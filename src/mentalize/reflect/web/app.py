@@ -85,11 +85,13 @@ def _same(given: str, expected: str) -> bool:
     return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def _plain(title: str, message: str, status: int, error: bool = False,
-           back: bool = False) -> tuple[str, int]:
+def _plain(
+    title: str, message: str, status: int, error: bool = False, back: bool = False
+) -> tuple[str, int]:
     """A gate or error page: standalone, so it renders even when routing failed."""
-    page = render_template("reflect/plain.html", title=title, message=message, error=error,
-                           back=back)
+    page = render_template(
+        "reflect/plain.html", title=title, message=message, error=error, back=back
+    )
     return page, status
 
 
@@ -128,6 +130,7 @@ def create_app(
         kdf=kdf,
         model=model,
     )
+
     @app.before_request
     def gate() -> BaseResponse | tuple[str, int] | None:
         """Trade the link's token for the cookie; refuse anyone without either."""
@@ -139,8 +142,7 @@ def create_app(
         given = request.args.get("token")
         if given is not None and _same(given, token):
             response = redirect(request.path)
-            response.set_cookie(access_cookie, token, httponly=True, samesite="Strict",
-                                path="/")
+            response.set_cookie(access_cookie, token, httponly=True, samesite="Strict", path="/")
             return response
         if not _same(request.cookies.get(access_cookie, ""), token):
             return _plain("Open the link from the terminal", wording.PAGE_GATE, 403)
@@ -160,8 +162,10 @@ def create_app(
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int]:
         code = exc.code or 500
-        message = wording.PAGE_NOT_FOUND if code in (404, 405) else (
-            wording.PAGE_TOO_LONG if code == 413 else wording.PAGE_FAILED
+        message = (
+            wording.PAGE_NOT_FOUND
+            if code in (404, 405)
+            else (wording.PAGE_TOO_LONG if code == 413 else wording.PAGE_FAILED)
         )
         return _plain("Not shown", message, code, error=True, back=True)
 

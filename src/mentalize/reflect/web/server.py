@@ -60,8 +60,11 @@ def serve(
         raise ServeError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
     url = f"http://{HOST}:{server.effective_port}/?token={token}"  # type: ignore[union-attr]
     print(f"Reflect is open at {url}", flush=True)
-    print("Only this machine can reach it. Ctrl+C closes it (and locks the journal).",
-          file=sys.stderr, flush=True)
+    print(
+        "Only this machine can reach it. Ctrl+C closes it (and locks the journal).",
+        file=sys.stderr,
+        flush=True,
+    )
     context(app).journal.watch()
     if open_browser:
         with contextlib.suppress(webbrowser.Error):  # the printed link still works

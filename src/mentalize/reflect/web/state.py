@@ -23,8 +23,9 @@ IDLE_SECONDS = 15 * 60
 class OpenJournal:
     """The one journal this page serves, open or locked; safe to share between threads."""
 
-    def __init__(self, idle_seconds: float = IDLE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, idle_seconds: float = IDLE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.idle_seconds = idle_seconds
         self._clock = clock
         self._journal: Journal | None = None

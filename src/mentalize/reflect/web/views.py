@@ -75,9 +75,13 @@ def _reflect(text: str, kind: str) -> Reflection:
 
 def _reading(text: str, reflection: Reflection, **more: Any) -> str:
     return render_template(
-        "reflect/reading.html", text=text, reflection=reflection,
-        runs=runs(text, reflection), grounding_title=wording.GROUNDING_TITLE,
-        save_locked=wording.PAGE_SAVE_LOCKED, **more,
+        "reflect/reading.html",
+        text=text,
+        reflection=reflection,
+        runs=runs(text, reflection),
+        grounding_title=wording.GROUNDING_TITLE,
+        save_locked=wording.PAGE_SAVE_LOCKED,
+        **more,
     )
 
 
@@ -123,11 +127,16 @@ def unlock() -> BaseResponse | str | tuple[str, int]:
         try:
             ctx.journal.unlock(Journal.open(ctx.folder, request.form.get("passphrase", "")))
         except VaultError as exc:
-            error = (wording.PAGE_WRONG_PASSPHRASE if "passphrase" in str(exc) else str(exc))
+            error = wording.PAGE_WRONG_PASSPHRASE if "passphrase" in str(exc) else str(exc)
         else:
             return redirect(url_for("reflect.write"))
-    page = render_template("reflect/unlock.html", error=error, note=wording.PAGE_UNLOCK,
-                           idle=ctx.journal.locked_by_idle, idle_note=wording.PAGE_IDLE_LOCKED)
+    page = render_template(
+        "reflect/unlock.html",
+        error=error,
+        note=wording.PAGE_UNLOCK,
+        idle=ctx.journal.locked_by_idle,
+        idle_note=wording.PAGE_IDLE_LOCKED,
+    )
     return (page, 401) if error else page
 
 
@@ -142,9 +151,15 @@ def lock() -> BaseResponse:
 def write() -> BaseResponse | str:
     if _open() is None:
         return _to_unlock()
-    return render_template("reflect/write.html", note=wording.PAGE_WRITE,
-                           situation_help=wording.PAGE_SITUATION_HELP, text="", situation="",
-                           max_text=MAX_TEXT, max_situation=MAX_SITUATION)
+    return render_template(
+        "reflect/write.html",
+        note=wording.PAGE_WRITE,
+        situation_help=wording.PAGE_SITUATION_HELP,
+        text="",
+        situation="",
+        max_text=MAX_TEXT,
+        max_situation=MAX_SITUATION,
+    )
 
 
 @pages.post("/reflect")
@@ -153,11 +168,18 @@ def reflect_entry() -> str | tuple[str, int]:
     situation = _situation()
     if problem:
         return render_template(
-            "reflect/write.html", note=wording.PAGE_WRITE, error=problem,
-            situation_help=wording.PAGE_SITUATION_HELP, text=text, situation=situation,
-            max_text=MAX_TEXT, max_situation=MAX_SITUATION), 400
-    return _reading(text, _reflect(text, "journal"), situation=situation, save=True,
-                    locked=_open() is None)
+            "reflect/write.html",
+            note=wording.PAGE_WRITE,
+            error=problem,
+            situation_help=wording.PAGE_SITUATION_HELP,
+            text=text,
+            situation=situation,
+            max_text=MAX_TEXT,
+            max_situation=MAX_SITUATION,
+        ), 400
+    return _reading(
+        text, _reflect(text, "journal"), situation=situation, save=True, locked=_open() is None
+    )
 
 
 @pages.post("/save")
@@ -165,8 +187,9 @@ def save() -> BaseResponse | str | tuple[str, int]:
     ctx = context()
     text, problem = _text()
     if problem:
-        return render_template("reflect/plain.html", title="Not saved", message=problem,
-                               error=True, back=True), 400
+        return render_template(
+            "reflect/plain.html", title="Not saved", message=problem, error=True, back=True
+        ), 400
     situation = _situation()
     journal = ctx.journal.get()
     if journal is None:
@@ -175,8 +198,14 @@ def save() -> BaseResponse | str | tuple[str, int]:
         try:
             journal = Journal.open(ctx.folder, request.form.get("passphrase", ""))
         except VaultError:
-            page = _reading(text, _reflect(text, "journal"), situation=situation, save=True,
-                            locked=True, error=wording.PAGE_WRONG_PASSPHRASE)
+            page = _reading(
+                text,
+                _reflect(text, "journal"),
+                situation=situation,
+                save=True,
+                locked=True,
+                error=wording.PAGE_WRONG_PASSPHRASE,
+            )
             return page, 401
         ctx.journal.unlock(journal)
     reflection = _reflect(text, "journal")
@@ -198,12 +227,18 @@ def discard() -> BaseResponse:
 def message() -> str | tuple[str, int]:
     """A draft message, read and never saved; works with the journal locked, or none at all."""
     if request.method == "GET":
-        return render_template("reflect/message.html", note=wording.PAGE_MESSAGE, text="",
-                               max_text=MAX_TEXT)
+        return render_template(
+            "reflect/message.html", note=wording.PAGE_MESSAGE, text="", max_text=MAX_TEXT
+        )
     text, problem = _text()
     if problem:
-        return render_template("reflect/message.html", note=wording.PAGE_MESSAGE, text=text,
-                               error=problem, max_text=MAX_TEXT), 400
+        return render_template(
+            "reflect/message.html",
+            note=wording.PAGE_MESSAGE,
+            text=text,
+            error=problem,
+            max_text=MAX_TEXT,
+        ), 400
     return _reading(text, _reflect(text, "message"), save=False)
 
 
@@ -226,9 +261,15 @@ def journal_list() -> BaseResponse | str:
     if journal is None:
         return _to_unlock()
     entries = list(reversed(journal.entries()))
-    return render_template("reflect/journal.html", entries=entries, when=_when,
-                           sign_title=sign_title, empty=wording.PAGE_NO_ENTRIES,
-                           export_note=wording.PAGE_EXPORT, delete_word=DELETE_WORD)
+    return render_template(
+        "reflect/journal.html",
+        entries=entries,
+        when=_when,
+        sign_title=sign_title,
+        empty=wording.PAGE_NO_ENTRIES,
+        export_note=wording.PAGE_EXPORT,
+        delete_word=DELETE_WORD,
+    )
 
 
 @pages.get("/journal/<entry_id>")
@@ -236,8 +277,14 @@ def entry(entry_id: str) -> BaseResponse | str:
     if _open() is None:
         return _to_unlock()
     item = _entry(entry_id)
-    return _reading(item.text, _reflect(item.text, item.kind), entry=item, when=_when,
-                    save=False, opened=wording.PAGE_OPENED)
+    return _reading(
+        item.text,
+        _reflect(item.text, item.kind),
+        entry=item,
+        when=_when,
+        save=False,
+        opened=wording.PAGE_OPENED,
+    )
 
 
 @pages.route("/journal/<entry_id>/delete", methods=["GET", "POST"])
@@ -250,8 +297,9 @@ def delete(entry_id: str) -> BaseResponse | str:
         journal.delete(item.id)
         flash(wording.PAGE_DELETED_ONE)
         return redirect(url_for("reflect.journal_list"))
-    return render_template("reflect/delete.html", entry=item, when=_when,
-                           note=wording.PAGE_DELETE_ONE)
+    return render_template(
+        "reflect/delete.html", entry=item, when=_when, note=wording.PAGE_DELETE_ONE
+    )
 
 
 @pages.post("/journal/export")
@@ -293,9 +341,14 @@ def over_time() -> BaseResponse | str:
     if journal is None:
         return _to_unlock()
     data = history(journal.entries())
-    return render_template("reflect/history.html", data=data, svg=history_svg(data),
-                           sign_title=sign_title, caution=wording.CAUTION,
-                           empty=wording.PAGE_HISTORY_EMPTY)
+    return render_template(
+        "reflect/history.html",
+        data=data,
+        svg=history_svg(data),
+        sign_title=sign_title,
+        caution=wording.CAUTION,
+        empty=wording.PAGE_HISTORY_EMPTY,
+    )
 
 
 def _when(entry: Entry) -> str:

@@ -153,9 +153,12 @@ def _live(task_id: str, live: set[str]) -> bool:
         return True
     # Queued after the snapshot above was taken (a concurrent upload or recovery): still live.
     try:
-        return bool(task_id) and DBTaskResult.objects.filter(
-            pk=task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
-        ).exists()
+        return (
+            bool(task_id)
+            and DBTaskResult.objects.filter(
+                pk=task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+            ).exists()
+        )
     except ValidationError:  # not a queue row id (the immediate backend's, in tests)
         return False
 

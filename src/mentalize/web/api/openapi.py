@@ -82,7 +82,7 @@ def _operation(
 
 def _session_schema() -> dict[str, Any]:
     """``session.schema.json`` as a component: ``#/$defs/x`` now points inside the component."""
-    from mentalize.schema import json_schema
+    from mentalize.outputs.schema import json_schema
 
     schema = copy.deepcopy(json_schema())
     schema.pop("$schema", None)

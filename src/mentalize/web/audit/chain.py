@@ -154,9 +154,7 @@ def record_many(user: Any, action: str, objects: list[models.Model]) -> list[Aud
         AuditEntry.objects.bulk_create(entries)
         AuditHead.objects.filter(pk=1).update(hash=prev)
     for entry in entries:
-        log.info(
-            "audit #%s %s %s %s", entry.seq, action, entry.object_type, entry.object_id
-        )
+        log.info("audit #%s %s %s %s", entry.seq, action, entry.object_type, entry.object_id)
     return entries
 
 

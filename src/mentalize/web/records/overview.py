@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from mentalize.report.text import RISK_SEVERITY_LABELS
+from mentalize.outputs.labels import RISK_SEVERITY_LABELS
 from mentalize.web.audit.chain import Action, record_raw
 from mentalize.web.records import scoping, services
 from mentalize.web.records.figures import finite_number, session_figures

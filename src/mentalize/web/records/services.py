@@ -22,7 +22,7 @@ from mentalize.errors import InputError, MentalizeError
 # The analyser's own decoder (BOMs, binary sniffing, no legacy-code-page guessing) and extension
 # map, so an upload is read exactly as `mentalize analyze FILE` reads it, without ever writing
 # the transcript to a temporary file.
-from mentalize.readers import FORMAT_BY_EXTENSION, decode_text
+from mentalize.transcript.readers import FORMAT_BY_EXTENSION, decode_text
 from mentalize.web.audit.chain import Action, record, record_many
 from mentalize.web.records.figures import figures_json
 from mentalize.web.records.models import (
@@ -113,8 +113,8 @@ def _as_text(text: str) -> str:
 def check_transcript(text: str, fmt: str | None) -> Checked:
     """Read the transcript's turns (fast: no analysis), so a file the analyser cannot read is
     refused in the upload's own response and nothing is stored, as before the queue."""
-    from mentalize.readers import parse_transcript
-    from mentalize.roles import assign_roles
+    from mentalize.transcript.readers import parse_transcript
+    from mentalize.transcript.roles import assign_roles
 
     try:
         transcript = assign_roles(parse_transcript(_as_text(text), "<text>", format=fmt))
@@ -124,14 +124,15 @@ def check_transcript(text: str, fmt: str | None) -> Checked:
 
 
 def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> Analysed:
-    """Run :func:`mentalize.api.analyze` on transcript text; render the ``--html`` report.
+    """Run :func:`mentalize.analysis.entrypoints.analyze` on transcript text; render the
+    ``--html`` report.
 
     ``label`` becomes the analysis's ``source`` (shown in the report's header) in place of the
     uploaded file's name, which may itself name the patient.
     """
-    from mentalize.api import analyze
+    from mentalize.analysis.entrypoints import analyze
+    from mentalize.outputs.schema import to_json
     from mentalize.report import render_html
-    from mentalize.schema import to_json
 
     source = _as_text(text)
     try:
@@ -222,9 +223,7 @@ def create(user: Any, model: type[Any], **fields: Any) -> Any:
 
 def create_patient(user: Any, cleaned: dict[str, Any]) -> Patient:
     """A new patient on ``user``'s caseload from a valid ``PatientForm``'s data (page and API)."""
-    return create(
-        user, Patient, code=cleaned["code"], name=cleaned["name"] or None, clinician=user
-    )
+    return create(user, Patient, code=cleaned["code"], name=cleaned["name"] or None, clinician=user)
 
 
 def add_note(user: Any, session: Session, text: str, *, restricted: bool) -> Any:

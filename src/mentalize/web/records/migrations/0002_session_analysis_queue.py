@@ -10,41 +10,49 @@ def existing_sessions_are_analysed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0001_initial'),
+        ("records", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='session',
-            name='analysed_at',
+            model_name="session",
+            name="analysed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='analysis_attempts',
+            model_name="session",
+            name="analysis_attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='session',
-            name='analysis_error',
-            field=models.CharField(blank=True, default='', max_length=300),
+            model_name="session",
+            name="analysis_error",
+            field=models.CharField(blank=True, default="", max_length=300),
         ),
         migrations.AddField(
-            model_name='session',
-            name='analysis_status',
-            field=models.CharField(choices=[('pending', 'Waiting for the analyser'), ('running', 'Being analysed'), ('done', 'Analysed'), ('failed', 'Analysis failed')], default='pending', max_length=8),
+            model_name="session",
+            name="analysis_status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting for the analyser"),
+                    ("running", "Being analysed"),
+                    ("done", "Analysed"),
+                    ("failed", "Analysis failed"),
+                ],
+                default="pending",
+                max_length=8,
+            ),
         ),
         migrations.RunPython(existing_sessions_are_analysed, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='session',
-            name='analysis_task_id',
-            field=models.CharField(blank=True, default='', max_length=64),
+            model_name="session",
+            name="analysis_task_id",
+            field=models.CharField(blank=True, default="", max_length=64),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['analysis_status'], name='session_analysis_status'),
+            model_name="session",
+            index=models.Index(fields=["analysis_status"], name="session_analysis_status"),
         ),
     ]

@@ -19,8 +19,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Literal
 
+from mentalize.analysis.entrypoints import analyze
 from mentalize.analysis.results import SessionAnalysis
-from mentalize.api import analyze
 from mentalize.errors import InputError
 
 RUPTURE_TOLERANCE = 1

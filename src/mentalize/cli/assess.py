@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from mentalize.cli_common import EXIT_INTERNAL
-from mentalize.cli_common import check_output as _check_output
-from mentalize.cli_common import fail as _fail
+from mentalize.cli.common import EXIT_INTERNAL
+from mentalize.cli.common import check_output as _check_output
+from mentalize.cli.common import fail as _fail
 
 if TYPE_CHECKING:
     from mentalize.instruments.model import Instrument
@@ -55,7 +55,7 @@ assess_app = typer.Typer(
 
 
 def _write(path: Path, text: str) -> None:
-    from mentalize.schema import write_atomic
+    from mentalize.outputs.schema import write_atomic
 
     try:
         write_atomic(path, text if text.endswith("\n") else text + "\n")

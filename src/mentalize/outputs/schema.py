@@ -128,7 +128,8 @@ def to_json(analysis: SessionAnalysis, indent: int | None = 2) -> str:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``mentalize.session/1``."""
-    text = resources.files("mentalize").joinpath("session.schema.json").read_text(encoding="utf-8")
+    schema_file = resources.files("mentalize.outputs").joinpath("session.schema.json")
+    text = schema_file.read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mentalize.cli_common import EXIT_INTERNAL, fail
+from mentalize.cli.common import EXIT_INTERNAL, fail
 from mentalize.errors import InputError
 
 _ROLES = ("patient", "therapist", "other")

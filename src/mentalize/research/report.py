@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mentalize.validation.datasets import DATASETS
-from mentalize.validation.rows import ValidationRow
+from mentalize.research.datasets import DATASETS
+from mentalize.research.rows import ValidationRow
 
 BEGIN = "<!-- mentalize evaluate: begin -->"
 END = "<!-- mentalize evaluate: end -->"
@@ -216,7 +216,7 @@ def write_report(path: str | os.PathLike[str], block: str) -> None:
 def _write_atomic(target: Path, content: str) -> None:
     """Temporary file in the same folder, then a rename; mode 0644 (or the old file's mode).
 
-    ``mentalize.schema.write_atomic`` leaves files owner-only (0600), right for clinical
+    ``mentalize.outputs.schema.write_atomic`` leaves files owner-only (0600), right for clinical
     outputs but not for documentation.
     """
     try:

@@ -22,7 +22,7 @@ class ValidationRow:
     """What is measured, as ``dataset label → our label``, e.g.
     ``"explorations (level ≥ 1) → curious_question"``."""
     dataset: str
-    """Dataset key, as in :data:`mentalize.validation.datasets.DATASETS`."""
+    """Dataset key, as in :data:`mentalize.research.datasets.DATASETS`."""
     metric: str
     value: float | None
     """The figure; ``None`` when it is undefined (e.g. no positive item)."""

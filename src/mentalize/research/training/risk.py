@@ -1,6 +1,6 @@
 """Train the risk head: where the risk rules find no words, does the turn still disclose risk?
 
-Run: ``python -m mentalize.learned.train_risk`` from the repository (needs the ``models`` and
+Run: ``python -m mentalize.research.training.risk`` from the repository (needs the ``models`` and
 ``research`` extras). It reads only data the project may train on:
 
 - the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,dev3,dev4,train}``:
@@ -35,10 +35,10 @@ from mentalize.errors import MentalizeError
 from mentalize.language.risk import read_risk
 from mentalize.language.risk.cues import has_risk_cue, sentence_spans, speaks_of_self
 from mentalize.language.text import TextView
-from mentalize.learned import corpora
 from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
-from mentalize.learned.training import SEED, standardiser
-from mentalize.validation.risk_probes import load_probes
+from mentalize.research.risk_probes import load_probes
+from mentalize.research.training import corpora
+from mentalize.research.training.fit import SEED, standardiser
 
 PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
@@ -83,15 +83,15 @@ def _probes(folder: Path) -> list[tuple[str, str, str]]:
 
 
 def _patient_turns(path: Path) -> list[str]:
-    from mentalize.readers import read_transcript
-    from mentalize.roles import assign_roles
+    from mentalize.transcript.readers import read_transcript
+    from mentalize.transcript.roles import assign_roles
 
     transcript = assign_roles(read_transcript(path))
     return [t.text for t in transcript.turns if transcript.role_of(t.speaker) == "patient"]
 
 
 def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str) -> RiskCorpus:
-    from mentalize.validation.datasets import load_annomi
+    from mentalize.research.datasets import load_annomi
 
     rows = [(text, risk, author, "probe") for text, risk, author in _probes(probes)]
     seen: set[str] = set()
@@ -254,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--probes", type=Path, default=Path("tests/data/risk_probes"))
     parser.add_argument("--out", type=Path, default=heads_folder())
     args = parser.parse_args(argv)
-    from mentalize.validation.datasets import dataset_root
+    from mentalize.research.datasets import dataset_root
 
     try:
         figures = train_risk(dataset_root(args.data), args.probes, args.out)

@@ -25,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from mentalize.cli_common import EXIT_INTERNAL, fail
+from mentalize.cli.common import EXIT_INTERNAL, fail
 
 DataDir = Annotated[
     Path | None,
@@ -325,7 +325,7 @@ def backup(
     ] = False,
 ) -> None:
     """Snapshot the clinic's database (safe while serving) into one checked archive."""
-    from mentalize.cli_common import check_output
+    from mentalize.cli.common import check_output
     from mentalize.errors import MentalizeError
 
     check_output(out, "--out")
@@ -354,9 +354,7 @@ def restore(
 
     try:
         opened = clinic_backup.open_archive(archive)
-        target = clinic_backup.prepare_data_dir(
-            opened, data_dir or default_data_dir(), force=force
-        )
+        target = clinic_backup.prepare_data_dir(opened, data_dir or default_data_dir(), force=force)
     except MentalizeError as exc:
         raise fail(str(exc)) from None
     setup_django(target, migrate=False)

@@ -5,14 +5,14 @@ ConvoKit users compose analyses as transformers over a ``Corpus``; this one lets
 such a pipeline::
 
     from convokit import Corpus
-    from mentalize.convokit_transformer import MentalizeTransformer
+    from mentalize.integrations.convokit import MentalizeTransformer
 
     corpus = Corpus(filename="my-therapy-corpus")
     MentalizeTransformer(role_field="role").transform(corpus)
     corpus.get_utterances_dataframe()["meta.mentalize_mentalizing"]
 
 The values are exactly the ``turns`` and ``sessions`` table columns of ``mentalize batch``
-(:mod:`mentalize.batch.records`, docs/batch.md), under ``prefix`` + column name, so a corpus
+(:mod:`mentalize.outputs.tables`, docs/batch.md), under ``prefix`` + column name, so a corpus
 annotated here and the same corpus read by ``mentalize batch`` agree value for value (tested).
 Conversations are read as ``mentalize batch`` reads a corpus folder: utterances in chronological
 order (:func:`~mentalize.batch.convokit_inputs.chronological`, empty utterances included so a
@@ -38,7 +38,7 @@ from mentalize.batch.convokit_inputs import (
     parse_role,
     timestamp_value,
 )
-from mentalize.batch.records import (
+from mentalize.outputs.tables import (
     SESSION_COLUMN_NAMES,
     TURN_COLUMN_NAMES,
     session_row,
@@ -51,8 +51,9 @@ __all__ = ["CONVERSATION_FIELDS", "UTTERANCE_FIELDS", "MentalizeTransformer"]
 #: ConvoKit already holds (the utterance's text, speaker, timestamp, conversation) and the
 #: table's own bookkeeping (``source``, ``text_id``, ``turn``).
 UTTERANCE_FIELDS: tuple[str, ...] = tuple(
-    c for c in TURN_COLUMN_NAMES if c not in {"source", "text_id", "turn", "speaker", "text",
-                                               "start"}
+    c
+    for c in TURN_COLUMN_NAMES
+    if c not in {"source", "text_id", "turn", "speaker", "text", "start"}
 )
 #: ``sessions`` columns written to each conversation's meta (not ``source``/``sha256``/``format``,
 #: which describe a file).
@@ -146,4 +147,3 @@ class MentalizeTransformer(Transformer):
         session = session_row(analysis, transcript.source)
         for name in CONVERSATION_FIELDS:
             convo.meta[self.prefix + name] = session[name]
-

@@ -86,7 +86,7 @@ def _corpus(
 
 
 def annomi_therapist(root: Path, embed: Embed, encoder_id: str) -> Corpus:
-    from mentalize.validation.datasets import load_annomi
+    from mentalize.research.datasets import load_annomi
 
     rows = [r for r in load_annomi(root) if r.interlocutor == "therapist"]
     return _corpus(
@@ -100,7 +100,7 @@ def annomi_therapist(root: Path, embed: Embed, encoder_id: str) -> Corpus:
 
 
 def emobank(root: Path, embed: Embed, encoder_id: str) -> Corpus:
-    from mentalize.validation.datasets import load_emobank
+    from mentalize.research.datasets import load_emobank
 
     rows = list(load_emobank(root))
     return _corpus(
@@ -114,7 +114,7 @@ def emobank(root: Path, embed: Embed, encoder_id: str) -> Corpus:
 
 
 def certainty(root: Path, embed: Embed, encoder_id: str) -> Corpus:
-    from mentalize.validation.datasets import load_certainty
+    from mentalize.research.datasets import load_certainty
 
     rows = list(load_certainty(root))
     return _corpus(

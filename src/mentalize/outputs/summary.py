@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from mentalize.analysis.results import SessionAnalysis
-from mentalize.report.text import risk_rung
+from mentalize.outputs.labels import risk_rung
 
 RISK_WORDS = {
     "ideation": "suicidal ideation language",
@@ -55,9 +55,7 @@ def print_summary(
             for d in s.risk_denials
         )
         lines.append("Review in context and follow your service's risk protocol.")
-        console.print(
-            Panel(escape("\n".join(lines)), title="RISK LANGUAGE", border_style="red")
-        )
+        console.print(Panel(escape("\n".join(lines)), title="RISK LANGUAGE", border_style="red"))
     else:
         console.print(
             "No risk language found (this does not rule out risk: the reader finds about seven "

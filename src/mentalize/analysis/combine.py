@@ -8,8 +8,6 @@ reflection without a stock phrase).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mentalize.analysis.interventions import question_kind
 from mentalize.analysis.results import Intervention
 from mentalize.language import MarkerSet
@@ -18,22 +16,6 @@ MARKER_ONLY_INTERVENTIONS: frozenset[str] = frozenset(
     {"relationship", "interpretation", "challenge"}
 )
 """MBT moves AnnoMI has no label for: the rule-based reading always decides them."""
-
-
-@dataclass(frozen=True, slots=True)
-class AffectScale:
-    """Maps a head's raw score onto the marker 0-1 scale: ``low`` (the training median) maps to
-    0 and ``high`` (the training 99th percentile) to ``top``, so a neutral sentence adds nothing
-    to the marker reading and only clearly raised ones do."""
-
-    low: float
-    high: float
-    top: float = 0.8
-
-    def __call__(self, score: float) -> float:
-        if self.high <= self.low:
-            return 0.0
-        return min(1.0, max(0.0, (score - self.low) / (self.high - self.low) * self.top))
 
 
 def combined_arousal(marker_value: float, learned_value: float) -> float:

@@ -1,9 +1,9 @@
 """Train the shipped heads on train-ok data, with cross-validated figures for their model cards.
 
-Run: ``python -m mentalize.learned.train [--data ../shared/datasets]`` (needs the ``models`` and
-``research`` extras). Seeded and deterministic: the same data and encoder give the same files.
-Only ``train-ok`` datasets are read here (AnnoMI, EmoBank, Pei & Jurgens certainty); the
-``eval-only`` sets never reach this module.
+Run: ``python -m mentalize.research.training.heads [--data ../shared/datasets]`` (needs the
+``models`` and ``research`` extras). Seeded and deterministic: the same data and encoder give
+the same files. Only ``train-ok`` datasets are read here (AnnoMI, EmoBank, Pei & Jurgens
+certainty); the ``eval-only`` sets never reach this module.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from mentalize.analysis.combine import combined_intervention
 from mentalize.analysis.interventions import classify
 from mentalize.language import read_markers
-from mentalize.learned import corpora
-from mentalize.learned.combine import AffectScale, combined_intervention
+from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
-from mentalize.learned.training import (
+from mentalize.research.training import corpora
+from mentalize.research.training.fit import (
     SEED,
     fit_classifier,
     fit_regressor,
@@ -142,7 +143,7 @@ def train(root: Path, out: Path) -> dict[str, object]:
     heads = {"therapist_behaviour": behaviour, "arousal": arousal, "certainty": certainty}
     for name, head in heads.items():
         head.save(out / f"{name}.npz")
-    # Heads trained elsewhere (the risk head: mentalize.learned.train_risk) keep their entries.
+    # Heads trained elsewhere (the risk head: mentalize.research.training.risk) keep their entries.
     kept: dict[str, str] = {}
     if (out / MANIFEST).is_file():
         previous = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=heads_folder())
     args = parser.parse_args(argv)
-    from mentalize.validation.datasets import dataset_root
+    from mentalize.research.datasets import dataset_root
 
     figures = train(dataset_root(args.data), args.out)
     print(json.dumps(figures, indent=2))

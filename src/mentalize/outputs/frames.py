@@ -1,7 +1,7 @@
 """pandas tables from the Python API: the same ``turns`` and ``sessions`` tables ``mentalize batch``
 writes, built from :class:`SessionAnalysis` objects already in memory.
 
-The rows and column order come from :mod:`mentalize.batch.records`, so a notebook and a batch run
+The rows and column order come from :mod:`mentalize.outputs.tables`, so a notebook and a batch run
 never disagree about a column. pandas is the optional extra ``mentalize[corpus]`` and is imported
 inside the functions, never by ``import mentalize``.
 """
@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mentalize.analysis.results import SessionAnalysis
-from mentalize.batch.records import (
+from mentalize.errors import MentalizeError
+from mentalize.outputs.tables import (
     SESSION_COLUMNS,
     TURN_COLUMNS,
     ColumnType,
     session_row,
     turn_rows,
 )
-from mentalize.errors import MentalizeError
 
 if TYPE_CHECKING:
     import pandas as pd

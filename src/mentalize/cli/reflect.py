@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mentalize.cli_common import EXIT_INPUT, fail
+from mentalize.cli.common import EXIT_INPUT, fail
 from mentalize.errors import InputError, MentalizeError
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ END_OF_ENTRY = "."
 
 
 def _read_message(path: Path) -> str:
-    from mentalize.readers import decode_text
+    from mentalize.transcript.readers import decode_text
 
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
@@ -122,7 +122,8 @@ def _terminal(folder: Path, lines: tuple[CrisisLine, ...], model: str) -> None:
     if not text:
         raise fail("nothing was written; nothing to reflect on")
     situation = typer.prompt(
-        "A short name for the situation, if you like (e.g. work, partner)", default="",
+        "A short name for the situation, if you like (e.g. work, partner)",
+        default="",
         show_default=False,
     ).strip()[:80]
     reflection = reflect(text, "journal", model=model, lines=lines)  # type: ignore[arg-type]
@@ -143,21 +144,24 @@ def reflect_command(
     ] = False,
     message: Annotated[
         Path | None,
-        typer.Option("--message", help="Check a draft message in FILE ('-' reads stdin).",
-                     metavar="FILE"),
+        typer.Option(
+            "--message", help="Check a draft message in FILE ('-' reads stdin).", metavar="FILE"
+        ),
     ] = None,
     history: Annotated[
         bool, typer.Option("--history", help="Show how often signs appeared, over time.")
     ] = False,
     picture: Annotated[
         Path | None,
-        typer.Option("--picture", help="With --history: also write the picture as SVG.",
-                     metavar="FILE"),
+        typer.Option(
+            "--picture", help="With --history: also write the picture as SVG.", metavar="FILE"
+        ),
     ] = None,
     export: Annotated[
         Path | None,
-        typer.Option("--export", help="Write every entry, decrypted, to FILE (JSON).",
-                     metavar="FILE"),
+        typer.Option(
+            "--export", help="Write every entry, decrypted, to FILE (JSON).", metavar="FILE"
+        ),
     ] = None,
     delete_all: Annotated[
         bool, typer.Option("--delete-all", help="Delete every entry and the journal's key.")
@@ -167,17 +171,21 @@ def reflect_command(
     ] = False,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Journal folder (default: MENTALIZE_REFLECT_DIR or "
-                     "~/.local/share/mentalize/reflect)."),
+        typer.Option(
+            "--data-dir",
+            help="Journal folder (default: MENTALIZE_REFLECT_DIR or "
+            "~/.local/share/mentalize/reflect).",
+        ),
     ] = None,
     crisis_lines: Annotated[
         Path | None,
-        typer.Option("--crisis-lines", help="TOML file of local crisis lines, shown first.",
-                     metavar="FILE"),
+        typer.Option(
+            "--crisis-lines", help="TOML file of local crisis lines, shown first.", metavar="FILE"
+        ),
     ] = None,
     port: Annotated[
-        int, typer.Option("--port", help="Port of the local page (0: any free port).",
-                          min=0, max=65535)
+        int,
+        typer.Option("--port", help="Port of the local page (0: any free port).", min=0, max=65535),
     ] = 0,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the page's address; do not open it.")
@@ -228,7 +236,7 @@ def reflect_command(
 
 
 def _history(folder: Path, picture: Path | None) -> None:
-    from mentalize.cli_common import check_output
+    from mentalize.cli.common import check_output
     from mentalize.reflect.history import history, history_svg
     from mentalize.reflect.terminal import print_history
 
@@ -236,14 +244,14 @@ def _history(folder: Path, picture: Path | None) -> None:
     data = history(_journal(folder, create=False).entries())
     print_history(data)
     if picture is not None:
-        from mentalize.schema import write_atomic
+        from mentalize.outputs.schema import write_atomic
 
         write_atomic(picture, history_svg(data) or "<svg xmlns='http://www.w3.org/2000/svg'/>")
         typer.echo(f"Picture written to {picture}.")
 
 
 def _export(folder: Path, export: Path) -> None:
-    from mentalize.cli_common import check_output
+    from mentalize.cli.common import check_output
 
     check_output(export, "--export")
     count = _journal(folder, create=False).export(export)
@@ -278,7 +286,7 @@ def _serve(
     except ImportError:
         raise fail(
             "the Reflect page needs its extra: pip install 'mentalize[reflect]' "
-            "(or use --terminal)", EXIT_INPUT,
+            "(or use --terminal)",
+            EXIT_INPUT,
         ) from None
-    serve(folder, port=port, open_browser=open_browser, crisis_lines_file=crisis_lines,
-          model=model)
+    serve(folder, port=port, open_browser=open_browser, crisis_lines_file=crisis_lines, model=model)

@@ -1,6 +1,6 @@
 """Typed transcripts: who spoke, what they said, when, and in which role.
 
-Readers for the input formats live in :mod:`mentalize.readers`; they all return a
+Readers for the input formats live in :mod:`mentalize.transcript.readers`; they all return a
 :class:`Transcript`, so the analysis layer never sees a file format.
 """
 
@@ -61,7 +61,7 @@ class Transcript:
 def from_pairs(pairs: Iterable[tuple[str, str]], source: str = "<text>") -> Transcript:
     """Build a transcript from ``(speaker, text)`` pairs, e.g. in tests or notebooks.
 
-    Roles are left empty; :func:`mentalize.roles.assign_roles` fills them.
+    Roles are left empty; :func:`mentalize.transcript.roles.assign_roles` fills them.
     """
     turns = tuple(Turn(speaker=s, text=t, line=i + 1) for i, (s, t) in enumerate(pairs))
     return Transcript(source=source, turns=turns, format="pairs")

@@ -6,7 +6,7 @@ layer never sees a file format. Bad input never surfaces as a traceback: each pr
 valid. Messages never quote the transcript itself (patients' words must not reach logs); they name
 line numbers, byte offsets and field names only.
 
-Roles are left empty here; :func:`mentalize.roles.assign_roles` fills them.
+Roles are left empty here; :func:`mentalize.transcript.roles.assign_roles` fills them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FORMATS: tuple[str, ...] = ("text", "vtt", "srt", "csv", "jsonl")
 MAX_BYTES = 20 * 1024 * 1024
 
 #: Speaker given to text that comes before the first speaker label (a title line, or caption cues
-#: before anyone is named). :mod:`mentalize.roles` maps it to the role ``"other"``.
+#: before anyone is named). :mod:`mentalize.transcript.roles` maps it to the role ``"other"``.
 UNLABELLED = "UNKNOWN"
 
 _FORMAT_ALIASES = {"txt": "text", "webvtt": "vtt", "ndjson": "jsonl"}

@@ -3,7 +3,7 @@
 AnnoMI by transcript-grouped 5-fold cross-validation (no session in train and test), EmoBank on
 its dev split with the head fitted on the train split, Pei & Jurgens by 5-fold cross-validation.
 Each fold refits the head with the same function that trains the shipped one
-(:mod:`mentalize.learned.training`), so the figure describes what ships. Markers alone are
+(:mod:`mentalize.research.training.fit`), so the figure describes what ships. Markers alone are
 reported as the baseline the learned layer has to beat.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from mentalize.language import read_markers
-from mentalize.validation import datasets as ds
-from mentalize.validation.evaluations import PROJECT_TARGET, correlations, evaluation
-from mentalize.validation.rows import ValidationRow
+from mentalize.research import datasets as ds
+from mentalize.research.marker_evaluations import PROJECT_TARGET, correlations, evaluation
+from mentalize.research.rows import ValidationRow
 
 MODELS_NEEDED = (
     "skipped {name}: the learned layer is off (install mentalize[models]; unset MENTALIZE_MODEL)"
@@ -61,8 +61,8 @@ def _row(construct, dataset, metric, value, n, kind, note="", anchor="", referen
 
 @evaluation("annomi", title="AnnoMI therapist behaviour (grouped CV)")
 def evaluate_annomi(root: Path) -> list[ValidationRow]:
-    from mentalize.learned import corpora
-    from mentalize.learned.train import annomi_predictions, behaviour_figures
+    from mentalize.research.training import corpora
+    from mentalize.research.training.heads import annomi_predictions, behaviour_figures
 
     ds.load_annomi(root)  # a missing file is skipped before the encoder loads
     embed, model_id = _encoder("annomi")
@@ -138,11 +138,11 @@ def evaluate_annomi(root: Path) -> list[ValidationRow]:
 
 @evaluation("emobank", title="EmoBank arousal (dev split)")
 def evaluate_emobank(root: Path) -> list[ValidationRow]:
+    from mentalize.analysis.combine import combined_arousal
     from mentalize.analysis.estimates import arousal as marker_arousal
-    from mentalize.learned import corpora
-    from mentalize.learned.combine import combined_arousal
-    from mentalize.learned.train import arousal_scale
-    from mentalize.learned.training import fit_regressor
+    from mentalize.research.training import corpora
+    from mentalize.research.training.fit import fit_regressor
+    from mentalize.research.training.heads import arousal_scale
 
     ds.load_emobank(root)
     embed, model_id = _encoder("emobank")
@@ -198,10 +198,10 @@ def evaluate_emobank(root: Path) -> list[ValidationRow]:
 
 @evaluation("certainty", title="Pei & Jurgens certainty (5-fold CV)")
 def evaluate_certainty(root: Path) -> list[ValidationRow]:
+    from mentalize.analysis.combine import combined_certainty
     from mentalize.analysis.estimates import certainty as marker_certainty
-    from mentalize.learned import corpora
-    from mentalize.learned.combine import combined_certainty
-    from mentalize.learned.training import fit_regressor, plain_folds
+    from mentalize.research.training import corpora
+    from mentalize.research.training.fit import fit_regressor, plain_folds
 
     ds.load_certainty(root)
     embed, model_id = _encoder("certainty")

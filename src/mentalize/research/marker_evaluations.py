@@ -2,7 +2,7 @@
 
 Each evaluation is a function ``(root: Path) -> list[ValidationRow]`` registered with
 :func:`evaluation`; ``root`` is the datasets folder. It reads its dataset with a loader from
-:mod:`mentalize.validation.datasets` (which raises :class:`DatasetMissing` when the data is not
+:mod:`mentalize.research.datasets` (which raises :class:`DatasetMissing` when the data is not
 there: the evaluation is then skipped), gets the analyser's reading of all the texts in **one**
 call to :func:`mentalize.analyze_utterances`, and returns, for each figure, our row, a trivial
 baseline computed on the same items (``kind="baseline"``) and, where there is one, the target
@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mentalize.errors import MentalizeError
-from mentalize.validation import datasets as ds
-from mentalize.validation.rows import ValidationRow
+from mentalize.research import datasets as ds
+from mentalize.research.rows import ValidationRow
 
 if TYPE_CHECKING:
     from mentalize.analysis.results import TurnAnalysis
@@ -69,7 +69,7 @@ class Evaluation:
 EVALUATIONS: dict[str, Evaluation] = {}
 """Every registered evaluation, in the order it runs and is reported."""
 
-EVALUATION_MODULES: tuple[str, ...] = ("mentalize.learned.evaluations",)
+EVALUATION_MODULES: tuple[str, ...] = ("mentalize.research.learned_evaluations",)
 """Modules that register further evaluations when imported (e.g. train-ok cross-validation)."""
 
 
@@ -120,7 +120,7 @@ def run_evaluations(
     """Run the registered evaluations (or those named) on the datasets under ``root``.
 
     A missing dataset skips its evaluation with one line; a malformed file raises
-    :class:`~mentalize.validation.datasets.DatasetError`.
+    :class:`~mentalize.research.datasets.DatasetError`.
     """
     require_research()
     registry = load_registered()

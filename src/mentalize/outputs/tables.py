@@ -13,7 +13,7 @@ import json
 from typing import Any, Literal
 
 from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
-from mentalize.schema import episode_dict, risk_flag_dict, risk_reading_dict
+from mentalize.outputs.schema import episode_dict, risk_flag_dict, risk_reading_dict
 
 ColumnType = Literal["string", "int", "float", "bool"]
 
@@ -113,8 +113,9 @@ def turn_row(turn: TurnAnalysis, source: str, text_id: str | None = None) -> dic
         "moves": LIST_SEPARATOR.join(turn.moves),
         "minimal": turn.minimal,
         "markers": LIST_SEPARATOR.join(seen),
-        "evidence": _json([{"marker": e.marker, "start": e.start, "end": e.end}
-                           for e in turn.evidence]),
+        "evidence": _json(
+            [{"marker": e.marker, "start": e.start, "end": e.end} for e in turn.evidence]
+        ),
     }
 
 

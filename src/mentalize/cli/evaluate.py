@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from mentalize.cli_common import EXIT_INPUT, EXIT_INTERNAL, check_output
-from mentalize.cli_common import fail as _fail
+from mentalize.cli.common import EXIT_INPUT, EXIT_INTERNAL, check_output
+from mentalize.cli.common import fail as _fail
 
 DEFAULT_OUT = Path("docs") / "validation.md"
 
@@ -39,8 +39,8 @@ def evaluate(
 ) -> None:
     """Measure the analyser on the public labelled datasets (needs the research extra)."""
     from mentalize.errors import MentalizeError
-    from mentalize.validation.datasets import DatasetError, dataset_root
-    from mentalize.validation.evaluations import ResearchExtraMissing, require_research
+    from mentalize.research.datasets import DatasetError, dataset_root
+    from mentalize.research.marker_evaluations import ResearchExtraMissing, require_research
 
     try:
         require_research()
@@ -52,8 +52,8 @@ def evaluate(
 
     from rich.console import Console
 
-    from mentalize.validation.evaluations import run_evaluations
-    from mentalize.validation.report import render_block, write_report
+    from mentalize.research.marker_evaluations import run_evaluations
+    from mentalize.research.report import render_block, write_report
 
     root = dataset_root(data)
     console = Console(stderr=True)
@@ -89,7 +89,7 @@ def _print_table(rows: list, seconds: dict[str, float]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from mentalize.validation.report import COLUMNS, table_lines
+    from mentalize.research.report import COLUMNS, table_lines
 
     table = Table(title="mentalize evaluate", show_lines=False)
     for column in COLUMNS:

@@ -45,8 +45,8 @@ def analyze(
     Raises :class:`mentalize.errors.InputError` for anything that is not a readable transcript.
     """
     from mentalize.analysis.session import analyze_transcript
-    from mentalize.readers import parse_transcript, read_transcript
-    from mentalize.roles import assign_roles
+    from mentalize.transcript.readers import parse_transcript, read_transcript
+    from mentalize.transcript.roles import assign_roles
 
     if isinstance(source, os.PathLike):
         transcript = read_transcript(source, format=format)

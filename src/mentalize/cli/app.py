@@ -13,12 +13,12 @@ from typing import Annotated
 
 import typer
 
-from mentalize.cli_assess import assess_app
-from mentalize.cli_batch import batch
-from mentalize.cli_clinic import audit_app, backup, restore, serve, users_app, worker
-from mentalize.cli_common import EXIT_INTERNAL, check_output, fail
-from mentalize.cli_evaluate import evaluate
-from mentalize.cli_reflect import reflect_command
+from mentalize.cli.assess import assess_app
+from mentalize.cli.batch import batch
+from mentalize.cli.clinic import audit_app, backup, restore, serve, users_app, worker
+from mentalize.cli.common import EXIT_INTERNAL, check_output, fail
+from mentalize.cli.evaluate import evaluate
+from mentalize.cli.reflect import reflect_command
 from mentalize.errors import InputError, MentalizeError
 
 app = typer.Typer(
@@ -108,7 +108,7 @@ def analyze(
     ] = False,
 ) -> None:
     """Analyse one session transcript: risk, breakdowns, calibration, stance, what fits next."""
-    from mentalize.api import analyze as run_analysis
+    from mentalize.analysis.entrypoints import analyze as run_analysis
 
     check_output(json_out, "--json")
     check_output(html_out, "--html")
@@ -133,18 +133,18 @@ def analyze(
         rendered_html = render_html(analysis)
     try:
         if json_out is not None:
-            from mentalize.schema import write_json
+            from mentalize.outputs.schema import write_json
 
             write_json(analysis, json_out)
         if rendered_html is not None:
-            from mentalize.schema import write_atomic
+            from mentalize.outputs.schema import write_atomic
 
             write_atomic(html_out, rendered_html)
     except OSError as exc:
         raise fail(f"cannot write output: {exc.strerror or exc}", EXIT_INTERNAL) from None
 
     if not quiet:
-        from mentalize.summary import print_summary
+        from mentalize.outputs.summary import print_summary
 
         print_summary(analysis, json_out=json_out, html_out=html_out)
 
