@@ -27,6 +27,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench fuzz
 	$(BIN)/ruff format --check src tests bench fuzz
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest -q

@@ -175,7 +175,7 @@ def _episode(
         start_turn=start,
         end_turn=end,
         peak_arousal=round(peak, 4),
-        modes=tuple(modes),  # type: ignore[arg-type]
+        modes=tuple(modes),
         therapist_response=_response(response_turns, intensities),
         response_turns=response_turns,
     )

@@ -111,21 +111,21 @@ def mentalizing(markers: MarkerSet) -> float:
 
 def focus(markers: MarkerSet) -> Focus:
     """Whose mental states the turn is mostly about."""
-    counts = {
+    counts: dict[Focus, float] = {
         "self": markers.counts["focus_self"],
         "other": markers.counts["focus_other"],
         "relationship": markers.counts["focus_relationship"] * 1.5,
     }
     if not any(counts.values()):
         return "none"
-    return max(counts, key=lambda k: counts[k])  # type: ignore[return-value]
+    return max(counts, key=lambda k: counts[k])
 
 
 def mode(markers: MarkerSet, mentalizing_score: float) -> Mode:
     """The patient's mode in this turn: the strongest non-mentalizing signal if it is clear,
     genuine mentalizing if the RF-like score is good, else concrete (no mental states in play)."""
     signals = non_mentalizing_signals(markers)
-    strongest: Mode = max(signals, key=lambda k: signals[k])  # type: ignore[assignment]
+    strongest: Mode = max(signals, key=lambda k: signals[k])
     if signals["teleological"] >= 1:
         return "teleological"
     if signals[strongest] >= 1.0 and mentalizing_score < 0.55:

@@ -9,6 +9,7 @@ acknowledges their own part or turns curiously to what happened between them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from mentalize.analysis.results import Repair, Rupture, TurnAnalysis
 from mentalize.language import MarkerSet
@@ -25,6 +26,7 @@ def find_ruptures(
     for turn, found in zip(turns, markers, strict=True):
         if turn.role != "patient":
             continue
+        kind: Literal["confrontation", "withdrawal"]
         if found.counts["rupture_confrontation"]:
             kind = "confrontation"
         elif found.counts["rupture_withdrawal"] and found.word_count <= WITHDRAWAL_MAX_WORDS:

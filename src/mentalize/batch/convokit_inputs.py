@@ -101,7 +101,7 @@ def parse_role(value: Any, where: str, line: int | None, field: str) -> Role | N
             f"meta field {field!r} is {text[:20]!r}; expected one of {', '.join(ROLES)}",
             line,
         )
-    return text  # type: ignore[return-value]
+    return text
 
 
 def timestamp_value(value: Any) -> float | None:
@@ -141,7 +141,8 @@ def _utterances(folder: Path, role_field: str | None) -> dict[str, list[Utteranc
                     )
                 # ConvoKit keeps empty utterances. They are kept here too, so that a reply chain
                 # through one still orders the conversation, and dropped from the transcript.
-                meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+                raw_meta = record.get("meta")
+                meta = raw_meta if isinstance(raw_meta, dict) else {}
                 role = None
                 if role_field is not None and text.strip():
                     value = meta.get(role_field, speakers.get(str(speaker), {}).get(role_field))

@@ -156,12 +156,12 @@ def text_units(
     text = decode_text(data, source)
     ext = os.path.splitext(source)[1].lower()
     if ext in (".jsonl", ".ndjson", ".json"):
-        rows = _jsonl_rows(text, source, text_column, id_column)
+        read = _jsonl_rows(text, source, text_column, id_column)
     elif ext in (".csv", ".tsv"):
-        rows = _csv_rows(text, source, text_column, id_column, "\t" if ext == ".tsv" else ",")
+        read = _csv_rows(text, source, text_column, id_column, "\t" if ext == ".tsv" else ",")
     else:
         raise InputError(source, "--texts takes a .csv, .tsv or .jsonl file")
-    rows = list(rows)
+    rows = list(read)
     if not rows:
         raise InputError(source, "has no texts")
     base = str(Path(source).resolve())

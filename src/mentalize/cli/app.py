@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from mentalize.cli.common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli.evaluate import evaluate
 from mentalize.cli.reflect import reflect_command
 from mentalize.errors import InputError, MentalizeError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(
     name="mentalize",
@@ -47,13 +50,13 @@ class _ProgressBar:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._progress = None
-        self._task = None
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled or total < self.SHOW_FROM_TURNS:
             return
-        if self._progress is None:
+        if self._progress is None or self._task is None:
             from rich.progress import Progress
 
             self._progress = Progress(transient=True)
@@ -136,7 +139,7 @@ def analyze(
             from mentalize.outputs.schema import write_json
 
             write_json(analysis, json_out)
-        if rendered_html is not None:
+        if rendered_html is not None and html_out is not None:
             from mentalize.outputs.schema import write_atomic
 
             write_atomic(html_out, rendered_html)

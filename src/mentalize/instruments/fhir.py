@@ -206,7 +206,7 @@ def questionnaire_response(
         )
     for scale in instrument.scales:
         value = result.scores[scale.id]
-        answer = (
+        score_answer: dict[str, int | float] = (
             {"valueInteger": int(value)}
             if _score_type(scale) == "integer"
             else {"valueDecimal": float(value)}
@@ -215,7 +215,7 @@ def questionnaire_response(
             {
                 "linkId": score_link_id(instrument, scale),
                 "text": f"{scale.label} (calculated by mentalize)",
-                "answer": [answer],
+                "answer": [score_answer],
             }
         )
     resource["item"] = items

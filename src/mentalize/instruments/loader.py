@@ -435,8 +435,8 @@ def _scales(
             item_keys[item_number] = _key_ref(keys, key_ref, f"{where} item_keys")
         lows, highs = [], []
         for i in scale_items:
-            key = item_keys.get(i)
-            scored = list(key.map.values()) if key else [o.value for o in options]
+            item_key = item_keys.get(i)
+            scored = list(item_key.map.values()) if item_key else [o.value for o in options]
             lows.append(min(scored))
             highs.append(max(scored))
         if method == "sum":
@@ -450,7 +450,7 @@ def _scales(
             Scale(
                 id=scale_id,
                 label=_text(row, "label", where),
-                method=method,  # type: ignore[arg-type]
+                method=method,
                 items=scale_items,
                 keys=MappingProxyType(item_keys),
                 minimum=minimum,
@@ -546,7 +546,7 @@ def _critical(
                 item=item,
                 min_answer=min_answer,
                 flag=_text(row, "flag", where),
-                severity=severity,  # type: ignore[arg-type]
+                severity=severity,
                 message=_text(row, "message", where),
             )
         )
@@ -684,7 +684,7 @@ def _change(
             raise _Problem(where, "method 'jacobson_truax' computes reliable_change; remove it")
         if sd is None:
             raise _Problem(where, "method 'jacobson_truax' needs sd (the clinical/pre-test SD)")
-        if not _is_number(reliability) or not 0 < reliability < 1:
+        if reliability is None or not _is_number(reliability) or not 0 < reliability < 1:
             raise _Problem(f"{where} reliability", "needs a coefficient between 0 and 1")
         if not reliability_kind:
             raise _Problem(where, "say which reliability was used in reliability_kind")
@@ -700,8 +700,9 @@ def _change(
             raise _Problem(
                 where, "functional_mean, functional_sd, clinical_mean, clinical_sd: give all four"
             )
+        numbers = [float(m) for m in means if m is not None]  # all four, checked just above
         try:
-            cutoff = clinical_cutoff(*means)
+            cutoff = clinical_cutoff(*numbers)
         except ValueError as exc:
             raise _Problem(where, str(exc)) from None
     if cutoff is not None:
@@ -713,8 +714,8 @@ def _change(
         cutoff = float(cutoff)
     return ChangeParameters(
         scale=scale_id,
-        direction=direction,  # type: ignore[arg-type]
-        method=method,  # type: ignore[arg-type]
+        direction=direction,
+        method=method,
         source=source,
         reliable_change=reliable_change,
         sd=sd,

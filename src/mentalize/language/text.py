@@ -34,7 +34,7 @@ class TextView:
         self.text = normalise(text)
         self._memo: dict[str, object] = {}
 
-    def memo(self, key: str, compute):  # type: ignore[no-untyped-def]
+    def memo(self, key: str, compute):
         """Compute ``compute(self)`` once per view: markers that reuse others' spans share them."""
         if key not in self._memo:
             self._memo[key] = compute(self)

@@ -5,6 +5,7 @@ the risk marks above the arousal panel.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from mentalize.analysis.results import SessionAnalysis
 from mentalize.report.geometry import (
@@ -57,7 +58,9 @@ def therapist_ticks(analysis: SessionAnalysis, axis: Axis) -> list[str]:
     return parts + _tick_bins(ticks, axis, top, height)
 
 
-def _tick_bins(ticks: list[tuple[int, str, str]], axis: Axis, top: float, height: float) -> list:
+def _tick_bins(
+    ticks: Sequence[tuple[int, str, str]], axis: Axis, top: float, height: float
+) -> list:
     """Too many turns for one tick each: colour each stretch by its most frequent intervention.
 
     Drawing thousands of overlapping ticks would show only whichever colour was drawn last.

@@ -147,7 +147,7 @@ def evaluate_emobank(root: Path) -> list[ValidationRow]:
     ds.load_emobank(root)
     embed, model_id = _encoder("emobank")
     corpus = corpora.emobank(root, embed, model_id)
-    train, dev = corpus.split == "train", corpus.split == "dev"
+    train, dev = np.asarray(corpus.split == "train"), np.asarray(corpus.split == "dev")
     head = fit_regressor(corpus.X[train], corpus.y[train], name="arousal")
     scale = arousal_scale(head, corpus.X[train])
     texts = [t for t, d in zip(corpus.texts, dev, strict=True) if d]

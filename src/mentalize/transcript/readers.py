@@ -202,8 +202,8 @@ def decode_text(data: bytes, source: str) -> str:
                 problem = f"not valid {codec.upper()} at byte offset {exc.start}; save it as UTF-8"
                 raise InputError(source, problem) from None
     kind = _binary_kind(data)
-    if kind == "" and (codec := _bomless_utf16(data)) is not None:
-        problem = f"looks like {codec} text without a byte-order mark; save it as UTF-8"
+    if kind == "" and (utf16 := _bomless_utf16(data)) is not None:
+        problem = f"looks like {utf16} text without a byte-order mark; save it as UTF-8"
         raise InputError(source, problem)
     if kind is not None:
         raise InputError(source, _binary_problem("file", kind))

@@ -122,7 +122,7 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}"
 
 
-def write_atomically(out: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomically(out: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``out`` through a temporary file that is renamed into place only when complete."""
     parent = out.parent if str(out.parent) else Path(".")
     with _scratch(parent, ".partial") as partial:

@@ -81,14 +81,14 @@ def _compile(source: str, where: str) -> re.Pattern[str]:
 def _concept(entry: dict[str, object]) -> Concept:
     name = str(entry.get("id", "?"))
     risk, severity = entry.get("risk"), entry.get("severity")
-    if risk not in RISK_KINDS or severity not in SEVERITIES[risk]:  # type: ignore[index]
+    if risk not in RISK_KINDS or severity not in SEVERITIES[risk]:
         raise ModelError(f"risk_readings.toml: concept {name}: unknown risk or severity")
     patterns = entry.get("patterns") or []
     assert isinstance(patterns, list)
     needs, unless = entry.get("needs"), entry.get("unless")
     return Concept(
         id=name,
-        risk=risk,  # type: ignore[arg-type]
+        risk=risk,
         severity=severity,  # type: ignore[arg-type]
         triggers=tuple(str(t) for t in entry.get("triggers") or ()),  # type: ignore[attr-defined]
         pattern=_compile("|".join(f"(?:{p})" for p in patterns), name),
@@ -203,7 +203,7 @@ def _compact(view: TextView) -> Compact:
 
 
 def compact(view: TextView) -> Compact:
-    return view.memo("risk_compact", _compact)  # type: ignore[no-any-return]
+    return view.memo("risk_compact", _compact)
 
 
 def find_concepts(view: TextView) -> list[ConceptHit]:

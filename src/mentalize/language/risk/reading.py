@@ -71,7 +71,7 @@ def _merge(readings: list[tuple[ConceptHit, RiskReading]]) -> list[RiskReading]:
 
 def read_risk(view: TextView) -> tuple[RiskReading, ...]:
     """Every risk mention in ``view``, flagged or not, in text order (memoised on the view)."""
-    return view.memo("risk_readings", _read)  # type: ignore[no-any-return]
+    return view.memo("risk_readings", _read)
 
 
 def _read(view: TextView) -> tuple[RiskReading, ...]:

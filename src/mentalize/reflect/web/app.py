@@ -78,7 +78,7 @@ class Context:
 def context(app: Flask | None = None) -> Context:
     from flask import current_app
 
-    return (app or current_app).extensions["reflect"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["reflect"]
 
 
 def _same(given: str, expected: str) -> bool:

@@ -58,7 +58,7 @@ def serve(
         )
     except OSError as exc:
         raise ServeError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
-    url = f"http://{HOST}:{server.effective_port}/?token={token}"  # type: ignore[union-attr]
+    url = f"http://{HOST}:{server.effective_port}/?token={token}"
     print(f"Reflect is open at {url}", flush=True)
     print(
         "Only this machine can reach it. Ctrl+C closes it (and locks the journal).",

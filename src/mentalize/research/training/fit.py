@@ -24,7 +24,12 @@ def standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_classifier(
-    X: np.ndarray, y: Sequence[str], *, name: str, C: float = 1.0, meta: dict | None = None
+    X: np.ndarray,
+    y: Sequence[str] | np.ndarray,
+    *,
+    name: str,
+    C: float = 1.0,
+    meta: dict | None = None,
 ) -> LinearHead:
     """Multinomial logistic regression on standardised features. Strong regularisation (small
     ``C``) suits 420 features and a few thousand examples. Classes are balanced: in grouped
@@ -49,7 +54,7 @@ def fit_classifier(
 
 
 def fit_regressor(
-    X: np.ndarray, y: Sequence[float], *, name: str, meta: dict | None = None
+    X: np.ndarray, y: Sequence[float] | np.ndarray, *, name: str, meta: dict | None = None
 ) -> LinearHead:
     """Ridge regression with the penalty chosen by efficient leave-one-out inside the training
     data only."""
@@ -69,7 +74,9 @@ def fit_regressor(
     )
 
 
-def grouped_folds(groups: Sequence[object], n_splits: int = 5) -> list[tuple[np.ndarray, ...]]:
+def grouped_folds(
+    groups: Sequence[object] | np.ndarray, n_splits: int = 5
+) -> list[tuple[np.ndarray, ...]]:
     """Folds that keep every group (a transcript) whole, so no session is in train and test."""
     from sklearn.model_selection import GroupKFold
 

@@ -76,6 +76,7 @@ def annomi_predictions(corpus: corpora.Corpus) -> dict[str, list[str]]:
     rules = [classify(m) for m in markers]
     head_only = np.empty(len(corpus.texts), dtype=object)
     combined = np.empty(len(corpus.texts), dtype=object)
+    assert corpus.groups is not None, "AnnoMI rows carry their transcript"
     for train, test in grouped_folds(corpus.groups):
         head = fit_classifier(corpus.X[train], corpus.y[train], name="fold", C=BEHAVIOUR_C)
         predicted = head.predict(corpus.X[test])

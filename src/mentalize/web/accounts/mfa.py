@@ -144,7 +144,7 @@ class SecondFactorMiddleware:
         if path.startswith(("/api/", "/static/", "/q/")) or path == reverse("logout"):
             return None
         user = request.user
-        if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
+        if not user.is_authenticated or user.is_verified():
             return None
         if confirmed_device(user) is not None:
             return None if path == reverse("mfa_verify") else _redirect(request, "mfa_verify")

@@ -98,7 +98,7 @@ def remove(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     """The log-in's second step: a current code from the user's authenticator app."""
     device = mfa.confirmed_device(request.user)
-    if device is None or request.user.is_verified():  # type: ignore[union-attr]
+    if device is None or request.user.is_verified():
         return redirect(mfa.safe_next(request, reverse("home")))
     error = ""
     if request.method == "POST":

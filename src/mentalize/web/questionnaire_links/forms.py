@@ -22,8 +22,8 @@ class LinkForm(forms.Form):
 
         self.fields["instrument"].choices = [(i, load(i).short_title) for i in INSTRUMENTS]
         field = self.fields["treatment"]
-        field.queryset = patient.treatments.all()  # type: ignore[attr-defined]
-        field.empty_label = "(no episode)"  # type: ignore[attr-defined]
+        field.queryset = patient.treatments.all()
+        field.empty_label = "(no episode)"
 
 
 def answers_form(instrument: Any, data: Any = None) -> forms.Form:

@@ -55,8 +55,8 @@ class _TreatmentChoice(forms.Form):
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["treatment"]
-        field.queryset = patient.treatments.all()  # type: ignore[attr-defined]
-        field.empty_label = "(no episode)"  # type: ignore[attr-defined]
+        field.queryset = patient.treatments.all()
+        field.empty_label = "(no episode)"
 
 
 class SessionForm(_TreatmentChoice):

@@ -237,7 +237,8 @@ def questionnaire_series(
                 )
             if not points:
                 continue
-            if params is not None and criterion is None:  # one administration so far
+            if params is not None and criterion is None and first is not None:
+                # one administration so far
                 criterion = compare(instrument, first, first, scale=scale.id).reliable_change
             out.append(
                 ScoreSeries(

@@ -84,7 +84,7 @@ def get_for(
 
 def can_write(user: Any, obj: models.Model) -> bool:
     """Whether ``user`` may change ``obj`` or add records under it."""
-    patient_id = obj.pk if isinstance(obj, Patient) else obj.patient_id  # type: ignore[attr-defined]
+    patient_id = obj.pk if isinstance(obj, Patient) else obj.patient_id
     return writable_patients(user).filter(pk=patient_id).exists()
 
 

@@ -26,7 +26,7 @@ from mentalize.web.records.models import (
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Admins go to account administration; everyone else to their caseload."""
-    if request.user.role == Role.ADMIN:  # type: ignore[union-attr]
+    if request.user.role == Role.ADMIN:
         return redirect("admin:index")
     return redirect("caseload")
 
@@ -40,7 +40,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     # Counting alerts reads each patient's analyses and scores: one audit entry per patient.
     counts = overview.alert_counts(user, patients)
     for patient in patients:
-        patient.alert_count = counts[patient.pk]  # type: ignore[attr-defined]
+        patient.alert_count = counts[patient.pk]
     return render(
         request,
         "clinic/caseload.html",
@@ -64,7 +64,7 @@ def _score_summary(admin: QuestionnaireAdministration) -> tuple[str, str]:
     """The instrument's published short title and its scores as the instrument writes them
     ("RFQ_u 1.00", not "rfq_u 1.0"), for the patient page's table."""
     definition = instruments.load(admin.instrument)
-    scores = admin.scored["scores"]  # type: ignore[attr-defined]
+    scores = admin.scored["scores"]
     shown = [
         f"{scale.label.split(' (')[0]} {scores[scale.id]:.{scale.decimals}f}"
         for scale in definition.scales
@@ -82,8 +82,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaires = list(patient.questionnaires.all())
     outcomes = list(patient.outcome_events.all())
     for admin in questionnaires:
-        admin.scored = json.loads(admin.result)  # type: ignore[attr-defined]
-        admin.title, admin.shown_scores = _score_summary(admin)  # type: ignore[attr-defined]
+        admin.scored = json.loads(admin.result)
+        admin.title, admin.shown_scores = _score_summary(admin)
     services.audit_reads(
         request.user, [patient, *treatments, *sessions, *questionnaires, *outcomes]
     )
