@@ -30,6 +30,7 @@ def test_public_api_is_curated():
         "TurnAnalysis",
         "__version__",
         "analyze",
+        "analyze_text",
         "analyze_utterances",
     }
 
@@ -47,21 +48,40 @@ def test_import_loads_no_lexicon_and_no_heavy_module():
     assert out.stdout.strip() == "[]"
 
 
-def test_analyze_accepts_path_str_and_text(tmp_path):
+def test_analyze_reads_a_path_and_analyze_text_reads_text(tmp_path):
     text = (EXAMPLES / "attuned_session.txt").read_text(encoding="utf-8")
     from_path = mentalize.analyze(EXAMPLES / "attuned_session.txt")
     from_str_path = mentalize.analyze(str(EXAMPLES / "attuned_session.txt"))
-    from_text = mentalize.analyze(text)
+    from_text = mentalize.analyze_text(text)
     assert [t.mode for t in from_path.turns] == [t.mode for t in from_text.turns]
     assert from_str_path.session == from_path.session
     assert from_text.source == "<text>"
+    assert mentalize.analyze_text(text, source="session 4").source == "session 4"
+
+
+def test_analyze_with_text_still_works_but_warns():
+    text = (EXAMPLES / "attuned_session.txt").read_text(encoding="utf-8")
+    with pytest.warns(DeprecationWarning, match="analyze_text"):
+        guessed = mentalize.analyze(text)
+    assert guessed == mentalize.analyze_text(text)
+
+
+def test_a_mistyped_file_name_is_file_not_found_not_a_transcript():
+    with pytest.raises(mentalize.InputError, match="not found"):
+        mentalize.analyze("no-such-file.txt")
+    # analyze_text never opens a file, even when the text names one.
+    with pytest.raises(mentalize.InputError) as caught:
+        mentalize.analyze_text(str(EXAMPLES / "attuned_session.txt"))
+    assert "not found" not in str(caught.value)
 
 
 def test_analyze_raises_input_error_on_bad_input():
     with pytest.raises(mentalize.InputError):
         mentalize.analyze("")
     with pytest.raises(mentalize.InputError):
-        mentalize.analyze("no-such-file.txt")
+        mentalize.analyze_text("   ")
+    with pytest.raises(TypeError):
+        mentalize.analyze_text(b"T: hello")  # type: ignore[arg-type]
 
 
 def test_analysis_is_typed_and_immutable(attuned):

@@ -92,7 +92,7 @@ def test_results_record_the_fast_encoder(monkeypatch, fresh):
     monkeypatch.setenv(fast.ENCODER_ENV, "fast")
     layer.learned_layer.cache_clear()
     try:
-        analysis = mentalize.analyze(
+        analysis = mentalize.analyze_text(
             "Therapist: What was that like for you?\nPatient: Awful. I froze.\n", model="learned"
         )
     finally:

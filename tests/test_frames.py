@@ -34,7 +34,7 @@ GROUP = (
 
 @pytest.fixture(scope="module")
 def group() -> mentalize.SessionAnalysis:
-    return mentalize.analyze(GROUP, model="markers")
+    return mentalize.analyze_text(GROUP, model="markers")
 
 
 def test_one_row_per_turn_in_batch_columns(group: mentalize.SessionAnalysis) -> None:
@@ -86,7 +86,7 @@ def test_values_equal_the_schema_dict(group: mentalize.SessionAnalysis) -> None:
 
 
 def test_many_sessions_and_sessions_frame(group: mentalize.SessionAnalysis) -> None:
-    dyad = mentalize.analyze("T: How are you?\nP: Fine, I suppose.\n", model="markers")
+    dyad = mentalize.analyze_text("T: How are you?\nP: Fine, I suppose.\n", model="markers")
     turns = turns_frame([group, dyad])
     assert len(turns) == len(group.turns) + len(dyad.turns)
     sessions = sessions_frame([group, dyad])

@@ -68,7 +68,7 @@ def test_a_greeting_has_no_moves():
 
 
 def test_session_turns_carry_moves_only_for_therapists():
-    analysis = mentalize.analyze(
+    analysis = mentalize.analyze_text(
         "Therapist: That sounds awful. What was going on for you when he shouted?\n"
         "Patient: I don't know. I just froze. It was horrible.\n"
     )

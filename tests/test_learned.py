@@ -78,8 +78,8 @@ def test_learned_requested_without_the_extra_is_a_clear_error(monkeypatch):
 
     monkeypatch.setattr(layer, "learned_available", lambda: False)
     with pytest.raises(ModelError, match=r"mentalize\[models\]"):
-        mentalize.analyze("T: Hello.\nP: Hi.", model="learned")
-    assert mentalize.analyze("T: Hello.\nP: Hi.", model="auto").model is None
+        mentalize.analyze_text("T: Hello.\nP: Hi.", model="learned")
+    assert mentalize.analyze_text("T: Hello.\nP: Hi.", model="auto").model is None
 
 
 # --- with the models extra -----------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_the_risk_head_flags_what_the_words_missed_and_says_so():
     assert lead is not None and lead.severity == "unspecified"
     assert "learned risk head" in lead.reason
     assert lead.words(turn.text), "the sentence that read most as risk is its evidence"
-    markers_only = mentalize.analyze(
+    markers_only = mentalize.analyze_text(
         "P: I had the scissors out and I was like... no. Put them back. But god I wanted to.",
         model="markers",
     )
@@ -213,6 +213,6 @@ def test_a_rule_flag_stands_whatever_the_head_says():
 def test_the_risk_head_reading_does_not_depend_on_the_other_turns():
     text = "I've kind of checked out. I'm just waiting for it to be over. My life, I mean."
     alone = _one_turn(text)
-    analysis = mentalize.analyze(f"P: Hello.\nT: Hi.\nP: {text}\nT: Go on.", model="learned")
+    analysis = mentalize.analyze_text(f"P: Hello.\nT: Hi.\nP: {text}\nT: Go on.", model="learned")
     assert analysis.turns[2].risk == alone.risk
     assert analysis.turns[2].risk_detail == alone.risk_detail

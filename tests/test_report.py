@@ -563,7 +563,7 @@ def test_the_episode_list_says_breakdowns_are_under_read() -> None:
     import mentalize
 
     with_episodes = render_html(rich_session(), generated=FIXED)
-    calm = mentalize.analyze("T: How was the week?\nP: Quite good. I think I was less tense.")
+    calm = mentalize.analyze_text("T: How was the week?\nP: Quite good. I think I was less tense.")
     assert calm.episodes == ()
     without = render_html(calm, generated=FIXED)
     for document in (with_episodes, without):

@@ -30,7 +30,7 @@ def test_examples_validate(request, validator, fixture):
     ["P: Just me, writing.", "T: Hello?\nP: Hi.", "Therapist: Mm.\nClient: Yeah."],
 )
 def test_edge_cases_validate(validator, text):
-    validator.validate(to_dict(mentalize.analyze(text)))
+    validator.validate(to_dict(mentalize.analyze_text(text)))
 
 
 def test_schema_rejects_a_wrong_value(validator, attuned):

@@ -106,7 +106,7 @@ def test_calm_reflective_session_has_no_episode():
             " and maybe that wasn't fair.",
         ]
     )
-    analysis = mentalize.analyze(text)
+    analysis = mentalize.analyze_text(text)
     assert analysis.episodes == ()
     assert all(t.mode == "mentalizing" for t in analysis.patient_turns)
     assert analysis.recommendation.level >= 3
@@ -124,14 +124,16 @@ def test_escalation_with_interpretation_is_pushed_on_and_recommends_support():
             "P: Words mean nothing! My heart is pounding, I'm shaking, I can't fucking stand this!",
         ]
     )
-    analysis = mentalize.analyze(text)
+    analysis = mentalize.analyze_text(text)
     assert len(analysis.episodes) == 1
     assert analysis.episodes[0].therapist_response == "pushed_on"
     assert analysis.recommendation.level == 1
 
 
 def test_one_speaker_piece_of_writing_has_no_therapist_scores():
-    analysis = mentalize.analyze("Me: I keep thinking she hates me, but maybe she was just busy.")
+    analysis = mentalize.analyze_text(
+        "Me: I keep thinking she hates me, but maybe she was just busy."
+    )
     assert analysis.session.calibration is None and analysis.session.stance is None
     assert analysis.turns[0].role == "patient"
 
@@ -139,7 +141,7 @@ def test_one_speaker_piece_of_writing_has_no_therapist_scores():
 def test_progress_is_reported_up_to_the_total():
     calls = []
     text = "\n".join(f"{'T' if i % 2 else 'P'}: turn number {i}, I think." for i in range(1200))
-    mentalize.analyze(text, progress=lambda done, total: calls.append((done, total)))
+    mentalize.analyze_text(text, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (1200, 1200)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
@@ -157,7 +159,7 @@ COLD_CERTAINTY = [
 def test_cold_certainty_without_arousal_is_a_breakdown():
     more = ["T: Mm.", "P: I know he's laughing at me too. That's a fact."]
     text = "\n".join([*COLD_CERTAINTY, *more])
-    analysis = mentalize.analyze(text)
+    analysis = mentalize.analyze_text(text)
     assert len(analysis.episodes) == 1
     assert analysis.episodes[0].peak_arousal < 0.42  # found without raised arousal
 
@@ -172,7 +174,7 @@ def test_one_cold_turn_alone_is_not_an_episode():
             " she would ask me.",
         ]
     )
-    assert mentalize.analyze(text).episodes == ()
+    assert mentalize.analyze_text(text).episodes == ()
 
 
 def test_a_run_of_pretend_mode_is_a_breakdown_without_arousal():
@@ -191,7 +193,7 @@ def test_a_run_of_pretend_mode_is_a_breakdown_without_arousal():
             "T: I'm getting a bit lost. Can we go back to the moment itself?",
         ]
     )
-    analysis = mentalize.analyze(text, model="markers")
+    analysis = mentalize.analyze_text(text, model="markers")
     assert [t.mode for t in analysis.turns if t.role == "patient"] == ["pretend", "pretend"]
     assert len(analysis.episodes) == 1
     assert analysis.episodes[0].modes == ("pretend",)
@@ -219,8 +221,8 @@ def test_concrete_certainty_counts_only_when_it_is_about_minds():
             "P: Definitely never, not once. Never ever in a car with a drunk driver.",
         ]
     )
-    assert len(mentalize.analyze(about_minds, model="markers").episodes) == 1
-    assert mentalize.analyze(about_facts, model="markers").episodes == ()
+    assert len(mentalize.analyze_text(about_minds, model="markers").episodes) == 1
+    assert mentalize.analyze_text(about_facts, model="markers").episodes == ()
 
 
 def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
@@ -230,7 +232,7 @@ def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
     from mentalize.analysis import episodes
 
     text = "\n".join(COLD_CERTAINTY)
-    found = mentalize.analyze(text, model="markers").episodes
+    found = mentalize.analyze_text(text, model="markers").episodes
     assert len(found) == 1
     real = episodes.find_episodes
 
@@ -240,7 +242,7 @@ def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
         return real(blended, series, intensities, rigidity)
 
     monkeypatch.setattr("mentalize.analysis.session.find_episodes", with_blended_certainty)
-    assert mentalize.analyze(text, model="markers").episodes == found
+    assert mentalize.analyze_text(text, model="markers").episodes == found
 
 
 def test_flat_replies_carry_a_collapse_on_until_mentalizing_recovers():
@@ -252,14 +254,14 @@ def test_flat_replies_carry_a_collapse_on_until_mentalizing_recovers():
     text = "\n".join(
         ["T: What was the test like?", blank, *flat, *flat, *flat, "T: And then?", blank]
     )
-    episodes = mentalize.analyze(text, model="markers").episodes
+    episodes = mentalize.analyze_text(text, model="markers").episodes
     assert [(e.start_turn, e.end_turn) for e in episodes] == [(1, 9)]
     recovered = [
         "T: What was that like?",
         "P: I think I was frightened, and maybe a bit ashamed, because I wanted him to be proud.",
     ]
     text = "\n".join(["T: What was the test like?", blank, *recovered, "T: And then?", blank])
-    assert mentalize.analyze(text, model="markers").episodes == ()
+    assert mentalize.analyze_text(text, model="markers").episodes == ()
 
 
 def test_boosted_affirmations_are_not_a_cold_breakdown():
@@ -273,7 +275,7 @@ def test_boosted_affirmations_are_not_a_cold_breakdown():
             "P: Absolutely, definitely, for sure. Always.",
         ]
     )
-    analysis = mentalize.analyze(text, model="markers")
+    analysis = mentalize.analyze_text(text, model="markers")
     assert [t.mode for t in analysis.turns if t.role == "patient"] == [
         "psychic_equivalence",
         "psychic_equivalence",
@@ -293,6 +295,6 @@ def test_going_blank_under_pressure_is_a_breakdown_met_by_pushing():
             "T: You should try to stay with the feeling.",
         ]
     )
-    analysis = mentalize.analyze(text)
+    analysis = mentalize.analyze_text(text)
     assert len(analysis.episodes) == 1
     assert analysis.episodes[0].therapist_response == "pushed_on"

@@ -4,7 +4,7 @@ Importing this package loads no model and reads no file; work starts when you ca
 :func:`analyze`. Every estimate supports clinical judgement and is not a diagnosis.
 """
 
-from mentalize.analysis.entrypoints import analyze
+from mentalize.analysis.entrypoints import analyze, analyze_text
 from mentalize.analysis.results import (
     Episode,
     Recommendation,
@@ -39,5 +39,6 @@ __all__ = [
     "TurnAnalysis",
     "__version__",
     "analyze",
+    "analyze_text",
     "analyze_utterances",
 ]

@@ -15,6 +15,14 @@ from typing import Any
 
 import pytest
 
+from mentalize.analysis.results import (
+    Recommendation,
+    RiskFlag,
+    Series,
+    SessionAnalysis,
+    SessionSummary,
+)
+from mentalize.outputs.schema import to_json
 from mentalize.web.accounts.services import new_token
 from mentalize.web.audit.models import AuditEntry
 from mentalize.web.records import overview, services
@@ -44,36 +52,43 @@ def _analysis(
     stance: float | None,
     risks: list[str],
 ) -> str:
-    return json.dumps(
-        {
-            "schema": "mentalize.session/1",
-            "series": [
-                {
-                    "speaker": f"P{n}",
-                    "turns": list(range(len(m))),
-                    "mentalizing": m,
-                    "arousal": a,
-                    "mentalizing_smoothed": m,
-                    "arousal_smoothed": a,
-                }
-                for n, (m, a) in enumerate(series)
-            ],
-            "session": {
-                "calibration": calibration,
-                "stance": stance,
-                "risk_flags": [
-                    {
-                        "turn": i,
-                        "speaker": "P0",
-                        "risk": r,
-                        "words": [RISK_WORDS],
-                        "severity": "plan" if r == "ideation" else "act",
-                    }
-                    for i, r in enumerate(risks)
-                ],
-            },
-        }
+    """A typed analysis with only the parts the overview reads, written as stored."""
+    analysis = SessionAnalysis(
+        source="session",
+        format="text",
+        turns=(),
+        series=tuple(
+            Series(
+                speaker=f"P{n}",
+                turns=tuple(range(len(m))),
+                arousal=tuple(a),
+                mentalizing=tuple(m),
+                arousal_smoothed=tuple(a),
+                mentalizing_smoothed=tuple(m),
+            )
+            for n, (m, a) in enumerate(series)
+        ),
+        episodes=(),
+        session=SessionSummary(
+            calibration=calibration,
+            stance=stance,
+            intervention_counts={},
+            ruptures=(),
+            repairs=(),
+            risk_flags=tuple(
+                RiskFlag(
+                    turn=i,
+                    speaker="P0",
+                    risk=r,
+                    words=(RISK_WORDS,),
+                    severity="plan" if r == "ideation" else "act",
+                )
+                for i, r in enumerate(risks)
+            ),
+        ),
+        recommendation=Recommendation(level=1, label="Supportive", reason="hand-written"),
     )
+    return to_json(analysis)
 
 
 def _session(owner: Any, patient: Patient, on: dt.date, analysis_json: str) -> Any:

@@ -13,7 +13,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mentalize.analysis.results import Episode, RiskFlag, RiskReading, SessionAnalysis
+from mentalize.analysis.results import (
+    Episode,
+    Evidence,
+    Recommendation,
+    Repair,
+    RiskFlag,
+    RiskReading,
+    Rupture,
+    Series,
+    SessionAnalysis,
+    SessionSummary,
+    TurnAnalysis,
+)
+from mentalize.errors import InputError
 
 SCHEMA_ID = "mentalize.session/1"
 
@@ -124,6 +137,182 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
 
 def to_json(analysis: SessionAnalysis, indent: int | None = 2) -> str:
     return json.dumps(to_dict(analysis), indent=indent, ensure_ascii=False)
+
+
+class _Fields:
+    """Reads one object of a document, naming the path of a missing or mistyped field."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise _SchemaError(where, "must be an object")
+        self.data, self.where = data, where
+
+    def get(self, name: str, default: Any = ...) -> Any:
+        if name in self.data:
+            return self.data[name]
+        if default is ...:
+            raise _SchemaError(f"{self.where}.{name}", "is missing")
+        return default
+
+    def items(self, name: str, default: Any = ...) -> list[tuple[str, Any]]:
+        value = self.get(name, default)
+        if not isinstance(value, list):
+            raise _SchemaError(f"{self.where}.{name}", "must be a list")
+        return [(f"{self.where}.{name}[{i}]", item) for i, item in enumerate(value)]
+
+
+class _SchemaError(Exception):
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where} {problem}")
+
+
+def _spans(f: _Fields, name: str, part_key: str) -> tuple[Evidence, ...]:
+    out = []
+    for where, item in f.items(name, []):
+        e = _Fields(item, where)
+        out.append(Evidence(marker=e.get(part_key), start=e.get("start"), end=e.get("end")))
+    return tuple(out)
+
+
+def _risk_reading(f: _Fields) -> RiskReading:
+    return RiskReading(
+        risk=f.get("risk"),
+        severity=f.get("severity"),
+        temporal=f.get("temporal"),
+        asserted=f.get("asserted"),
+        evidence=_spans(f, "evidence", "part"),
+        reason=f.get("reason"),
+        context_turn=f.get("context_turn", None),
+    )
+
+
+def _risk_flag(f: _Fields) -> RiskFlag:
+    # Flags stored before the risk reader (issue 14) carry kind, turn and words only; the
+    # defaults are the values such a flag meant (an asserted, current mention of unstated rung).
+    return RiskFlag(
+        turn=f.get("turn"),
+        speaker=f.get("speaker"),
+        risk=f.get("risk"),
+        words=tuple(f.get("words")),
+        severity=f.get("severity", "unspecified"),
+        temporal=f.get("temporal", "current"),
+        asserted=f.get("asserted", "asserted"),
+        reason=f.get("reason", ""),
+        context_turn=f.get("context_turn", None),
+    )
+
+
+def _turn(f: _Fields) -> TurnAnalysis:
+    return TurnAnalysis(
+        index=f.get("index"),
+        speaker=f.get("speaker"),
+        role=f.get("role"),
+        text=f.get("text"),
+        start=f.get("start"),
+        arousal=f.get("arousal"),
+        certainty=f.get("certainty"),
+        mentalizing=f.get("mentalizing"),
+        focus=f.get("focus"),
+        risk=f.get("risk"),
+        mode=f.get("mode"),
+        intervention=f.get("intervention"),
+        evidence=_spans(f, "evidence", "marker"),
+        minimal=f.get("minimal", False),
+        moves=tuple(f.get("moves", ())),
+        risk_detail=tuple(_risk_reading(_Fields(r, w)) for w, r in f.items("risk_detail", [])),
+    )
+
+
+def _series(f: _Fields) -> Series:
+    return Series(
+        speaker=f.get("speaker"),
+        turns=tuple(f.get("turns")),
+        arousal=tuple(f.get("arousal")),
+        mentalizing=tuple(f.get("mentalizing")),
+        arousal_smoothed=tuple(f.get("arousal_smoothed")),
+        mentalizing_smoothed=tuple(f.get("mentalizing_smoothed")),
+    )
+
+
+def _episode(f: _Fields) -> Episode:
+    return Episode(
+        speaker=f.get("speaker"),
+        start_turn=f.get("start_turn"),
+        end_turn=f.get("end_turn"),
+        peak_arousal=f.get("peak_arousal"),
+        modes=tuple(f.get("modes")),
+        therapist_response=f.get("therapist_response"),
+        response_turns=tuple(f.get("response_turns")),
+    )
+
+
+def _summary(f: _Fields) -> SessionSummary:
+    def rupture(r: _Fields) -> Rupture:
+        return Rupture(turn=r.get("turn"), speaker=r.get("speaker"), kind=r.get("kind"))
+
+    def repair(r: _Fields) -> Repair:
+        return Repair(turn=r.get("turn"), rupture_turn=r.get("rupture_turn"))
+
+    return SessionSummary(
+        calibration=f.get("calibration"),
+        stance=f.get("stance"),
+        intervention_counts=dict(f.get("intervention_counts")),
+        ruptures=tuple(rupture(_Fields(r, w)) for w, r in f.items("ruptures")),
+        repairs=tuple(repair(_Fields(r, w)) for w, r in f.items("repairs")),
+        risk_flags=tuple(_risk_flag(_Fields(r, w)) for w, r in f.items("risk_flags")),
+        risk_denials=tuple(_risk_flag(_Fields(r, w)) for w, r in f.items("risk_denials", [])),
+    )
+
+
+def from_dict(data: Any, source: str = "<document>") -> SessionAnalysis:
+    """The inverse of :func:`to_dict`: a ``mentalize.session/1`` document as the typed
+    :class:`SessionAnalysis` every output reads, so stored analyses (the clinic's, a batch run's
+    JSON) are read by the same code as fresh ones.
+
+    Fields added within ``/1`` after a document was written (``model``, ``moves``, ``minimal``,
+    ``risk_detail``, ``risk_denials``, a flag's rung and time) take the value they meant then.
+    Anything else missing or of the wrong shape raises :class:`InputError` naming ``source`` and
+    the field's path; the document's text is never quoted.
+    """
+    try:
+        doc = _Fields(data, "document")
+        schema = doc.get("schema")
+        if schema != SCHEMA_ID:
+            raise _SchemaError("schema", f"must be {SCHEMA_ID!r}")
+        recommendation = _Fields(doc.get("recommendation"), "recommendation")
+        return SessionAnalysis(
+            source=doc.get("source"),
+            format=doc.get("format"),
+            turns=tuple(_turn(_Fields(t, w)) for w, t in doc.items("turns")),
+            series=tuple(_series(_Fields(x, w)) for w, x in doc.items("series")),
+            episodes=tuple(_episode(_Fields(e, w)) for w, e in doc.items("episodes")),
+            session=_summary(_Fields(doc.get("session"), "session")),
+            recommendation=Recommendation(
+                level=recommendation.get("level"),
+                label=recommendation.get("label"),
+                reason=recommendation.get("reason"),
+            ),
+            speakers={
+                _Fields(x, w).get("name"): _Fields(x, w).get("role")
+                for w, x in doc.items("speakers", [])
+            },
+            model=doc.get("model", None),
+        )
+    except _SchemaError as exc:
+        raise InputError(source, f"is not a {SCHEMA_ID} document: {exc}") from None
+    except TypeError as exc:  # a list where a number belongs, and the like
+        raise InputError(
+            source, f"is not a {SCHEMA_ID} document: a field has the wrong type ({exc})"
+        ) from None
+
+
+def from_json(text: str, source: str = "<document>") -> SessionAnalysis:
+    """:func:`from_dict` of a JSON text (what :func:`to_json` and ``write_json`` wrote)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(source, f"is not JSON (line {exc.lineno}, column {exc.colno})") from None
+    return from_dict(data, source)
 
 
 def json_schema() -> dict[str, Any]:

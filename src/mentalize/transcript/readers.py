@@ -124,7 +124,7 @@ def read_transcript(path: str | os.PathLike[str], format: str | None = None) -> 
 
 
 def parse_transcript(text: str, source: str = "<text>", format: str | None = None) -> Transcript:
-    """Parse a transcript already in memory (e.g. ``mentalize.analyze("T: hello\\nP: hi")``).
+    """Parse a transcript already in memory (e.g. ``mentalize.analyze_text("T: hello\\nP: hi")``).
 
     Same rules and errors as :func:`read_transcript`, with content sniffing only.
     """

@@ -14,8 +14,9 @@ import json
 import zipfile
 from typing import Any
 
+from mentalize.outputs.figures import session_figures
+from mentalize.outputs.schema import from_json
 from mentalize.web.exports.record import PatientRecord
-from mentalize.web.records.figures import session_figures
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "patient.csv": ("patient_id", "code", "name", "clinician", "exported_at", "exported_by"),
@@ -74,26 +75,24 @@ def _figure(value: float | None) -> float | str:
 
 
 def _session_row(s: Any) -> list[Any]:
-    analysis = json.loads(s.analysis_json) if s.analysed else {}  # empty cells until analysed
-    # The same figures the overview shows (session_figures: the patient series, backchannels
-    # left out), so an export and the screen never disagree on one session.
-    figures = session_figures(s.analysis_json) if s.analysed else {}
-    summary = analysis.get("session") or {}
-    recommendation = analysis.get("recommendation") or {}
+    ids = [s.pk, s.treatment_id or "", s.date.isoformat(), s.turns, s.source_format]
+    if not s.analysed:
+        return ids + [""] * 8  # empty cells until analysed
+    analysis = from_json(s.analysis_json, source="stored analysis")
+    # The same figures the overview shows (one function of the typed analysis), so an export and
+    # the screen never disagree on one session.
+    figures = session_figures(analysis)
+    summary = analysis.session
     return [
-        s.pk,
-        s.treatment_id or "",
-        s.date.isoformat(),
-        s.turns,
-        s.source_format,
-        _figure(figures.get("mentalizing")),
-        _figure(figures.get("arousal")),
-        "" if summary.get("calibration") is None else summary["calibration"],
-        "" if summary.get("stance") is None else summary["stance"],
-        len(summary.get("ruptures") or []),
-        len(summary.get("repairs") or []),
-        len(summary.get("risk_flags") or []),
-        recommendation.get("level", ""),
+        *ids,
+        _figure(figures.mentalizing),
+        _figure(figures.arousal),
+        "" if figures.calibration is None else figures.calibration,
+        "" if figures.stance is None else figures.stance,
+        len(summary.ruptures),
+        len(summary.repairs),
+        len(summary.risk_flags),
+        analysis.recommendation.level,
     ]
 
 

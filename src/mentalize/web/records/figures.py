@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from typing import Any
 
-from mentalize.language.risk import SEVERITIES
+from mentalize.outputs.figures import session_figures as figures_of
+from mentalize.outputs.schema import from_json
 
 __all__ = ["figures_json", "finite_number", "session_figures"]
 
@@ -30,55 +30,12 @@ def finite_number(value: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _finite(values: list[Any]) -> list[float]:
-    return [v for v in map(finite_number, values) if v is not None]
-
-
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def session_figures(analysis_json: str) -> dict[str, Any]:
-    """Means over the patient series, the session's calibration and stance, and risk flags.
-
-    The series hold every readable patient turn (backchannels such as "Mm." are left out by the
-    analyser); in a group session all patients' turns are pooled into one mean. Risk flags are
-    counted by kind, with the highest rung of each: no risk words are kept.
-    """
-    data = json.loads(analysis_json)
-    mentalizing: list[float] = []
-    arousal: list[float] = []
-    turns = 0
-    for series in data.get("series", []):
-        turns += len(series.get("turns", []))
-        mentalizing.extend(_finite(series.get("mentalizing", [])))
-        arousal.extend(_finite(series.get("arousal", [])))
-    found = data.get("session", {})
-    flags = found.get("risk_flags", [])
-    kinds = Counter(str(f.get("risk", "")) for f in flags)
-    return {
-        "mentalizing": _mean(mentalizing),
-        "arousal": _mean(arousal),
-        "calibration": finite_number(found.get("calibration")),
-        "stance": finite_number(found.get("stance")),
-        "patient_turns": turns,
-        "risk_kinds": dict(sorted(kinds.items())),
-        "risk_rungs": highest_rungs(flags),
-    }
-
-
-def highest_rungs(flags: list[dict[str, Any]]) -> dict[str, str]:
-    """Per kind of risk, the highest rung flagged in the session (Columbia ladder for ideation;
-    urge or act; thoughts, intent or act), so the overview says how far it went without words."""
-    best: dict[str, str] = {}
-    for flag in flags:
-        kind, rung = str(flag.get("risk", "")), str(flag.get("severity", "unspecified"))
-        ladder = SEVERITIES.get(kind, ())
-        if rung not in ladder:
-            continue
-        if kind not in best or ladder.index(rung) > ladder.index(best[kind]):
-            best[kind] = rung
-    return dict(sorted(best.items()))
+    """The stored analysis read back as the typed result, then
+    :func:`mentalize.outputs.figures.session_figures`: the one computation the overview, the
+    caseload chart and the export all show."""
+    analysis = from_json(analysis_json, source="stored analysis")
+    return figures_of(analysis).as_dict()
 
 
 def figures_json(analysis_json: str) -> str:

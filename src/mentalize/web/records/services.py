@@ -106,8 +106,7 @@ def _as_text(text: str) -> str:
         raise UploadError("The transcript is empty. Paste or upload lines like 'T: ...'.")
     if len(text.encode("utf-8")) > settings.MENTALIZE_MAX_UPLOAD_BYTES:
         raise UploadError(too_large_message())
-    # A trailing newline makes the analyser treat the string as text, never as a file path.
-    return text if text.endswith("\n") else text + "\n"
+    return text
 
 
 def check_transcript(text: str, fmt: str | None) -> Checked:
@@ -124,19 +123,18 @@ def check_transcript(text: str, fmt: str | None) -> Checked:
 
 
 def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> Analysed:
-    """Run :func:`mentalize.analysis.entrypoints.analyze` on transcript text; render the
-    ``--html`` report.
+    """Run :func:`mentalize.analyze_text` on the uploaded text; render the ``--html`` report.
 
     ``label`` becomes the analysis's ``source`` (shown in the report's header) in place of the
     uploaded file's name, which may itself name the patient.
     """
-    from mentalize.analysis.entrypoints import analyze
+    from mentalize.analysis.entrypoints import analyze_text
     from mentalize.outputs.schema import to_json
     from mentalize.report import render_html
 
     source = _as_text(text)
     try:
-        analysis = analyze(source, format=fmt, model=settings.MENTALIZE_ANALYSIS_MODEL)
+        analysis = analyze_text(source, format=fmt, model=settings.MENTALIZE_ANALYSIS_MODEL)
     except InputError as exc:
         raise UploadError(_problem(exc)) from None
     analysis = dataclasses.replace(analysis, source=label)

@@ -1,0 +1,83 @@
+"""The few numbers that stand for one session wherever sessions are listed side by side: the
+clinic's overview, its caseload chart and its CSV export.
+
+One function from the typed :class:`SessionAnalysis`, so two screens can never compute "the
+patient's mentalizing" two ways again (the overview once averaged the readable series, the export
+every patient turn, backchannels included: 0.58 against 0.25 for one session).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mentalize.analysis.results import RiskFlag, SessionAnalysis
+from mentalize.language.risk import SEVERITIES
+
+__all__ = ["SessionFigures", "highest_rungs", "session_figures"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFigures:
+    """Means over the patients' readable turns (the session series, which leave backchannels
+    such as "Mm." out; a group's patients are pooled), the session's calibration and stance, and
+    its risk flags by kind with the highest rung of each. No words are kept."""
+
+    mentalizing: float | None
+    arousal: float | None
+    calibration: float | None
+    stance: float | None
+    patient_turns: int
+    risk_kinds: dict[str, int]
+    risk_rungs: dict[str, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _finite(values: tuple[float, ...] | list[float]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(v)]
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def highest_rungs(flags: tuple[RiskFlag, ...]) -> dict[str, str]:
+    """Per kind of risk, the highest rung flagged (Columbia ladder for ideation; urge or act;
+    thoughts, intent or act), so a list of sessions says how far it went without any words."""
+    best: dict[str, str] = {}
+    for flag in flags:
+        ladder = SEVERITIES.get(flag.risk, ())
+        if flag.severity not in ladder:
+            continue
+        if flag.risk not in best or ladder.index(flag.severity) > ladder.index(best[flag.risk]):
+            best[flag.risk] = flag.severity
+    return dict(sorted(best.items()))
+
+
+def session_figures(analysis: SessionAnalysis) -> SessionFigures:
+    mentalizing: list[float] = []
+    arousal: list[float] = []
+    turns = 0
+    for series in analysis.series:
+        turns += len(series.turns)
+        mentalizing.extend(_finite(series.mentalizing))
+        arousal.extend(_finite(series.arousal))
+    found = analysis.session
+    kinds = Counter(str(flag.risk) for flag in found.risk_flags)
+    return SessionFigures(
+        mentalizing=_mean(mentalizing),
+        arousal=_mean(arousal),
+        calibration=_finite_or_none(found.calibration),
+        stance=_finite_or_none(found.stance),
+        patient_turns=turns,
+        risk_kinds=dict(sorted(kinds.items())),
+        risk_rungs=highest_rungs(found.risk_flags),
+    )
