@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from mentalize.errors import ModelError
+from mentalize.errors import MissingExtra, ModelError
 from mentalize.models import encoder as encoder_module
 from mentalize.models import load_encoder, models_available
 
@@ -53,7 +53,7 @@ def test_missing_extra_gives_one_line_model_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(encoder_module, "_has_module", lambda name: name != "onnxruntime")
     monkeypatch.setattr(encoder_module, "_encoders", {})
     assert not models_available()
-    with pytest.raises(ModelError, match=r"mentalize\[models\]") as caught:
+    with pytest.raises(MissingExtra, match=r"mentalize\[models\]") as caught:
         load_encoder()
     assert "onnxruntime" in str(caught.value)
     assert "\n" not in str(caught.value)

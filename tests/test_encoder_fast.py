@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import mentalize
-from mentalize.errors import ModelError
+from mentalize.errors import MissingExtra, ModelError
 from mentalize.models import encoder as encoder_module
 from mentalize.models import fast
 
@@ -45,7 +45,7 @@ def test_unknown_variant_is_a_one_line_error(monkeypatch, fresh):
 def test_missing_onnx_names_the_extra(monkeypatch, fresh):
     monkeypatch.setenv(fast.ENCODER_ENV, "fast")
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
-    with pytest.raises(ModelError, match=r"mentalize\[fast\]"):
+    with pytest.raises(MissingExtra, match=r"mentalize\[fast\]"):
         encoder_module.load_encoder()
 
 

@@ -13,7 +13,7 @@ from mentalize.analysis.combine import (
     combined_certainty,
     combined_intervention,
 )
-from mentalize.errors import ModelError
+from mentalize.errors import MissingExtra, ModelError
 from mentalize.language import read_markers
 from mentalize.learned.affect_scale import AffectScale
 
@@ -77,7 +77,7 @@ def test_learned_requested_without_the_extra_is_a_clear_error(monkeypatch):
     import mentalize.learned.layer as layer
 
     monkeypatch.setattr(layer, "learned_available", lambda: False)
-    with pytest.raises(ModelError, match=r"mentalize\[models\]"):
+    with pytest.raises(MissingExtra, match=r"mentalize\[models\]"):
         mentalize.analyze_text("T: Hello.\nP: Hi.", model="learned")
     assert mentalize.analyze_text("T: Hello.\nP: Hi.", model="auto").model is None
 

@@ -3,6 +3,7 @@
     MentalizeError            base: every error the package raises on purpose
      +-- InputError           a file or text we cannot read as a transcript
      +-- ModelError           a model or lexicon that failed to load (reserved for learned heads)
+     +-- MissingExtra         an optional extra the asked-for feature needs is not installed
 
 Messages name the file (and line where it helps) and say what would be valid. They never quote
 clinical text: a message may reach a log or another user, and patients' words must not.
@@ -46,3 +47,30 @@ def _escaped(character: str) -> str:
 
 class ModelError(MentalizeError):
     """A bundled lexicon or model that is missing or corrupt (a broken install, not bad input)."""
+
+
+class MissingExtra(MentalizeError):
+    """An optional extra (``pip install 'mentalize[NAME]'``) the asked-for feature needs.
+
+    One wording everywhere: what needs it, which extra, what was missing, how to install it, and
+    the way round it when there is one.
+    """
+
+    def __init__(
+        self,
+        extra: str,
+        feature: str,
+        *,
+        missing: str | None = None,
+        alternative: str | None = None,
+    ) -> None:
+        self.extra = extra
+        self.feature = feature
+        self.missing = missing
+        message = f"{feature} needs the '{extra}' extra"
+        if missing:
+            message += f" (missing: {missing})"
+        message += f"; install it with: pip install 'mentalize[{extra}]'"
+        if alternative:
+            message += f", or {alternative}"
+        super().__init__(message)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+from mentalize import environment
 from mentalize.analysis import estimates, interventions, therapist
 from mentalize.analysis.episodes import find_episodes
 from mentalize.analysis.recommend import recommend
@@ -20,7 +20,7 @@ from mentalize.analysis.results import (
 from mentalize.analysis.risk import read_replies, risk_flags
 from mentalize.analysis.series import patient_series
 from mentalize.analysis.turns import analyze_turn
-from mentalize.errors import ModelError
+from mentalize.errors import MissingExtra
 from mentalize.language import MarkerSet, read_markers
 from mentalize.transcript import Role, Transcript, Turn
 
@@ -43,8 +43,9 @@ MODEL_ENV = "MENTALIZE_MODEL"
 
 
 def use_learned(model: ModelChoice) -> bool:
-    if model == "auto" and os.environ.get(MODEL_ENV) in ("markers", "learned"):
-        model = os.environ[MODEL_ENV]  # type: ignore[assignment]
+    override = environment.get(MODEL_ENV)
+    if model == "auto" and override in ("markers", "learned"):
+        model = "markers" if override == "markers" else "learned"
     if model == "markers":
         return False
     from mentalize.learned.layer import learned_available
@@ -52,9 +53,7 @@ def use_learned(model: ModelChoice) -> bool:
     if learned_available():
         return True
     if model == "learned":
-        raise ModelError(
-            "the learned layer needs the models extra: pip install 'mentalize[models]'"
-        )
+        raise MissingExtra("models", "the learned layer")
     return False
 
 

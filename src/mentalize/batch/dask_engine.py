@@ -11,7 +11,6 @@ worker sees. ``dask[distributed]`` is the optional extra ``mentalize[dask]``, im
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -19,8 +18,9 @@ from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from typing import Any
 
+from mentalize import environment
 from mentalize.batch.engine import ModelChoice, usable_cores
-from mentalize.errors import MentalizeError
+from mentalize.errors import MentalizeError, MissingExtra
 
 __all__ = ["DaskEngine", "available"]
 
@@ -48,18 +48,15 @@ def available() -> bool:
 
 def _require() -> None:
     if not available():
-        raise MentalizeError(
-            "--dask/--dask-local need Dask distributed; install the extra: "
-            "pip install 'mentalize[dask]'"
-        )
+        raise MissingExtra("dask", "--dask/--dask-local", missing="dask.distributed")
 
 
 def warm_worker(model: ModelChoice, threads: int | None) -> None:
     """Run on each Dask worker as it starts: share the cores between workers' encoder threads
     (local clusters only; a remote cluster's own settings rule there) and load the model now,
     once per worker, instead of in the first unit."""
-    if threads is not None and not os.environ.get("MENTALIZE_THREADS"):
-        os.environ["MENTALIZE_THREADS"] = str(threads)
+    if threads is not None and not environment.get("MENTALIZE_THREADS"):
+        environment.set_value("MENTALIZE_THREADS", str(threads))
     from mentalize.analysis.session import analyze_utterances
 
     analyze_utterances(["Warming up."], model=model)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from mentalize import environment
 from mentalize.batch.inputs import Unit
 from mentalize.batch.state import Done, State
 from mentalize.batch.writer import join_parts, write_errors, write_table
@@ -101,8 +102,8 @@ def worker_init(model: ModelChoice, workers: int) -> None:
     """Per worker process, once: leave Ctrl-C to the parent (which stops cleanly), share the
     cores between workers' encoder threads, and load the model now rather than per unit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if workers > 1 and not os.environ.get("MENTALIZE_THREADS"):
-        os.environ["MENTALIZE_THREADS"] = str(max(1, usable_cores() // workers))
+    if workers > 1 and not environment.get("MENTALIZE_THREADS"):
+        environment.set_value("MENTALIZE_THREADS", str(max(1, usable_cores() // workers)))
     from mentalize.analysis.session import analyze_utterances
 
     analyze_utterances(["Warming up."], model=model)

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from mentalize.outputs.schema import write_atomic
+from mentalize.files import write_atomic
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,26 +8,18 @@ Parquet needs pyarrow (``pip install 'mentalize[corpus]'``), imported only when 
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mentalize.errors import MissingExtra
+from mentalize.files import atomic_path
 from mentalize.outputs.tables import ColumnType
 
 FORMATS = ("parquet", "csv")
-PARQUET_EXTRA = (
-    "Parquet output needs pyarrow: pip install 'mentalize[corpus]' (or use --format csv)"
-)
 
 Columns = Sequence[tuple[str, ColumnType]]
-
-
-class MissingExtraError(RuntimeError):
-    """An optional dependency the asked-for output needs is not installed."""
 
 
 def require_format(fmt: str) -> None:
@@ -36,19 +28,9 @@ def require_format(fmt: str) -> None:
         try:
             import pyarrow.parquet  # noqa: F401
         except ImportError:
-            raise MissingExtraError(PARQUET_EXTRA) from None
-
-
-@contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            raise MissingExtra(
+                "corpus", "Parquet output", missing="pyarrow", alternative="use --format csv"
+            ) from None
 
 
 def _arrow_schema(columns: Columns) -> Any:
@@ -72,7 +54,7 @@ def _csv_value(value: Any) -> Any:
 def write_table(rows: Sequence[dict[str, Any]], columns: Columns, target: Path, fmt: str) -> None:
     """Write ``rows`` (dicts keyed by column name) as one complete file at ``target``."""
     names = [name for name, _ in columns]
-    with _atomic(target) as tmp:
+    with atomic_path(target) as tmp:
         if fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -92,7 +74,7 @@ def join_parts(parts: Iterable[Path], columns: Columns, target: Path, fmt: str) 
     Missing parts are skipped. Returns the number of parts joined."""
     names = [name for name, _ in columns]
     total = 0
-    with _atomic(target) as tmp:
+    with atomic_path(target) as tmp:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -121,13 +103,13 @@ def join_parts(parts: Iterable[Path], columns: Columns, target: Path, fmt: str) 
 
 def write_errors(errors: Sequence[tuple[str, str]], target: Path) -> None:
     """``errors.csv``: one row per input that could not be read, ``file,reason``."""
-    with _atomic(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "reason"])
         for source, reason in errors:
             writer.writerow([source, reason])
 
 
-def copy_atomic(source: Path, target: Path) -> None:
-    with _atomic(target) as tmp:
+def copyatomic_path(source: Path, target: Path) -> None:
+    with atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)

@@ -6,13 +6,13 @@ no traceback and no transcript text reach the terminal unless ``MENTALIZE_DEBUG=
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mentalize import environment
 from mentalize.cli.assess import assess_app
 from mentalize.cli.batch import batch
 from mentalize.cli.clinic import audit_app, backup, restore, serve, users_app, worker
@@ -20,6 +20,8 @@ from mentalize.cli.common import EXIT_INTERNAL, check_output, fail
 from mentalize.cli.evaluate import evaluate
 from mentalize.cli.reflect import reflect_command
 from mentalize.errors import InputError, MentalizeError
+from mentalize.transcript.formats import FORMATS as INPUT_FORMATS
+from mentalize.transcript.formats import file_types
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -85,7 +87,7 @@ def _root(
 
 @app.command()
 def analyze(
-    file: Annotated[Path, typer.Argument(help="Transcript: .txt, .vtt, .srt, .csv or .jsonl.")],
+    file: Annotated[Path, typer.Argument(help=f"Transcript: {file_types()}.")],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the mentalize.session/1 JSON here.")
     ] = None,
@@ -95,7 +97,9 @@ def analyze(
     format: Annotated[
         str | None,
         typer.Option(
-            "--format", help="Input format: text, vtt, srt, csv or jsonl (default: detect)."
+            "--format",
+            help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the extension, else "
+            "detected).",
         ),
     ] = None,
     therapist: Annotated[
@@ -140,7 +144,7 @@ def analyze(
 
             write_json(analysis, json_out)
         if rendered_html is not None and html_out is not None:
-            from mentalize.outputs.schema import write_atomic
+            from mentalize.files import write_atomic
 
             write_atomic(html_out, rendered_html)
     except OSError as exc:
@@ -162,7 +166,7 @@ def main() -> None:
         typer.echo("mentalize: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug: say so without echoing data that may be clinical
-        if os.environ.get("MENTALIZE_DEBUG") == "1":
+        if (environment.get("MENTALIZE_DEBUG") or "").strip() == "1":
             raise
         typer.echo(
             f"mentalize: internal error ({type(exc).__name__}); rerun with MENTALIZE_DEBUG=1 "

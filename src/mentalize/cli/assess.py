@@ -55,7 +55,7 @@ assess_app = typer.Typer(
 
 
 def _write(path: Path, text: str) -> None:
-    from mentalize.outputs.schema import write_atomic
+    from mentalize.files import write_atomic
 
     try:
         write_atomic(path, text if text.endswith("\n") else text + "\n")

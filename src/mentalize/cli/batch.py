@@ -158,7 +158,8 @@ def batch(
     """Analyse a corpus into turns and sessions tables, resumably, on local worker processes."""
     from mentalize.batch import engine
     from mentalize.batch import inputs as batch_inputs
-    from mentalize.batch.writer import FORMATS, MissingExtraError, require_format
+    from mentalize.batch.writer import FORMATS, require_format
+    from mentalize.errors import MissingExtra
 
     fmt = format.strip().lower()
     if fmt not in FORMATS:
@@ -171,7 +172,7 @@ def batch(
         raise fail("--text-column and --id-column apply only with --texts")
     try:
         require_format(fmt)
-    except MissingExtraError as exc:
+    except MissingExtra as exc:
         raise fail(str(exc)) from None
     _check_out_dir(out)
     dask_engine = _dask_engine(dask, dask_local, workers)

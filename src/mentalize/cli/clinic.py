@@ -25,7 +25,9 @@ from typing import Annotated
 
 import typer
 
+from mentalize import environment
 from mentalize.cli.common import EXIT_INTERNAL, fail
+from mentalize.errors import MissingExtra
 
 DataDir = Annotated[
     Path | None,
@@ -58,12 +60,12 @@ def setup_django(data_dir: Path | None, *, migrate: bool = True) -> None:
     (``users add`` before ``serve``, say) finds the tables it needs.
     """
     if data_dir is not None:
-        os.environ["MENTALIZE_DATA_DIR"] = str(data_dir)
+        environment.set_value("MENTALIZE_DATA_DIR", str(data_dir))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentalize.web.settings")
     try:
         import django
     except ImportError:
-        raise fail("the clinic needs the 'clinic' extra: pip install 'mentalize[clinic]'") from None
+        raise fail(str(MissingExtra("clinic", "the clinic"))) from None
     from mentalize.errors import MentalizeError
 
     try:
@@ -114,23 +116,24 @@ def serve(
     """
     if not _is_loopback(host):
         # Off the loopback interface, cookies must only travel over TLS (a proxy in front).
-        os.environ.setdefault("MENTALIZE_SECURE_COOKIES", "1")
+        environment.setdefault("MENTALIZE_SECURE_COOKIES", "1")
         if host in ("0.0.0.0", "::"):
-            if not os.environ.get("MENTALIZE_ALLOWED_HOSTS"):
+            if not environment.get("MENTALIZE_ALLOWED_HOSTS"):
                 typer.echo(
                     "mentalize clinic: set MENTALIZE_ALLOWED_HOSTS to the names clients use; "
                     "requests for any other host name are refused",
                     err=True,
                 )
         else:
-            os.environ["MENTALIZE_ALLOWED_HOSTS"] = ",".join(
-                filter(None, [os.environ.get("MENTALIZE_ALLOWED_HOSTS", ""), host])
+            environment.set_value(
+                "MENTALIZE_ALLOWED_HOSTS",
+                ",".join(filter(None, [environment.get("MENTALIZE_ALLOWED_HOSTS", ""), host])),
             )
     setup_django(data_dir)
     try:
         from waitress import serve as waitress_serve
     except ImportError:
-        raise fail("the clinic needs the 'clinic' extra: pip install 'mentalize[clinic]'") from None
+        raise fail(str(MissingExtra("clinic", "the clinic"))) from None
     from django.conf import settings
 
     from mentalize.web.analysis.worker import Pool, default_workers
@@ -206,7 +209,7 @@ def worker(
 
 
 def _password() -> str:
-    from_env = os.environ.get("MENTALIZE_PASSWORD")
+    from_env = environment.get("MENTALIZE_PASSWORD")
     if from_env:
         return from_env
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mentalize.cli.common import EXIT_INPUT, fail
-from mentalize.errors import InputError, MentalizeError
+from mentalize.errors import InputError, MentalizeError, MissingExtra
 
 if TYPE_CHECKING:
     from mentalize.reflect.help import CrisisLine
@@ -244,7 +244,7 @@ def _history(folder: Path, picture: Path | None) -> None:
     data = history(_journal(folder, create=False).entries())
     print_history(data)
     if picture is not None:
-        from mentalize.outputs.schema import write_atomic
+        from mentalize.files import write_atomic
 
         write_atomic(picture, history_svg(data) or "<svg xmlns='http://www.w3.org/2000/svg'/>")
         typer.echo(f"Picture written to {picture}.")
@@ -284,9 +284,6 @@ def _serve(
     try:
         from mentalize.reflect.web.server import serve
     except ImportError:
-        raise fail(
-            "the Reflect page needs its extra: pip install 'mentalize[reflect]' "
-            "(or use --terminal)",
-            EXIT_INPUT,
-        ) from None
+        missing = MissingExtra("reflect", "the Reflect page", alternative="use --terminal")
+        raise fail(str(missing), EXIT_INPUT) from None
     serve(folder, port=port, open_browser=open_browser, crisis_lines_file=crisis_lines, model=model)

@@ -1,7 +1,7 @@
 """Text exports of scored administrations: JSON for one, CSV for a series over a treatment.
 
 The functions here return strings; writing them is the caller's job (the CLI uses
-:func:`mentalize.outputs.schema.write_atomic`, so files appear whole and readable by the owner
+:func:`mentalize.files.write_atomic`, so files appear whole and readable by the owner
 only).
 """
 

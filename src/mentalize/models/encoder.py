@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mentalize.errors import ModelError
+from mentalize import environment
+from mentalize.errors import MissingExtra, ModelError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -158,7 +159,7 @@ def _thread_count() -> int:
     One session thread per core is fastest here (2 cores: 2 threads); more threads than cores only
     contend. A process that runs several analyses side by side should set it lower.
     """
-    raw = os.environ.get(THREADS_ENV, "").strip()
+    raw = (environment.get(THREADS_ENV) or "").strip()
     if raw:
         try:
             value = int(raw)
@@ -207,10 +208,7 @@ class SentenceEncoder:
         (:mod:`mentalize.models.fast`); its ``model_id`` says so."""
         missing = _missing()
         if missing:
-            raise ModelError(
-                "the sentence encoder needs the optional 'models' extra (missing: "
-                f"{', '.join(missing)}); install with: {_INSTALL_HINT}"
-            )
+            raise MissingExtra("models", "the sentence encoder", missing=", ".join(missing))
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer

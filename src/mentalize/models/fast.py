@@ -34,28 +34,27 @@ import os
 import tempfile
 from pathlib import Path
 
-from mentalize.errors import ModelError
+from mentalize import environment
+from mentalize.errors import MissingExtra, ModelError
 
 ENCODER_ENV = "MENTALIZE_ENCODER"
 """``exact`` (default: the shipped model as it is) or ``fast`` (derived int8 arithmetic)."""
 VARIANTS = ("exact", "fast")
 FAST_SUFFIX = "+int8-dynamic"
 """Appended to the encoder's id when the fast variant is loaded, so results say which ran."""
-_FAST_HINT = "pip install 'mentalize[fast]'"
 
 
 def encoder_variant() -> str:
     """The variant ``$MENTALIZE_ENCODER`` asks for; a clear error for anything else."""
-    raw = os.environ.get(ENCODER_ENV, "").strip().lower() or "exact"
+    given = environment.get(ENCODER_ENV) or ""
+    raw = given.strip().lower() or "exact"
     if raw not in VARIANTS:
-        raise ModelError(
-            f"{ENCODER_ENV} must be one of {', '.join(VARIANTS)}, got {os.environ[ENCODER_ENV]!r}"
-        )
+        raise ModelError(f"{ENCODER_ENV} must be one of {', '.join(VARIANTS)}, got {given!r}")
     return raw
 
 
 def cache_folder() -> Path:
-    from mentalize.cache import cache_root
+    from mentalize.environment import cache_root
 
     return cache_root() / "models"
 
@@ -65,9 +64,8 @@ def _versions() -> tuple[str, str]:
         import onnx
         import onnxruntime
     except ImportError as exc:
-        raise ModelError(
-            f"the fast encoder needs the 'fast' extra (missing: {exc.name}); install with: "
-            f"{_FAST_HINT}, or unset {ENCODER_ENV}"
+        raise MissingExtra(
+            "fast", "the fast encoder", missing=exc.name, alternative=f"unset {ENCODER_ENV}"
         ) from None
     return onnx.__version__, onnxruntime.__version__
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mentalize.analysis.results import SessionAnalysis
-from mentalize.errors import MentalizeError
+from mentalize.errors import MissingExtra
 from mentalize.outputs.tables import (
     SESSION_COLUMNS,
     TURN_COLUMNS,
@@ -40,10 +40,8 @@ PANDAS_DTYPES: dict[ColumnType, str] = {
 def _pandas() -> Any:
     try:
         import pandas
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise MentalizeError(
-            "pandas is not installed; install the extra: pip install 'mentalize[corpus]'"
-        ) from exc
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise MissingExtra("corpus", "pandas tables", missing="pandas") from None
     return pandas
 
 

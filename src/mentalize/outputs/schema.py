@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from mentalize.analysis.results import (
@@ -27,6 +25,7 @@ from mentalize.analysis.results import (
     TurnAnalysis,
 )
 from mentalize.errors import InputError
+from mentalize.files import write_atomic
 
 SCHEMA_ID = "mentalize.session/1"
 
@@ -320,20 +319,6 @@ def json_schema() -> dict[str, Any]:
     schema_file = resources.files("mentalize.outputs").joinpath("session.schema.json")
     text = schema_file.read_text(encoding="utf-8")
     return json.loads(text)
-
-
-def write_atomic(path: str | os.PathLike[str], content: str) -> None:
-    """Write ``content`` to ``path`` via a temporary file in the same folder and a rename, so a
-    crash or full disk never leaves a half-written report."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(analysis: SessionAnalysis, path: str | os.PathLike[str]) -> None:

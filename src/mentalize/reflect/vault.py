@@ -26,14 +26,15 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mentalize.errors import MentalizeError
+from mentalize import environment
+from mentalize.errors import MentalizeError, MissingExtra
+from mentalize.files import PRIVATE, write_atomic
 
 if TYPE_CHECKING:
     from mentalize.reflect.reading import Reflection
@@ -54,7 +55,7 @@ class VaultError(MentalizeError):
 def default_folder() -> Path:
     """``MENTALIZE_REFLECT_DIR``, else ``$XDG_DATA_HOME/mentalize/reflect`` (``~/.local/share``
     when unset): data the person keeps, not a cache."""
-    configured = os.environ.get("MENTALIZE_REFLECT_DIR")
+    configured = environment.get("MENTALIZE_REFLECT_DIR")
     if configured:
         return Path(configured).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -109,8 +110,7 @@ def _crypto() -> tuple[Any, Any, Any]:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     except ImportError:
         raise VaultError(
-            "saving entries needs the journal's encryption; install the extra: "
-            "pip install 'mentalize[reflect]'"
+            str(MissingExtra("reflect", "saving entries (the journal's encryption)"))
         ) from None
     return hash_secret_raw, Type, AESGCM
 
@@ -130,17 +130,7 @@ def _derive(passphrase: str, salt: bytes, kdf: dict[str, int]) -> bytes:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, readable by this user only."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            os.fchmod(out.fileno(), 0o600)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, mode=PRIVATE)
 
 
 def _private_folder(path: Path) -> None:

@@ -8,14 +8,12 @@ optional script only open the transcript when a turn link points into it.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from datetime import datetime
 from importlib import metadata, resources
-from pathlib import Path
 
 from mentalize.analysis.results import SessionAnalysis
+from mentalize.files import write_atomic
 from mentalize.report import profile, sections
 from mentalize.report.text import e, source_name
 from mentalize.report.turns import intervention_css
@@ -87,22 +85,8 @@ def render_html(analysis: SessionAnalysis, *, generated: datetime | None = None)
 def write_html(analysis: SessionAnalysis, path: str | os.PathLike[str]) -> None:
     """Render and write the report so that ``path`` is either the old file or the whole new one.
 
-    The page is written to a temporary file in the same directory (same filesystem, so the final
-    rename is atomic) and moved into place with :func:`os.replace`. On any failure the temporary
-    file is removed and the error propagates; a missing directory raises without creating
-    anything.
+    Written with :func:`mentalize.files.write_atomic` (temporary file, fsync, rename); a missing
+    directory raises without creating anything.
     """
-    target = Path(path)
-    document = render_html(analysis)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(document)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; keep it: the report quotes clinical text.
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # Owner-only (the default mode): the report quotes clinical text.
+    write_atomic(path, render_html(analysis))

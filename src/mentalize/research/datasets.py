@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from mentalize import environment
 from mentalize.errors import InputError, MentalizeError
 
 ENV_VAR = "MENTALIZE_DATASETS"
@@ -137,7 +138,7 @@ def dataset_root(path: str | os.PathLike[str] | None = None) -> Path:
     ``../shared/datasets`` relative to the current folder. The folder need not exist."""
     if path is not None and str(path):
         return Path(path)
-    env = os.environ.get(ENV_VAR)
+    env = environment.get(ENV_VAR)
     if env:
         return Path(env)
     return DEFAULT_ROOT

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mentalize.errors import MentalizeError
+from mentalize.errors import MissingExtra
 from mentalize.research import datasets as ds
 from mentalize.research.rows import ValidationRow
 
@@ -36,14 +36,12 @@ if TYPE_CHECKING:
 
 EvaluationFunction = Callable[[Path], list[ValidationRow]]
 
-RESEARCH_HINT = "pip install 'mentalize[research]'"
 
-
-class ResearchExtraMissing(MentalizeError):
+class ResearchExtraMissing(MissingExtra):
     """scikit-learn or scipy is not installed."""
 
     def __init__(self) -> None:
-        super().__init__(f"evaluations need the research extra: {RESEARCH_HINT}")
+        super().__init__("research", "evaluations", missing="scikit-learn or scipy")
 
 
 def require_research() -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mentalize.files import PUBLIC, write_atomic
 from mentalize.research.datasets import DATASETS
 from mentalize.research.rows import ValidationRow
 
@@ -214,21 +214,9 @@ def write_report(path: str | os.PathLike[str], block: str) -> None:
 
 
 def _write_atomic(target: Path, content: str) -> None:
-    """Temporary file in the same folder, then a rename; mode 0644 (or the old file's mode).
-
-    ``mentalize.outputs.schema.write_atomic`` leaves files owner-only (0600), right for clinical
-    outputs but not for documentation.
-    """
+    """Public documentation: mode 0644, or the old file's mode (clinical outputs are 0600)."""
     try:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(content)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        mode = PUBLIC
+    write_atomic(target, content, mode=mode)

@@ -48,6 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from mentalize import environment
 from mentalize.errors import MentalizeError
 from mentalize.web import datadir
 
@@ -394,7 +395,7 @@ def prepare_data_dir(archive: Archive, directory: Path, *, force: bool) -> Path:
     the archive's (``force`` replaces it only when the archive carries its own key).
     """
     directory = datadir.ensure_data_dir(directory)
-    url = os.environ.get("MENTALIZE_DATABASE_URL", "").strip()
+    url = (environment.get("MENTALIZE_DATABASE_URL") or "").strip()
     configured = "postgresql" if url else "sqlite"
     if archive.vendor != configured:
         how = "unset MENTALIZE_DATABASE_URL" if url else "set MENTALIZE_DATABASE_URL"

@@ -21,6 +21,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from mentalize import environment
 from mentalize.errors import MentalizeError
 
 DATA_DIR_ENV = "MENTALIZE_DATA_DIR"
@@ -41,7 +42,7 @@ def default_data_dir() -> Path:
 
 def data_dir() -> Path:
     """The data directory: ``MENTALIZE_DATA_DIR`` when set, else :func:`default_data_dir`."""
-    configured = os.environ.get(DATA_DIR_ENV)
+    configured = environment.get(DATA_DIR_ENV)
     return Path(configured).expanduser() if configured else default_data_dir()
 
 

@@ -7,25 +7,14 @@ files if they do not exist yet, so the first run needs no set-up step.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from mentalize import environment
 from mentalize.web import datadir
 
 WEB_DIR = Path(__file__).resolve().parent
-
-
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _list(name: str) -> list[str]:
-    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -76,18 +65,20 @@ def _sqlite(directory: Path) -> dict[str, object]:
 DATA_DIR = datadir.ensure_data_dir(datadir.data_dir())
 SECRET_KEY = datadir.secret_key(DATA_DIR)
 MENTALIZE_ENCRYPTION_KEY = datadir.encryption_key(DATA_DIR)
-MENTALIZE_ANALYSIS_MODEL = os.environ.get("MENTALIZE_CLINIC_MODEL", "auto")
+MENTALIZE_ANALYSIS_MODEL = (environment.get("MENTALIZE_CLINIC_MODEL") or "auto").strip()
 MENTALIZE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # How long a patient's one-time questionnaire link stays open (docs/clinic.md).
-MENTALIZE_QUESTIONNAIRE_LINK_HOURS = int(os.environ.get("MENTALIZE_QUESTIONNAIRE_LINK_HOURS", "24"))
+MENTALIZE_QUESTIONNAIRE_LINK_HOURS = int(
+    environment.get("MENTALIZE_QUESTIONNAIRE_LINK_HOURS", "24") or "24"
+)
 
-_database_url = os.environ.get("MENTALIZE_DATABASE_URL", "").strip()
+_database_url = (environment.get("MENTALIZE_DATABASE_URL") or "").strip()
 DATABASES = {"default": database_from_url(_database_url) if _database_url else _sqlite(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *_list("MENTALIZE_ALLOWED_HOSTS")]
-CSRF_TRUSTED_ORIGINS = _list("MENTALIZE_CSRF_TRUSTED_ORIGINS")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *environment.listing("MENTALIZE_ALLOWED_HOSTS")]
+CSRF_TRUSTED_ORIGINS = environment.listing("MENTALIZE_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -179,9 +170,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after inactivity: every request pushes the expiry forward by SESSION_COOKIE_AGE.
-SESSION_COOKIE_AGE = int(os.environ.get("MENTALIZE_SESSION_MINUTES", "30")) * 60
+SESSION_COOKIE_AGE = int(environment.get("MENTALIZE_SESSION_MINUTES") or "30") * 60
 # ...and after this many hours from log-in however active they are (OWASP ASVS 3.3.2).
-MENTALIZE_SESSION_MAX_HOURS = float(os.environ.get("MENTALIZE_SESSION_MAX_HOURS", "12"))
+MENTALIZE_SESSION_MAX_HOURS = float(environment.get("MENTALIZE_SESSION_MAX_HOURS") or "12")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -192,12 +183,12 @@ CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_NAME = "mentalize_csrf"
 # Secure cookies when the clinic is reached over TLS: `mentalize serve` turns this on for any
 # non-loopback host; behind a TLS proxy on the same machine set MENTALIZE_SECURE_COOKIES=1.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _flag("MENTALIZE_SECURE_COOKIES")
-if _flag("MENTALIZE_BEHIND_TLS_PROXY"):
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = environment.flag("MENTALIZE_SECURE_COOKIES")
+if environment.flag("MENTALIZE_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("MENTALIZE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = int(environment.get("MENTALIZE_HSTS_SECONDS") or str(365 * 24 * 3600))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts and
 # Django's CSRF check (rightly) refuses them. Nothing is sent to any other origin either way.
@@ -206,7 +197,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # the session report alone allows its own session page to frame it
 
 # TOTP second factor (docs/clinic.md): optional per user; required for everyone when this is on.
-MENTALIZE_REQUIRE_MFA = _flag("MENTALIZE_REQUIRE_MFA")
+MENTALIZE_REQUIRE_MFA = environment.flag("MENTALIZE_REQUIRE_MFA")
 OTP_TOTP_ISSUER = "mentalize clinic"
 # Wrong codes wait 1, 2, 4, 8 ... seconds before the next try is even checked (django-otp).
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -227,7 +218,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MENTALIZE_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MENTALIZE_MAX_UPLOAD_BYTES + 1024 * 1024
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = os.environ.get("MENTALIZE_TIME_ZONE", "UTC")
+TIME_ZONE = (environment.get("MENTALIZE_TIME_ZONE") or "UTC").strip()
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"

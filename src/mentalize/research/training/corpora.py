@@ -8,7 +8,6 @@ columns come from; a changed dataset, encoder or lexicon simply misses the cache
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from mentalize.cache import cache_root
+from mentalize.environment import cache_root
+from mentalize.files import PUBLIC, atomic_path
 from mentalize.language import read_markers
 from mentalize.learned.features import FEATURE_NAMES, marker_features
 
@@ -65,9 +65,8 @@ def featurize(texts: Sequence[str], embed: Embed, encoder_id: str, key: str) -> 
     vectors = np.asarray(embed(texts), dtype=np.float32)
     extra = np.asarray([marker_features(read_markers(t)) for t in texts], dtype=np.float32)
     X = np.hstack([vectors, extra])
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, X)
-    os.replace(tmp, path)
+    with atomic_path(path, mode=PUBLIC) as temporary, open(temporary, "wb") as handle:
+        np.save(handle, X)
     return X
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from mentalize.transcript import formats
 from mentalize.web.records.forms import INSTRUMENTS
 
 OPENAPI_VERSION = "3.1.0"
@@ -204,12 +205,12 @@ def _schemas() -> dict[str, Any]:
                 "transcript": {
                     "type": "string",
                     "contentMediaType": "application/octet-stream",
-                    "description": "The transcript file (.txt, .vtt, .srt, .csv, .jsonl; UTF-8; "
+                    "description": f"The transcript file ({formats.file_types()}; UTF-8; "
                     "up to 5 MiB).",
                 },
                 "date": {**date, "description": "Session date; default today."},
                 "format": {
-                    "enum": ["text", "vtt", "srt", "csv", "jsonl"],
+                    "enum": list(formats.FORMATS),
                     "description": "Default: from the file name's extension, else detected.",
                 },
             },

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from mentalize.transcript import formats
 from mentalize.web.records.models import OutcomeEvent, Patient, Treatment
 
 INSTRUMENTS = ("rfq8", "phq9", "gad7")
@@ -64,7 +65,7 @@ class SessionForm(_TreatmentChoice):
     transcript_file = forms.FileField(
         required=False,
         label="Transcript file",
-        help_text=".txt, .vtt, .srt, .csv or .jsonl, UTF-8, up to 5 MiB.",
+        help_text=f"{formats.file_types()}, UTF-8, up to 5 MiB.",
     )
     transcript_text = forms.CharField(
         required=False,
@@ -72,14 +73,7 @@ class SessionForm(_TreatmentChoice):
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
     )
     format = forms.ChoiceField(
-        choices=[
-            ("", "Detect"),
-            ("text", "Text"),
-            ("vtt", "WebVTT"),
-            ("srt", "SRT"),
-            ("csv", "CSV"),
-            ("jsonl", "JSONL"),
-        ],
+        choices=[("", "Detect"), *((f.name, f.label) for f in formats.REGISTERED)],
         required=False,
     )
 
