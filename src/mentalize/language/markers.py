@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from mentalize.language.lexicon import load_lexicon
 from mentalize.language.risk import RiskReading, find_risk, read_risk
@@ -32,6 +33,24 @@ class MarkerSpec:
     description: str
     fn: MarkerFn
     produces: tuple[str, ...]
+    highlight: str = "other"
+    """How the report colours its words (:data:`HIGHLIGHTS`): the family's reading unless the
+    marker says otherwise (a hedge is a certainty word that reads as reflective)."""
+
+
+HIGHLIGHTS: tuple[str, ...] = ("risk", "arousal", "reflective", "rigid", "state", "other", "quiet")
+"""Highlight readings, strongest first: where one word carries several, the first wins."""
+FAMILY_HIGHLIGHT: dict[str, str] = {
+    "risk": "risk",
+    "arousal": "arousal",
+    "certainty": "rigid",
+    "mode": "rigid",
+    "mental_state": "state",
+    "therapist": "other",
+    "rupture": "other",
+    "structure": "other",
+}
+"""The reading each family's words get unless a marker declares its own."""
 
 
 MARKERS: dict[str, MarkerSpec] = {}
@@ -39,14 +58,39 @@ LEXICON_MARKERS: dict[str, tuple[str, str]] = {}
 """Evidence name -> (lexicon, category) for every lexicon-backed marker."""
 
 
-def marker(name: str, family: str, description: str, produces: tuple[str, ...] = ()):
+def marker(
+    name: str,
+    family: str,
+    description: str,
+    produces: tuple[str, ...] = (),
+    highlight: str | None = None,
+):
     """Register ``fn`` as marker ``name`` (its spans carry ``produces`` names, default ``name``)."""
+    reading = highlight or FAMILY_HIGHLIGHT[family]
+    if reading not in HIGHLIGHTS:
+        raise ValueError(f"marker {name}: highlight {reading!r} is not one of {HIGHLIGHTS}")
 
     def register(fn: MarkerFn) -> MarkerFn:
-        MARKERS[name] = MarkerSpec(name, family, description, fn, produces or (name,))
+        MARKERS[name] = MarkerSpec(name, family, description, fn, produces or (name,), reading)
         return fn
 
     return register
+
+
+def highlight_of(names: Iterable[str]) -> str:
+    """The colour reading of words that fired ``names`` (marker or evidence names): the
+    strongest of their markers' readings; ``other`` for a name no marker produces."""
+    table = _highlight_table()
+    readings = {table.get(name, "other") for name in names}
+    return next((r for r in HIGHLIGHTS if r in readings), "other")
+
+
+@cache
+def _highlight_table() -> dict[str, str]:
+    """Marker and evidence names to readings, built once every marker is registered."""
+    table = {spec.name: spec.highlight for spec in MARKERS.values()}
+    table.update({p: spec.highlight for spec in MARKERS.values() for p in spec.produces})
+    return table
 
 
 _RENAMED = {
@@ -59,7 +103,9 @@ _RENAMED = {
 """Categories whose evidence name differs from the category name (as declared in the TOML)."""
 
 
-def _lexicon_marker(lexicon: str, category: str, family: str, description: str) -> None:
+def _lexicon_marker(
+    lexicon: str, category: str, family: str, description: str, highlight: str | None = None
+) -> None:
     """Register a lexicon category as a marker without loading the lexicon: loading waits for the
     first text, so importing mentalize reads no file."""
     produced = _RENAMED.get(category, category)
@@ -75,10 +121,23 @@ def _lexicon_marker(lexicon: str, category: str, family: str, description: str) 
 
     find.__name__ = f"find_{category}"
     LEXICON_MARKERS[produced] = (lexicon, category)
-    marker(produced, family, description, (produced,))(find)
+    marker(produced, family, description, (produced,), highlight)(find)
 
 
 # --- lexicon-backed markers -------------------------------------------------------------------
+
+_READS = {
+    # Words of a family that read the other way: tentative, perspective-taking talk is the
+    # reflective pole of certainty and of the modes; a not-knowing question is reflective, a
+    # knowing reference rigid, and a question about the patient's mind is mental-state talk.
+    "hedge": "reflective",
+    "opacity": "reflective",
+    "perspective": "reflective",
+    "change_over_time": "reflective",
+    "not_knowing": "reflective",
+    "knowing_reference": "rigid",
+    "mental_state_question": "state",
+}
 
 for _category, _description in {
     "cognitive": "thinking, believing, knowing, wondering",
@@ -93,7 +152,7 @@ for _category, _description in {
     "booster": "certainty boosters: obviously, I know for a fact",
     "hedge": "hedges and tentative phrasing: maybe, I wonder, I'm not sure",
 }.items():
-    _lexicon_marker("certainty", _category, "certainty", _description)
+    _lexicon_marker("certainty", _category, "certainty", _description, _READS.get(_category))
 
 for _category, _description in {
     "intensity": "high-arousal emotion words",
@@ -115,7 +174,7 @@ for _category, _description in {
     "structural_label": "physical or structural labels instead of states",
     "blanking": "going blank or evasive: I don't know, nothing, my mind's gone blank",
 }.items():
-    _lexicon_marker("modes", _category, "mode", _description)
+    _lexicon_marker("modes", _category, "mode", _description, _READS.get(_category))
 
 for _category, _description in {
     "not_knowing": "not-knowing stance: I wonder, help me understand",
@@ -132,7 +191,7 @@ for _category, _description in {
     "advice": "advice and directives",
     "other": "greetings, scheduling and housekeeping",
 }.items():
-    _lexicon_marker("interventions", _category, "therapist", _description)
+    _lexicon_marker("interventions", _category, "therapist", _description, _READS.get(_category))
 
 for _category, _description in {
     "confrontation": "strain toward the therapist: you don't care, this is pointless",
@@ -321,7 +380,10 @@ def find_questions(view: TextView) -> list[Span]:
 
 
 @marker(
-    "causal_link", "mental_state", "a causal connective in a sentence that names a mental state"
+    "causal_link",
+    "mental_state",
+    "a causal connective in a sentence that names a mental state",
+    highlight="reflective",
 )
 def find_causal_links(view: TextView) -> list[Span]:
     states = _mental_states(view)
@@ -348,6 +410,7 @@ def find_risk_language(view: TextView) -> list[Span]:
     "mental_state",
     "whose mental states: self, other, relationship",
     ("focus_self", "focus_other", "focus_relationship"),
+    highlight="quiet",
 )
 def find_focus(view: TextView) -> list[Span]:
     """Attribute each mental-state word to the nearest preceding person word in its sentence."""

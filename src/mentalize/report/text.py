@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from mentalize.analysis.results import Evidence
+from mentalize.language.markers import highlight_of
 from mentalize.outputs.labels import (
     INTERVENTION_LABELS,
     MODE_LABELS,
@@ -22,35 +23,6 @@ from mentalize.outputs.labels import (
     RISK_SEVERITY_LABELS,
     RISK_TEMPORAL_LABELS,
     risk_rung,
-)
-
-# Marker families decide the highlight colour only; the marker's own name is always in the
-# tooltip. Checked in order, so a span that is both risk and anything else reads as risk.
-_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("risk", ("risk", "ideation", "suicid", "self_harm", "harm_to")),
-    ("arousal", ("exclam", "intens", "bodily", "swear", "caps", "catastroph", "arousal")),
-    (
-        "reflective",
-        ("hedge", "not_knowing", "opacity", "perspective", "causal", "tentative", "reflect"),
-    ),
-    (
-        "rigid",
-        (
-            "absolut",
-            "booster",
-            "certain",
-            "proof",
-            "teleolog",
-            "structural",
-            "global_attr",
-            "jargon",
-            "concrete",
-            "pretend",
-            "psychic",
-            "knowing_ref",
-        ),
-    ),
-    ("state", ("cognitive", "affect", "desire", "intention", "mental_state", "emotion")),
 )
 
 __all__ = [
@@ -165,18 +137,11 @@ def timestamp(seconds: float | None) -> str:
 
 
 def marker_family(markers: Iterable[str]) -> str:
-    """Pick one colour family for a set of markers; risk outranks everything else.
-
-    Focus markers (who a state is attributed to) fire on most pronouns; on their own they get the
-    quietest style so they do not drown the markers that carry the reading.
-    """
-    names = [m.lower() for m in markers]
-    for family, stems in _FAMILIES:
-        if any(stem in name for name in names for stem in stems):
-            return family
-    if names and all(name.startswith("focus") for name in names):
-        return "quiet"
-    return "other"
+    """The highlight colour of words that fired ``markers``: each marker's declared reading
+    (:attr:`mentalize.language.markers.MarkerSpec.highlight`, from its family unless the marker
+    says otherwise), the strongest winning, so a word that is risk and anything else reads as
+    risk. The marker's own name is always in the tooltip."""
+    return highlight_of(markers)
 
 
 def _segments(length: int, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, tuple]]:

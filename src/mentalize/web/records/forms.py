@@ -8,10 +8,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from mentalize import instruments
 from mentalize.transcript import formats
 from mentalize.web.records.models import OutcomeEvent, Patient, Treatment
 
-INSTRUMENTS = ("rfq8", "phq9", "gad7")
+# Every bundled questionnaire (instruments/data/*.toml): adding one there offers it here, in the
+# API and in its OpenAPI enum, with no list to keep in step.
+INSTRUMENTS: tuple[str, ...] = instruments.available()
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> needs
 
 
