@@ -46,7 +46,7 @@ $(CONVOKIT_VENV)/.installed: pyproject.toml
 	touch $@
 
 test-convokit: $(CONVOKIT_VENV)/.installed
-	$(CONVOKIT_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/interop
+	$(CONVOKIT_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integrations
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/throughput.py

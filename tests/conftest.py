@@ -2,7 +2,7 @@
 
 The rule tests pin what the lexical markers do, so the suite reads with markers alone
 (``MENTALIZE_MODEL=markers``); tests of the learned layer ask for it explicitly with
-``model="learned"`` (tests/test_learned.py).
+``model="learned"`` (tests/learned/test_learned.py).
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 A patient's record is filled with hostile payloads: transcript turns and speaker names (through the
 same analysis and report renderer an upload uses), the patient's name, clinician and
 psychotherapy notes, and every crisis-plan field. Each page that shows them is parsed with
-``html.parser`` (``assert_inert`` from tests/test_xss_report.py): no element, event handler or
-``javascript:`` URL may come from a payload, and pages carry a Content-Security-Policy that
-forbids inline script anyway. API answers and exports are JSON or attachments, never HTML.
+``html.parser`` (``assert_inert`` from tests/report/test_xss_report.py): no element, event
+handler or ``javascript:`` URL may come from a payload, and pages carry a
+Content-Security-Policy that forbids inline script anyway. API answers and exports are JSON or
+attachments, never HTML.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_xss_report import MARK, PAYLOADS, assert_inert, hostile_jsonl
+from tests.report.test_xss_report import MARK, PAYLOADS, assert_inert, hostile_jsonl
 
 ALL = " ".join(PAYLOADS)
 

@@ -168,7 +168,7 @@ def test_focus_attributes_states_to_people():
 def test_every_marker_is_documented():
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "markers.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "markers.md").read_text()
     for spec in MARKERS.values():
         for name in spec.produces:
             assert f"`{name}`" in doc, name

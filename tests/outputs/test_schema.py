@@ -57,7 +57,7 @@ def test_write_json_is_atomic_and_round_trips(tmp_path, attuned):
 def test_schema_documentation_names_every_turn_field():
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "schema.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "schema.md").read_text()
     for field in json_schema()["properties"]["turns"]["items"]["required"]:
         assert f"`{field}`" in doc, field
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from mentalize.cli import app
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 runner = CliRunner()
 

@@ -23,7 +23,7 @@ from mentalize.research import datasets as ds
 from mentalize.research.report import BEGIN, END, render_block, write_report
 from mentalize.research.rows import ValidationRow
 
-from .conftest import SHARED_DATASETS
+from ..conftest import SHARED_DATASETS
 
 try:
     import scipy.stats  # noqa: F401

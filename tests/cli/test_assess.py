@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from mentalize.cli import app
 
-from .conftest import EXAMPLES
-from .test_instruments_fhir import check_questionnaire, check_response
+from ..conftest import EXAMPLES
+from ..instruments.test_fhir import check_questionnaire, check_response
 
 runner = CliRunner()
 

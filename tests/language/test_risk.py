@@ -186,7 +186,7 @@ def test_development_probes_hold_their_figures(split, recall):
 
     from mentalize.research.risk_probes import load_probes, score_probes
 
-    folder = Path(__file__).parent / "data" / "risk_probes" / split
+    folder = Path(__file__).resolve().parents[1] / "data" / "risk_probes" / split
     score = score_probes(load_probes(folder), model="markers")
     assert score.recall_current >= recall
     assert score.false_alarm_rate <= 0.05

@@ -20,7 +20,7 @@ from mentalize.cli import app
 from mentalize.errors import InputError
 from mentalize.outputs.tables import SESSION_COLUMN_NAMES, TURN_COLUMN_NAMES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 EXAMPLE_FILES = ("attuned_session.txt", "misattuned_session.vtt", "group_session.csv")
 

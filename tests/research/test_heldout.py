@@ -16,7 +16,7 @@ from mentalize.analysis.entrypoints import analyze
 from mentalize.errors import InputError
 from mentalize.research.heldout import evaluate_folder
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 
 def _labelled_folder(tmp_path: Path) -> tuple[Path, int]:

@@ -17,7 +17,7 @@ from mentalize.errors import MissingExtra, ModelError
 from mentalize.language import read_markers
 from mentalize.learned.affect_scale import AffectScale
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 # --- combination rules (numpy only, no encoder) ------------------------------------------------
 
