@@ -5,6 +5,11 @@
      +-- ModelError           a model or lexicon that failed to load (reserved for learned heads)
      +-- MissingExtra         an optional extra the asked-for feature needs is not installed
 
+Each layer adds its own below these (``VaultError`` in Reflect, ``BackupError``, ``UploadError``,
+``LinkClosed``, ``WorkerLost``, ``AppendOnlyError`` ... in the clinic), all under
+``MentalizeError``, so ``except MentalizeError`` catches everything raised on purpose and nothing
+else.
+
 Messages name the file (and line where it helps) and say what would be valid. They never quote
 clinical text: a message may reach a log or another user, and patients' words must not.
 """

@@ -8,7 +8,6 @@ Parquet needs pyarrow (``pip install 'mentalize[corpus]'``), imported only when 
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -108,8 +107,3 @@ def write_errors(errors: Sequence[tuple[str, str]], target: Path) -> None:
         writer.writerow(["file", "reason"])
         for source, reason in errors:
             writer.writerow([source, reason])
-
-
-def copyatomic_path(source: Path, target: Path) -> None:
-    with atomic_path(target) as tmp:
-        shutil.copyfile(source, tmp)

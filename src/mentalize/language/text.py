@@ -27,10 +27,9 @@ class Sentence:
 class TextView:
     """Text prepared for matching; offsets in every derived view index the original text."""
 
-    __slots__ = ("__dict__", "_memo", "original", "text")
+    __slots__ = ("__dict__", "_memo", "text")
 
     def __init__(self, text: str) -> None:
-        self.original = text
         self.text = normalise(text)
         self._memo: dict[str, object] = {}
 

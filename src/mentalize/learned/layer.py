@@ -19,9 +19,6 @@ from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.features import marker_features
 from mentalize.learned.heads import heads_fingerprint, load_heads
 
-LEARNED_ESTIMATES = ("arousal", "certainty", "intervention")
-"""Per-turn fields the learned layer contributes to; the rest are always marker-based."""
-
 
 @dataclass(frozen=True, slots=True)
 class LearnedTurn:

@@ -17,8 +17,8 @@ from typing import get_args
 
 from mentalize.reflect.vault import Entry
 from mentalize.reflect.wording import SIGNS, SignKind
+from mentalize.report import svg
 from mentalize.report.palette import PATIENT_COLOURS
-from mentalize.report.text import e
 
 #: The signs drawn, in a fixed order with fixed colours, so a colour means one sign throughout.
 SIGN_ORDER: tuple[SignKind, ...] = get_args(SignKind)
@@ -118,48 +118,50 @@ def history_svg(data: History) -> str:
     peak = max(p.entries for p in data.periods) or 1
     group_w = (width - left - 16.0) / len(data.periods)
     bar_w = max(3.0, min(26.0, group_w * 0.8 / (len(kinds) + 1)))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'role="img" aria-label="Entries and signs per {"month" if data.by_month else "week"}">',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 16}" y2="{top + plot_h}" '
-        'stroke="#444" stroke-width="1"/>',
-    ]
+    base = top + plot_h
+    parts = [svg.line(left, base, width - 16, base, stroke="#444", stroke_width=1)]
     for tick in sorted({0, peak // 2, peak}):
-        y = top + plot_h - plot_h * tick / peak
+        y = svg.value_y(tick, top, plot_h, 0, peak)
         parts.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="#444">{tick}</text>'
+            svg.text(left - 8, y + 4, str(tick), text_anchor="end", font_size=12, fill="#444")
         )
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 16}" y2="{y:.1f}" '
-            'stroke="#ddd" stroke-width="1"/>'
-        )
+        parts.append(svg.line(left, y, width - 16, y, stroke="#ddd", stroke_width=1))
     for i, period in enumerate(data.periods):
         x0 = left + i * group_w + (group_w - bar_w * (len(kinds) + 1)) / 2
         bars = [("entries", "Entries written", "#bbbbbb", period.entries)]
         bars += [(k, sign_title(k), SIGN_COLOURS[k], period.signs.get(k, 0)) for k in kinds]
         for j, (_, title, colour, count) in enumerate(bars):
             h = plot_h * count / peak
-            x, y = x0 + j * bar_w, top + plot_h - h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
-                f'fill="{colour}"><title>{e(period.label)}: {e(title)}: {count}</title></rect>'
-            )
+            x, y = x0 + j * bar_w, base - h
+            tip = f"{period.label}: {title}: {count}"
+            parts.append(svg.rect(x, y, bar_w - 2, h, tip=tip, fill=colour))
             if count:
                 parts.append(
-                    f'<text x="{x + (bar_w - 2) / 2:.1f}" y="{y - 3:.1f}" '
-                    f'text-anchor="middle" font-size="10" fill="#222">{count}</text>'
+                    svg.text(
+                        x + (bar_w - 2) / 2,
+                        y - 3,
+                        str(count),
+                        text_anchor="middle",
+                        font_size=10,
+                        fill="#222",
+                    )
                 )
         parts.append(
-            f'<text x="{left + i * group_w + group_w / 2:.1f}" y="{top + plot_h + 18}" '
-            f'text-anchor="middle" font-size="12" fill="#222">{e(period.label)}</text>'
+            svg.text(
+                left + i * group_w + group_w / 2,
+                base + 18,
+                period.label,
+                text_anchor="middle",
+                font_size=12,
+                fill="#222",
+            )
         )
-    y = top + plot_h + 44.0
+    y = base + 44.0
     for title, colour in [("Entries written", "#bbbbbb")] + [
         (sign_title(k), SIGN_COLOURS[k]) for k in kinds
     ]:
-        parts.append(f'<rect x="{left}" y="{y - 11}" width="14" height="14" fill="{colour}"/>')
-        parts.append(f'<text x="{left + 22}" y="{y}" font-size="13" fill="#222">{e(title)}</text>')
+        parts.append(svg.rect(left, y - 11, 14, 14, fill=colour))
+        parts.append(svg.text(left + 22, y, title, font_size=13, fill="#222"))
         y += 22.0
-    parts.append("</svg>")
-    return "".join(parts)
+    label = f"Entries and signs per {'month' if data.by_month else 'week'}"
+    return svg.document(width, height, label, parts)

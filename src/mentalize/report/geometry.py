@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 
 from mentalize.analysis.results import SessionAnalysis
+from mentalize.report.svg import nice_step, num, value_y
 
 __all__ = [
     "AROUSAL_TOP",
@@ -76,12 +77,7 @@ class Axis:
 
 def y_of(value: float, top: float) -> float:
     """A 0-1 value inside the panel starting at ``top``; out-of-range values are clamped."""
-    return top + PANEL_H * (1.0 - min(1.0, max(0.0, value)))
-
-
-def num(v: float) -> str:
-    """Coordinates with one decimal: enough at this size, and keeps long sessions compact."""
-    return f"{v:.1f}".rstrip("0").rstrip(".")
+    return value_y(value, top, PANEL_H)
 
 
 def finite(turns: Sequence[int], values: Sequence[float]) -> list[tuple[int, float]]:
@@ -95,13 +91,3 @@ def finite(turns: Sequence[int], values: Sequence[float]) -> list[tuple[int, flo
         if math.isfinite(f):
             out.append((int(t), f))
     return out
-
-
-def nice_step(n: int, target: int = 10) -> int:
-    """A 1-2-5 step giving about ``target`` axis labels for ``n`` turns."""
-    raw = max(1.0, n / target)
-    power = 10 ** math.floor(math.log10(raw))
-    for mult in (1, 2, 5, 10):
-        if mult * power >= raw:
-            return int(mult * power)
-    return int(10 * power)

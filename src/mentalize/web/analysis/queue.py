@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from mentalize.errors import MentalizeError
 from mentalize.web.records.models import Session
 
 log = logging.getLogger("mentalize.web.analysis")
@@ -33,7 +34,7 @@ TASK_PATH = "mentalize.web.analysis.tasks.analyse_session"
 LOST = "mentalize.web.analysis.queue.WorkerLost"
 
 
-class WorkerLost(Exception):
+class WorkerLost(MentalizeError):
     """Stored as the failure of a task whose worker process ended while running it."""
 
 

@@ -19,8 +19,10 @@ from typing import Any
 
 from django.db import models
 
+from mentalize.errors import MentalizeError
 
-class AppendOnlyError(Exception):
+
+class AppendOnlyError(MentalizeError):
     """An attempt to change or delete an audit entry."""
 
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from mentalize.errors import MentalizeError
 from mentalize.web.audit.chain import Action, record
 from mentalize.web.questionnaire_links.models import QuestionnaireLink
 from mentalize.web.records import services as records
@@ -37,7 +38,7 @@ log = logging.getLogger("mentalize.web.questionnaire_links")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-class LinkClosed(Exception):
+class LinkClosed(MentalizeError):
     """The link was used, revoked or expired between opening the form and submitting it."""
 
 

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mentalize.report.geometry import LEFT, PLOT_W, RIGHT, W, num
+from mentalize.report.geometry import LEFT, PLOT_W, RIGHT, W
 from mentalize.report.palette import PATIENT_COLOURS, REPAIR_COLOUR, RISK_COLOUR
+from mentalize.report.svg import mark, num, value_y
 from mentalize.report.text import e
 from mentalize.web.records.overview import Overview, ScoreSeries
 
@@ -119,38 +120,6 @@ class _Canvas:
         self.parts.extend(items)
 
 
-def _yv(value: float, top: float, height: float, lo: float, hi: float) -> float:
-    span = (hi - lo) or 1.0
-    clamped = min(hi, max(lo, value))
-    return top + height * (1.0 - (clamped - lo) / span)
-
-
-def _marker(shape: str, x: float, y: float, colour: str, tip: str, filled: bool = True) -> str:
-    """A mark whose shape carries its meaning (so colour is never the only cue)."""
-    if shape == "ring":
-        shape, filled = "circle", False
-    fill = colour if filled else "#fff"
-    common = f'fill="{fill}" stroke="{colour}" stroke-width="1.5"'
-    if shape == "square":
-        tag, geometry = "rect", f'x="{num(x - 3.6)}" y="{num(y - 3.6)}" width="7.2" height="7.2"'
-    elif shape == "diamond":
-        tag = "polygon"
-        geometry = (
-            f'points="{num(x)},{num(y - 5)} {num(x + 5)},{num(y)} {num(x)},{num(y + 5)} '
-            f'{num(x - 5)},{num(y)}"'
-        )
-    elif shape in ("up", "down"):
-        s = -1 if shape == "up" else 1
-        tag = "polygon"
-        geometry = (
-            f'points="{num(x)},{num(y + s * 5.5)} {num(x - 5.5)},{num(y - s * 4.5)} '
-            f'{num(x + 5.5)},{num(y - s * 4.5)}"'
-        )
-    else:
-        tag, geometry = "circle", f'cx="{num(x)}" cy="{num(y)}" r="3.8"'
-    return f"<{tag} {geometry} {common}><title>{e(tip)}</title></{tag}>"
-
-
 def _legend(canvas: _Canvas, top: float, items: Sequence[tuple[str, str, str, bool]]) -> None:
     """Right-aligned key on the panel's title line: (shape, colour, label, dashed)."""
     x = W - RIGHT
@@ -163,7 +132,7 @@ def _legend(canvas: _Canvas, top: float, items: Sequence[tuple[str, str, str, bo
             canvas.add(
                 f'<line class="ln{dash}" stroke="{colour}" x1="{num(x)}" x2="{num(x + 22)}" '
                 f'y1="{num(top - 13)}" y2="{num(top - 13)}"/>',
-                _marker(shape, x + 11, top - 13, colour, text),
+                mark(shape, x + 11, top - 13, colour, text),
             )
         x -= 14
 
@@ -178,7 +147,7 @@ def _frame(
         f'height="{num(height)}"/>',
     )
     for v in ticks:
-        y = _yv(v, top, height, lo, hi)
+        y = value_y(v, top, height, lo, hi)
         canvas.add(
             f'<line class="gl" x1="{num(LEFT)}" x2="{num(W - RIGHT)}" y1="{num(y)}" '
             f'y2="{num(y)}"/>',
@@ -213,7 +182,7 @@ def _line(
                 runs.append(run)
             run = []
             continue
-        run.append(f"{num(canvas.axis.x(when))},{num(_yv(value, top, height, lo, hi))}")
+        run.append(f"{num(canvas.axis.x(when))},{num(value_y(value, top, height, lo, hi))}")
     if run:
         runs.append(run)
     dash = " dash" if dashed else ""
@@ -222,8 +191,8 @@ def _line(
             canvas.add(f'<polyline class="ln{dash}" stroke="{colour}" points="{" ".join(r)}"/>')
     for when, value, tip in points:
         if value is not None and shape != "none":
-            x, y = canvas.axis.x(when), _yv(value, top, height, lo, hi)
-            canvas.add(_marker(shape, x, y, colour, tip))
+            x, y = canvas.axis.x(when), value_y(value, top, height, lo, hi)
+            canvas.add(mark(shape, x, y, colour, tip))
 
 
 def _empty(canvas: _Canvas, top: float, height: float, message: str) -> None:
@@ -378,8 +347,8 @@ def _change_panel(canvas: _Canvas, x: ScoreSeries, top: float, lo: float, hi: fl
     each later score marked by its classification against the baseline."""
     base = x.baseline.value
     if x.criterion is not None:
-        y_hi = _yv(base + x.criterion, top, SCORE_H, lo, hi)
-        y_lo = _yv(base - x.criterion, top, SCORE_H, lo, hi)
+        y_hi = value_y(base + x.criterion, top, SCORE_H, lo, hi)
+        y_lo = value_y(base - x.criterion, top, SCORE_H, lo, hi)
         canvas.add(
             f'<rect class="rb" x="{num(LEFT)}" y="{num(y_hi)}" width="{num(PLOT_W)}" '
             f'height="{num(y_lo - y_hi)}"><title>{e(_band_tip(x))}</title></rect>',
@@ -388,7 +357,7 @@ def _change_panel(canvas: _Canvas, x: ScoreSeries, top: float, lo: float, hi: fl
             "no reliable change</text>",
         )
     if x.cutoff is not None and lo <= x.cutoff <= hi:
-        y = _yv(x.cutoff, top, SCORE_H, lo, hi)
+        y = value_y(x.cutoff, top, SCORE_H, lo, hi)
         canvas.add(
             f'<line class="co" x1="{num(LEFT)}" x2="{num(W - RIGHT)}" y1="{num(y)}" '
             f'y2="{num(y)}"/>',
@@ -398,7 +367,7 @@ def _change_panel(canvas: _Canvas, x: ScoreSeries, top: float, lo: float, hi: fl
     pts = [(p.date, p.value, "") for p in x.points]
     _line(canvas, pts, top, SCORE_H, lo, hi, "#5b6b77", "none", False)
     for n, p in enumerate(x.points):
-        px, py = canvas.axis.x(p.date), _yv(p.value, top, SCORE_H, lo, hi)
+        px, py = canvas.axis.x(p.date), value_y(p.value, top, SCORE_H, lo, hi)
         if n == 0:
             letter, shape, colour = "B", "circle", "#1f2a33"
             what = "first administration (baseline)"
@@ -417,7 +386,7 @@ def _change_panel(canvas: _Canvas, x: ScoreSeries, top: float, lo: float, hi: fl
                 f'<circle cx="{num(px)}" cy="{num(py)}" r="8" fill="none" '
                 f'stroke="{RISK_COLOUR}" stroke-width="1.5"><title>{e(tip)}</title></circle>'
             )
-        canvas.add(_marker(shape, px, py, colour, tip, filled=bool(letter)))
+        canvas.add(mark(shape, px, py, colour, tip, filled=bool(letter)))
         if letter:
             ly = py - 9 if py - 9 > top + 8 else py + 17
             canvas.add(
