@@ -170,3 +170,13 @@ def test_upload_and_pending_analysis_match_their_schemas(
     conflict = paths["/api/v1/sessions/{id}/analysis/"]["get"]["responses"]["409"]
     schema = conflict["content"]["application/json"]["schema"]
     assert list(_validator(schema).iter_errors(pending.json())) == []
+
+
+def test_bodies_are_generated_from_the_typed_payloads() -> None:
+    from mentalize.web.api.payloads import component_schemas
+
+    schemas = document()["components"]["schemas"]
+    assert set(schemas) == set(component_schemas()) | {"SessionAnalysis"}
+    # Generated, not copied: a constraint declared on a model reaches the document.
+    assert schemas["PatientCreate"]["properties"]["code"]["pattern"].startswith("^[A-Za-z0-9]")
+    assert "title" not in schemas["Patient"]
