@@ -164,6 +164,24 @@ BROKEN = {
         "must match the file name 'toy3.toml'",
     ),
     "reserved id": (lambda d: d["instrument"].update(id="list"), "reserved by the CLI"),
+    # The shape, checked by pydantic (instruments/file_shape.py), in the loader's words:
+    "label not text": (
+        lambda d: d["options"][0].update(label=3),
+        "[[options]] #1 label: must be text",
+    ),
+    "item number not whole": (
+        lambda d: d["items"][0].update(number=True),
+        "[[items]] #1 number: must be a whole number",
+    ),
+    "code without system": (
+        lambda d: d["items"][0].update(code={"code": "x"}),
+        "[[items]] #1 code: missing system",
+    ),
+    "two unknown keys named together": (
+        lambda d: d["instrument"].update(titel="x", autor="y"),
+        "[instrument]: unknown key(s) autor, titel",
+    ),
+    "scales not a list": (lambda d: d.update(scales={}), "scales: must be a list"),
     "missing licence": (lambda d: d["instrument"].pop("licence"), "missing licence"),
     "options not consecutive": (
         lambda d: d["options"][2].update(value=3),

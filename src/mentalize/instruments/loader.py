@@ -154,60 +154,20 @@ def clinical_cutoff(
 
 # -- parsing -------------------------------------------------------------------------------------
 
-_TOP = {
-    "instrument",
-    "options",
-    "items",
-    "keys",
-    "scales",
-    "bands",
-    "critical",
-    "reliability",
-    "norms",
-    "change",
-    "sources",
-}
-
 
 def parse(data: Mapping[str, Any], expected_id: str | None = None) -> Instrument:
-    """Build an :class:`Instrument` from parsed TOML, checking every rule; raises ``_Problem``."""
-    _only(data, "file", _TOP, required={"instrument", "options", "items", "scales", "sources"})
+    """Build an :class:`Instrument` from parsed TOML, checking every rule; raises ``_Problem``.
+
+    The shape (tables, keys, text and whole numbers) is checked first by
+    :func:`.file_shape.check_shape`; what follows are the domain rules."""
+    from mentalize.instruments.file_shape import ShapeProblem, check_shape  # pydantic: on first use
+
+    try:
+        check_shape(data)
+    except ShapeProblem as exc:
+        raise _Problem(exc.where, exc.problem) from None
     sources = _sources(_table(data, "sources", "file"))
     head = _table(data, "instrument", "file")
-    _only(
-        head,
-        "[instrument]",
-        {
-            "id",
-            "fhir_name",
-            "short_title",
-            "title",
-            "version",
-            "construct",
-            "instructions",
-            "limits",
-            "licence",
-            "attribution",
-            "cites",
-            "code",
-            "norms_note",
-            "reliability_note",
-            "change_unavailable",
-        },
-        required={
-            "id",
-            "fhir_name",
-            "short_title",
-            "title",
-            "version",
-            "construct",
-            "instructions",
-            "limits",
-            "licence",
-            "attribution",
-            "cites",
-        },
-    )
     instrument_id = _text(head, "id", "[instrument]")
     if not _ID.match(instrument_id):
         raise _Problem("[instrument] id", "use 2-32 lower-case letters and digits, e.g. 'phq9'")
@@ -284,7 +244,6 @@ def _sources(table: Mapping[str, Any]) -> dict[str, Source]:
         where = f"[sources.{source_id}]"
         if not isinstance(entry, Mapping):
             raise _Problem(where, "must be a table with a citation")
-        _only(entry, where, {"citation", "doi", "url"}, required={"citation"})
         out[source_id] = Source(
             id=source_id,
             citation=_text(entry, "citation", where),
@@ -302,7 +261,6 @@ def _options(rows: list[Any]) -> tuple[ResponseOption, ...]:
     options = []
     for n, row in enumerate(rows, start=1):
         where = f"[[options]] #{n}"
-        _only(row, where, {"value", "label", "code"}, required={"value", "label"})
         options.append(
             ResponseOption(
                 value=_int(row, "value", where),
@@ -322,7 +280,6 @@ def _items(rows: list[Any]) -> tuple[Item, ...]:
     items = []
     for n, row in enumerate(rows, start=1):
         where = f"[[items]] #{n}"
-        _only(row, where, {"number", "text", "code"}, required={"number", "text"})
         number = _int(row, "number", where)
         if number != n:
             raise _Problem(where, f"number is {number}; items must be numbered 1, 2, 3... in order")
@@ -340,7 +297,6 @@ def _keys(table: Any, answer_values: frozenset[int]) -> dict[str, Key]:
         where = f"[keys.{key_id}]"
         if not isinstance(entry, Mapping):
             raise _Problem(where, "must be a table with 'map' and 'description'")
-        _only(entry, where, {"map", "description"}, required={"map", "description"})
         raw_map = entry["map"]
         if not isinstance(raw_map, Mapping):
             raise _Problem(f"{where} map", "must be an inline table such as { 1 = 3, 2 = 2 }")
@@ -382,24 +338,6 @@ def _scales(
     numbers = {i.number for i in items}
     for n, row in enumerate(rows, start=1):
         where = f"[[scales]] #{n}"
-        _only(
-            row,
-            where,
-            {
-                "id",
-                "label",
-                "method",
-                "items",
-                "key",
-                "item_keys",
-                "decimals",
-                "description",
-                "higher",
-                "lower",
-                "code",
-            },
-            required={"id", "label", "method", "items", "description", "higher", "lower"},
-        )
         scale_id = _text(row, "id", where)
         where = f"[[scales]] '{scale_id}'"
         if not re.match(r"^[a-z][a-z0-9_]*$", scale_id):
@@ -471,12 +409,6 @@ def _bands(rows: Any, scales: Mapping[str, Scale]) -> tuple[Band, ...]:
     bands: list[Band] = []
     for n, row in enumerate(rows, start=1):
         where = f"[[bands]] #{n}"
-        _only(
-            row,
-            where,
-            {"scale", "id", "label", "min", "max", "meaning"},
-            required={"scale", "id", "label", "min", "max", "meaning"},
-        )
         scale_id = _text(row, "scale", where)
         if scale_id not in scales:
             raise _Problem(f"{where} scale", f"no scale '{scale_id}'")
@@ -526,12 +458,6 @@ def _critical(
     out = []
     for n, row in enumerate(rows, start=1):
         where = f"[[critical]] #{n}"
-        _only(
-            row,
-            where,
-            {"item", "min_answer", "flag", "severity", "message"},
-            required={"item", "min_answer", "flag", "severity", "message"},
-        )
         item = _int(row, "item", where)
         if not 1 <= item <= len(items):
             raise _Problem(f"{where} item", f"no item {item}")
@@ -561,12 +487,6 @@ def _reliability(
     out = []
     for n, row in enumerate(rows, start=1):
         where = f"[[reliability]] #{n}"
-        _only(
-            row,
-            where,
-            {"scale", "kind", "value", "sample", "source"},
-            required={"scale", "kind", "value", "sample", "source"},
-        )
         scale_id = _text(row, "scale", where)
         if scale_id not in scales:
             raise _Problem(f"{where} scale", f"no scale '{scale_id}'")
@@ -593,12 +513,6 @@ def _norms(
     out = []
     for n, row in enumerate(rows, start=1):
         where = f"[[norms]] #{n}"
-        _only(
-            row,
-            where,
-            {"scale", "population", "mean", "sd", "n", "source"},
-            required={"scale", "population", "mean", "sd", "source"},
-        )
         scale_id = _text(row, "scale", where)
         if scale_id not in scales:
             raise _Problem(f"{where} scale", f"no scale '{scale_id}'")
@@ -628,28 +542,6 @@ def _change(
     where = "[change]"
     if not isinstance(row, Mapping):
         raise _Problem(where, "must be a table")
-    _only(
-        row,
-        where,
-        {
-            "scale",
-            "direction",
-            "method",
-            "source",
-            "reliable_change",
-            "sd",
-            "reliability",
-            "reliability_kind",
-            "cutoff",
-            "cutoff_label",
-            "functional_mean",
-            "functional_sd",
-            "clinical_mean",
-            "clinical_sd",
-            "note",
-        },
-        required={"scale", "direction", "method", "source"},
-    )
     scale_id = _text(row, "scale", where)
     if scale_id not in scales:
         raise _Problem(f"{where} scale", f"no scale '{scale_id}'")
@@ -730,19 +622,6 @@ def _change(
 # -- small checks --------------------------------------------------------------------------------
 
 
-def _only(
-    table: Any, where: str, allowed: set[str], required: set[str] | frozenset[str] = frozenset()
-) -> None:
-    if not isinstance(table, Mapping):
-        raise _Problem(where, "must be a table")
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise _Problem(where, f"unknown key(s) {', '.join(unknown)}")
-    missing = sorted(required - set(table))
-    if missing:
-        raise _Problem(where, f"missing {', '.join(missing)}")
-
-
 def _table(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
     value = data.get(name)
     if not isinstance(value, Mapping):
@@ -801,7 +680,6 @@ def _is_number(value: Any) -> bool:
 def _code(value: Any, where: str) -> Code | None:
     if value is None:
         return None
-    _only(value, where, {"system", "code", "display"}, required={"system", "code"})
     return Code(
         system=_text(value, "system", where),
         code=_text(value, "code", where),
