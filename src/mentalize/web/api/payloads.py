@@ -4,8 +4,8 @@ one thing.
 
 Why pydantic rather than django-ninja: the API is plain Django views, kept as they are (their
 scoping, audit and error handling are tested); pydantic only describes the bodies, and it is
-already a dependency of the package (it checks instrument files' shape). The views still build plain dicts;
-``tests/web/test_openapi.py`` validates what they send against these schemas.
+already a dependency of the package (it checks instrument files' shape). The views still build
+plain dicts; ``tests/web/test_openapi.py`` validates what they send against these schemas.
 """
 
 from __future__ import annotations
