@@ -50,6 +50,7 @@ from typing import IO, Any
 
 from mentalize import environment
 from mentalize.errors import MentalizeError
+from mentalize.files import atomic_path
 from mentalize.web import datadir
 
 FORMAT = "mentalize.backup/1"
@@ -124,15 +125,10 @@ def _mib(size: int) -> str:
 
 
 def write_atomically(out: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write ``out`` through a temporary file that is renamed into place only when complete."""
-    parent = out.parent if str(out.parent) else Path(".")
-    with _scratch(parent, ".partial") as partial:
-        with open(partial, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(partial, 0o600)
-        os.replace(partial, out)
+    """Write ``out`` (owner-only) through :func:`mentalize.files.atomic_path`: renamed into place
+    only when complete and synced."""
+    with atomic_path(out) as partial, open(partial, "wb") as handle:
+        write(handle)
 
 
 # -- backup ------------------------------------------------------------------------------------
