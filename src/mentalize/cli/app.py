@@ -1,4 +1,4 @@
-"""The ``mentalize`` command: thin Typer commands over importable functions.
+"""The ``mentalize`` app: every command group registered on one Typer app, and the entry point.
 
 Errors become one line on stderr and a non-zero exit (2 for bad input, 1 for anything else);
 no traceback and no transcript text reach the terminal unless ``MENTALIZE_DEBUG=1`` is set.
@@ -7,24 +7,21 @@ no traceback and no transcript text reach the terminal unless ``MENTALIZE_DEBUG=
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mentalize import environment
+from mentalize.cli.analyze import analyze
 from mentalize.cli.assess import assess_app
 from mentalize.cli.batch import batch
 from mentalize.cli.clinic import audit_app, backup, restore, serve, users_app, worker
-from mentalize.cli.common import EXIT_INTERNAL, check_output, fail
+from mentalize.cli.common import EXIT_INTERNAL
 from mentalize.cli.evaluate import evaluate
 from mentalize.cli.reflect import reflect_command
-from mentalize.errors import InputError, MentalizeError
-from mentalize.transcript.formats import FORMATS as INPUT_FORMATS
-from mentalize.transcript.formats import file_types
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    pass
 
 app = typer.Typer(
     name="mentalize",
@@ -33,6 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("analyze")(analyze)
 app.add_typer(assess_app, name="assess")
 app.command("evaluate")(evaluate)
 app.command("batch")(batch)
@@ -45,35 +43,6 @@ app.command("backup")(backup)
 app.command("restore")(restore)
 
 
-class _ProgressBar:
-    """A Rich progress bar that appears only for transcripts long enough to take a while."""
-
-    SHOW_FROM_TURNS = 2000
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < self.SHOW_FROM_TURNS:
-            return
-        if self._progress is None or self._task is None:
-            from rich.progress import Progress
-
-            self._progress = Progress(transient=True)
-            self._progress.start()
-            self._task = self._progress.add_task("Reading turns", total=total)
-        self._progress.update(self._task, completed=done)
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
 @app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
@@ -83,77 +52,6 @@ def _root(
 
         typer.echo(f"mentalize {__version__}")
         raise typer.Exit(0)
-
-
-@app.command()
-def analyze(
-    file: Annotated[Path, typer.Argument(help=f"Transcript: {file_types()}.")],
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the mentalize.session/1 JSON here.")
-    ] = None,
-    html_out: Annotated[
-        Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")
-    ] = None,
-    format: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the extension, else "
-            "detected).",
-        ),
-    ] = None,
-    therapist: Annotated[
-        list[str] | None,
-        typer.Option("--therapist", help="Speaker label of a therapist (repeatable)."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
-    markers_only: Annotated[
-        bool,
-        typer.Option(
-            "--markers-only", help="Read with the lexical markers alone, without the learned layer."
-        ),
-    ] = False,
-) -> None:
-    """Analyse one session transcript: risk, breakdowns, calibration, stance, what fits next."""
-    from mentalize.analysis.entrypoints import analyze as run_analysis
-
-    check_output(json_out, "--json")
-    check_output(html_out, "--html")
-    with _ProgressBar(enabled=not quiet) as bar:
-        try:
-            analysis = run_analysis(
-                file,
-                format=format,
-                therapists=therapist or (),
-                progress=bar,
-                model="markers" if markers_only else "auto",
-            )
-        except InputError as exc:
-            raise fail(str(exc)) from None
-        except MentalizeError as exc:
-            raise fail(str(exc), EXIT_INTERNAL) from None
-
-    rendered_html = None
-    if html_out is not None:
-        from mentalize.report import render_html
-
-        rendered_html = render_html(analysis)
-    try:
-        if json_out is not None:
-            from mentalize.outputs.schema import write_json
-
-            write_json(analysis, json_out)
-        if rendered_html is not None and html_out is not None:
-            from mentalize.files import write_atomic
-
-            write_atomic(html_out, rendered_html)
-    except OSError as exc:
-        raise fail(f"cannot write output: {exc.strerror or exc}", EXIT_INTERNAL) from None
-
-    if not quiet:
-        from mentalize.outputs.summary import print_summary
-
-        print_summary(analysis, json_out=json_out, html_out=html_out)
 
 
 def main() -> None:
