@@ -17,6 +17,7 @@ from mentalize.cli.assess import assess_app
 from mentalize.cli.batch import batch
 from mentalize.cli.clinic import audit_app, backup, restore, serve, users_app, worker
 from mentalize.cli.common import EXIT_INTERNAL
+from mentalize.cli.corpus import corpus_app
 from mentalize.cli.evaluate import evaluate
 from mentalize.cli.reflect import reflect_command
 
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.command("analyze")(analyze)
 app.add_typer(assess_app, name="assess")
 app.command("evaluate")(evaluate)
+app.add_typer(corpus_app, name="corpus")
 app.command("batch")(batch)
 app.command("reflect")(reflect_command)
 app.command("serve")(serve)

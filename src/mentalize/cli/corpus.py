@@ -1,0 +1,84 @@
+"""``mentalize corpus``: the MBT-annotated corpus (issue 16): batches to code, and its figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mentalize.cli.common import EXIT_INTERNAL, fail
+from mentalize.errors import MentalizeError, MissingExtra
+
+corpus_app = typer.Typer(
+    help="The MBT-annotated corpus: annotation batches and agreement figures.",
+    no_args_is_help=True,
+)
+
+DEFAULT_LABELS = Path("data/corpus/labels")
+
+
+@corpus_app.command("stats")
+def stats(
+    labels: Annotated[
+        Path, typer.Option("--labels", help="Label folder (<source>/pass-*/*.jsonl).")
+    ] = DEFAULT_LABELS,
+) -> None:
+    """Units coded per pass, agreement per label, adjudication and counts per split."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise fail(str(MissingExtra("research", "agreement figures")), EXIT_INTERNAL) from None
+    from mentalize.research.corpus.stats import corpus_report
+
+    if not labels.is_dir():
+        raise fail(f"{labels}: no such folder; expected <source>/pass-*/*.jsonl label files")
+    try:
+        typer.echo(corpus_report(labels), nl=False)
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+
+
+@corpus_app.command("batches")
+def batches(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the batch files.")],
+    transcripts: Annotated[
+        str, typer.Option("--transcripts", help="AnnoMI transcript ids, e.g. 0,1,2 or 0-9.")
+    ],
+    size: Annotated[int, typer.Option("--size", min=10, help="Units per batch.")] = 120,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Datasets folder (default: ../shared/datasets).")
+    ] = None,
+) -> None:
+    """Write AnnoMI annotation batches (id, role, context, text) outside the repository."""
+    from mentalize.research.corpus.batches import write_batches
+    from mentalize.research.corpus.units import annomi_units
+
+    wanted = _ids(transcripts)
+    try:
+        units = [
+            u
+            for u in annomi_units(str(data) if data else None)
+            if int(u.group.split(":")[1]) in wanted
+        ]
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    if not units:
+        raise fail(f"--transcripts {transcripts}: no AnnoMI transcript with those ids")
+    paths = write_batches(units, out, size, prefix="annomi")
+    typer.echo(f"{len(units)} units in {len(paths)} batches under {out}")
+
+
+def _ids(spec: str) -> set[int]:
+    ids: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                low, high = (int(x) for x in part.split("-", 1))
+                ids.update(range(low, high + 1))
+            elif part:
+                ids.add(int(part))
+        except ValueError:
+            raise fail(f"--transcripts: '{part[:20]}' is not an id or a range like 0-9") from None
+    return ids

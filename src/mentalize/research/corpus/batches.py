@@ -1,0 +1,61 @@
+"""Annotation batches: the files a helper codes, and the label files it returns.
+
+A batch file holds, per unit, its id, role, context and text; it is written outside the
+repository (the text of public datasets is never committed). The label files that come back hold
+ids and codes only and are stored under ``data/corpus/labels/<source>/<pass>/``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mentalize.errors import InputError
+from mentalize.files import PUBLIC, write_atomic
+from mentalize.research.corpus.labels import check_line
+from mentalize.research.corpus.units import Unit
+
+__all__ = ["read_labels", "write_batches"]
+
+
+def write_batches(units: Sequence[Unit], folder: Path, size: int, prefix: str) -> list[Path]:
+    """Units in batches of ``size``, a conversation's units kept in order; returns the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, start in enumerate(range(0, len(units), size)):
+        lines = [
+            json.dumps(
+                {
+                    "id": u.id,
+                    "role": u.role,
+                    "context": [{"role": r, "text": t} for r, t in u.context],
+                    "text": u.text,
+                },
+                ensure_ascii=False,
+            )
+            for u in units[start : start + size]
+        ]
+        path = folder / f"{prefix}-{number:03d}.jsonl"
+        write_atomic(path, "\n".join(lines) + "\n", mode=PUBLIC)
+        paths.append(path)
+    return paths
+
+
+def read_labels(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every checked label record of one pass (``*.jsonl`` in ``folder``), by unit id."""
+    records: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError:
+                raise InputError(str(path), "not valid JSON", number) from None
+            checked = check_line(record, str(path), number)
+            if checked["id"] in records:
+                raise InputError(str(path), f"unit {checked['id']} coded twice in one pass", number)
+            records[checked["id"]] = checked
+    return records

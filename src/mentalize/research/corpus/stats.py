@@ -1,0 +1,78 @@
+"""The corpus in figures: units coded per pass, agreement per label, how disagreements were
+settled, and label counts per split (``mentalize corpus stats``; the datasheet quotes it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from mentalize.research.corpus.adjudicate import adjudicate
+from mentalize.research.corpus.agreement import agreement
+from mentalize.research.corpus.batches import read_labels
+from mentalize.research.corpus.labels import LABELS
+from mentalize.research.corpus.units import split_of
+
+__all__ = ["corpus_report", "group_of"]
+
+NOTE = (
+    "Machine-assisted annotation: independent language-model passes working from "
+    "docs/codebook.md alone, not ratings by certified Reflective Functioning coders."
+)
+
+
+def group_of(unit_id: str) -> str:
+    """``annomi:12:40`` -> ``annomi:12``; a written session ``written:AUTHOR:S:T`` -> its author."""
+    parts = unit_id.split(":")
+    return ":".join(parts[:2])
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def corpus_report(labels_root: Path) -> str:
+    """A markdown report of every source under ``labels_root`` (``<source>/pass-*/``)."""
+    lines = ["# MBT corpus: figures", "", NOTE, ""]
+    for source in sorted(p for p in labels_root.iterdir() if p.is_dir()):
+        passes = {p.name: read_labels(p) for p in sorted(source.glob("pass-*")) if p.is_dir()}
+        lines += [f"## {source.name}", ""]
+        for name, records in passes.items():
+            lines.append(f"- {name}: {len(records)} units coded")
+        if "pass-a" not in passes or "pass-b" not in passes:
+            lines += ["", "(two passes are needed for agreement)", ""]
+            continue
+        a, b = passes["pass-a"], passes["pass-b"]
+        both = set(a) & set(b)
+        lines += [
+            f"- coded by both passes: {len(both)}",
+            "",
+            "| label | units | exact | kappa (weighted for scales) | ICC(2,1) |",
+            "|---|---|---|---|---|",
+        ]
+        for row in agreement(a, b):
+            lines.append(
+                f"| {row.label} | {row.n} | {_fmt(row.raw)} | {_fmt(row.kappa)} | {_fmt(row.icc)} |"
+            )
+        final = adjudicate(a, b, passes.get("pass-c"))
+        rules = Counter(rule for f in final.values() for rule in f["rules"].values())
+        lines += [
+            "",
+            "Adjudication (label decisions): "
+            + ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())),
+            "",
+            "| label | split | counts |",
+            "|---|---|---|",
+        ]
+        for label in LABELS:
+            per_split: dict[str, Counter[str]] = {}
+            for unit_id, record in final.items():
+                if label.name in record and record[label.name] is not None:
+                    split = split_of(group_of(unit_id))
+                    per_split.setdefault(split, Counter())[str(record[label.name])] += 1
+            for split in ("train", "dev", "test"):
+                if split in per_split:
+                    counts = ", ".join(f"{v} {n}" for v, n in sorted(per_split[split].items()))
+                    lines.append(f"| {label.name} | {split} | {counts} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,119 @@
+"""The corpus tools: label checks, agreement, adjudication and the figures report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mentalize.errors import InputError
+from mentalize.research.corpus.adjudicate import adjudicate
+from mentalize.research.corpus.agreement import agreement, icc_2_1
+from mentalize.research.corpus.batches import read_labels
+from mentalize.research.corpus.labels import check_line
+from mentalize.research.corpus.units import split_of
+
+pytest.importorskip("sklearn", reason="needs the research extra")
+
+
+def _patient(unit_id: str, **changes: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "id": unit_id,
+        "role": "patient",
+        "mode": "concrete",
+        "rf_level": 1,
+        "self_other": "self",
+        "cognitive_affective": "not_applicable",
+        "internal_external": "external",
+        "automatic_controlled": "automatic",
+        "arousal": 2,
+        "valence": 3,
+        "certainty_about_minds": "not_applicable",
+        "strain": "none",
+        "risk_present": "no",
+        "confidence": 2,
+    }
+    record.update(changes)
+    return record
+
+
+def test_a_valid_line_passes_and_a_bad_one_names_the_field() -> None:
+    assert check_line(_patient("annomi:0:1"), "a.jsonl", 1)["mode"] == "concrete"
+    with pytest.raises(InputError, match=r"a\.jsonl:3: 'rf_level' must be 0-4"):
+        check_line(_patient("annomi:0:1", rf_level=7), "a.jsonl", 3)
+    with pytest.raises(InputError, match="'mode' must be one of"):
+        check_line(_patient("annomi:0:1", mode="angry"), "a.jsonl", 1)
+    with pytest.raises(InputError, match="'strain' is missing"):
+        record = _patient("annomi:0:1")
+        del record["strain"]
+        check_line(record, "a.jsonl", 1)
+
+
+def test_icc_matches_a_hand_computed_case() -> None:
+    assert icc_2_1([(1, 1), (2, 2), (3, 3), (4, 4)]) == pytest.approx(1.0)
+    # By hand (Shrout & Fleiss 1979, ICC(2,1)): MS_rows 4.1, MS_cols 1.6, MS_error 0.1, so
+    # (4.1 - 0.1) / (4.1 + 0.1 + 2 * (1.6 - 0.1) / 5) = 4.0 / 4.8.
+    assert icc_2_1([(1, 2), (2, 3), (3, 4), (4, 5), (5, 5)]) == pytest.approx(4.0 / 4.8)
+    assert icc_2_1([(3, 3)]) is None
+
+
+def test_agreement_counts_only_units_both_passes_coded_with_a_value() -> None:
+    a = {f"u{i}": _patient(f"u{i}", arousal=1 + i % 5, mode="concrete") for i in range(10)}
+    b = {f"u{i}": _patient(f"u{i}", arousal=1 + i % 5, mode="concrete") for i in range(8)}
+    rows = {row.label: row for row in agreement(a, b)}
+    assert rows["arousal"].n == 8 and rows["arousal"].kappa == pytest.approx(1.0)
+    assert rows["mode"].kappa is None  # one value only: undefined, not 1.0
+    assert rows["certainty_about_minds"].n == 0  # not_applicable everywhere
+    assert rows["intervention"].n == 0  # no therapist turns
+
+
+def test_adjudication_follows_the_codebook_rules() -> None:
+    a = {"u": _patient("u", arousal=2, rf_level=1, mode="concrete", valence=1)}
+    b = {"u": _patient("u", arousal=3, rf_level=3, mode="teleological", valence=1)}
+    final = adjudicate(a, b)["u"]
+    assert (final["arousal"], final["rules"]["arousal"]) == (3, "mean")  # 2.5 rounds half up
+    assert (final["valence"], final["rules"]["valence"]) == (1, "agree")
+    assert final["rf_level"] is None and final["rules"]["rf_level"] == "open"
+    c = {"u": _patient("u", rf_level=2, mode="teleological")}
+    decided = adjudicate(a, b, c)["u"]
+    assert (decided["rf_level"], decided["rules"]["rf_level"]) == (2, "third")
+    assert (decided["mode"], decided["rules"]["mode"]) == ("teleological", "third")
+
+
+def test_read_labels_refuses_a_unit_coded_twice_in_one_pass(tmp_path: Path) -> None:
+    folder = tmp_path / "pass-a"
+    folder.mkdir()
+    line = json.dumps(_patient("annomi:0:1"))
+    (folder / "b.jsonl").write_text(line + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="coded twice"):
+        read_labels(folder)
+
+
+def test_splits_are_fixed_by_group() -> None:
+    assert split_of("annomi:12") == split_of("annomi:12")
+    groups = [f"annomi:{i}" for i in range(300)]
+    shares = {s: sum(split_of(g) == s for g in groups) / 300 for s in ("train", "dev", "test")}
+    assert 0.6 < shares["train"] < 0.8 and 0.08 < shares["dev"] < 0.22
+
+
+def test_the_report_says_what_the_labels_are(tmp_path: Path) -> None:
+    from mentalize.research.corpus.stats import corpus_report
+
+    for name, arousal in (("pass-a", 2), ("pass-b", 3)):
+        folder = tmp_path / "annomi" / name
+        folder.mkdir(parents=True)
+        lines = [json.dumps(_patient(f"annomi:{i}:0", arousal=arousal)) for i in range(5)]
+        (folder / "batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = corpus_report(tmp_path)
+    assert "Machine-assisted annotation" in report
+    assert "| arousal | 5 |" in report
+    assert "mean" in report  # the one-point arousal differences were settled by the mean rule
+
+
+def test_the_committed_splits_are_the_rule() -> None:
+    root = Path(__file__).resolve().parents[3]
+    fixed = json.loads((root / "data" / "corpus" / "splits.json").read_text(encoding="utf-8"))
+    assert fixed["groups"], "the splits file lists every AnnoMI transcript"
+    for group, split in fixed["groups"].items():
+        assert split_of(group) == split, group
