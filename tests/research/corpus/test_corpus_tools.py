@@ -72,13 +72,23 @@ def test_adjudication_follows_the_codebook_rules() -> None:
     a = {"u": _patient("u", arousal=2, rf_level=1, mode="concrete", valence=1)}
     b = {"u": _patient("u", arousal=3, rf_level=3, mode="teleological", valence=1)}
     final = adjudicate(a, b)["u"]
-    assert (final["arousal"], final["rules"]["arousal"]) == (3, "mean")  # 2.5 rounds half up
-    assert (final["valence"], final["rules"]["valence"]) == (1, "agree")
-    assert final["rf_level"] is None and final["rules"]["rf_level"] == "open"
-    c = {"u": _patient("u", rf_level=2, mode="teleological")}
+    assert (final["arousal"], final["rules"]["arousal"]) == (3, "mean_rounded")  # 2.5 -> 3
+    assert (final["valence"], final["rules"]["valence"]) == (1, "agreement")
+    assert final["rf_level"] is None and final["rules"]["rf_level"] == "awaiting_third_pass"
+    c = {"u": _patient("u", rf_level=2, mode="teleological", confidence=1)}
     decided = adjudicate(a, b, c)["u"]
-    assert (decided["rf_level"], decided["rules"]["rf_level"]) == (2, "third")
-    assert (decided["mode"], decided["rules"]["mode"]) == ("teleological", "third")
+    assert (decided["rf_level"], decided["rules"]["rf_level"]) == (2, "median_of_three")
+    assert (decided["mode"], decided["rules"]["mode"]) == ("teleological", "third_pass")
+    assert decided["confidence"] == 1  # the lowest of the passes used
+
+
+def test_risk_is_never_adjudicated_down_and_three_way_splits_go_to_a_person() -> None:
+    a = {"u": _patient("u", risk_present="no", mode="concrete", confidence=2)}
+    b = {"u": _patient("u", risk_present="yes", mode="pretend", confidence=3)}
+    c = {"u": _patient("u", mode="teleological", confidence=1)}
+    final = adjudicate(a, b, c)["u"]
+    assert (final["risk_present"], final["rules"]["risk_present"]) == ("yes", "any_yes")
+    assert (final["mode"], final["rules"]["mode"]) == ("pretend", "human_review")
 
 
 def test_read_labels_refuses_a_unit_coded_twice_in_one_pass(tmp_path: Path) -> None:
@@ -108,7 +118,7 @@ def test_the_report_says_what_the_labels_are(tmp_path: Path) -> None:
     report = corpus_report(tmp_path)
     assert "Machine-assisted annotation" in report
     assert "| arousal | 5 |" in report
-    assert "mean" in report  # the one-point arousal differences were settled by the mean rule
+    assert "mean_rounded 5" in report  # the one-point arousal differences, by the mean rule
 
 
 def test_the_committed_splits_are_the_rule() -> None:

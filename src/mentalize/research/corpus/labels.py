@@ -58,10 +58,10 @@ LABELS: tuple[Label, ...] = (
             "minimal",
         ),
     ),
-    Label("rf_level", _PATIENT, low=0, high=4),
+    Label("rf_level", _PATIENT, low=0, high=4, allows_na=True),
     *(Label(name, _PATIENT, (*poles, NA), allows_na=True) for name, poles in _POLE.items()),
-    Label("arousal", _PATIENT, low=1, high=5),
-    Label("valence", _PATIENT, low=1, high=5),
+    Label("arousal", _PATIENT, low=1, high=5, allows_na=True),
+    Label("valence", _PATIENT, low=1, high=5, allows_na=True),
     Label("certainty_about_minds", _PATIENT, low=1, high=5, allows_na=True),
     Label("strain", _PATIENT, ("none", "withdrawal", "confrontation")),
     Label(
