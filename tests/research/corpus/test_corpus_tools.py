@@ -127,3 +127,23 @@ def test_the_committed_splits_are_the_rule() -> None:
     assert fixed["groups"], "the splits file lists every AnnoMI transcript"
     for group, split in fixed["groups"].items():
         assert split_of(group) == split, group
+
+
+def test_combination_checks_name_what_is_broken() -> None:
+    from mentalize.research.corpus.labels import combination_problems
+
+    assert combination_problems(_patient("u")) == []
+    assert "minimal needs rf_level not_applicable" in combination_problems(
+        _patient("u", mode="minimal")
+    )
+    therapist = {
+        "id": "t",
+        "role": "therapist",
+        "intervention": "interpretation",
+        "mbt_level": 3,
+        "repair": "no",
+        "stance": "not_knowing",
+        "risk_present": "no",
+        "confidence": 2,
+    }
+    assert combination_problems(therapist) == ["interpretation needs stance knowing"]

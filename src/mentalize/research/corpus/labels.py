@@ -12,7 +12,7 @@ from typing import Any
 
 from mentalize.errors import InputError
 
-__all__ = ["LABELS", "Label", "check_line"]
+__all__ = ["LABELS", "Label", "check_line", "combination_problems"]
 
 NA = "not_applicable"
 CODEBOOK_VERSION = "1.0"
@@ -119,3 +119,37 @@ def check_line(record: Any, where: str, line: int) -> dict[str, Any]:
     if confidence not in (1, 2, 3):
         raise InputError(where, "'confidence' must be 1, 2 or 3", line)
     return record
+
+
+_MINIMAL_NA = (
+    "rf_level",
+    "self_other",
+    "cognitive_affective",
+    "internal_external",
+    "automatic_controlled",
+    "certainty_about_minds",
+)
+
+
+def combination_problems(record: dict[str, Any]) -> list[str]:
+    """The codebook's combination checks (section 4.4) a checked record breaks, by name. Such a
+    record is kept (the pass is the annotator's) but counted, and a resolved unit that breaks one
+    goes to human review."""
+    problems = []
+    if record.get("role") == "patient" and record.get("mode") == "minimal":
+        problems += [
+            f"minimal needs {name} not_applicable" for name in _MINIMAL_NA if record.get(name) != NA
+        ]
+    if record.get("role") == "therapist":
+        other = record.get("intervention") == "other"
+        for name in ("mbt_level", "stance"):
+            if other != (record.get(name) == NA):
+                problems.append(f"intervention other <=> {name} not_applicable")
+        if record.get("intervention") == "interpretation" and record.get("stance") != "knowing":
+            problems.append("interpretation needs stance knowing")
+        if (
+            record.get("intervention") == "curious_question"
+            and record.get("stance") != "not_knowing"
+        ):
+            problems.append("curious_question needs stance not_knowing")
+    return problems

@@ -10,7 +10,7 @@ from pathlib import Path
 from mentalize.research.corpus.adjudicate import adjudicate
 from mentalize.research.corpus.agreement import agreement
 from mentalize.research.corpus.batches import read_labels
-from mentalize.research.corpus.labels import LABELS
+from mentalize.research.corpus.labels import LABELS, combination_problems
 from mentalize.research.corpus.units import split_of
 
 __all__ = ["corpus_report", "group_of"]
@@ -38,7 +38,11 @@ def corpus_report(labels_root: Path) -> str:
         passes = {p.name: read_labels(p) for p in sorted(source.glob("pass-*")) if p.is_dir()}
         lines += [f"## {source.name}", ""]
         for name, records in passes.items():
-            lines.append(f"- {name}: {len(records)} units coded")
+            broken = sum(1 for r in records.values() if combination_problems(r))
+            lines.append(
+                f"- {name}: {len(records)} units coded, {broken} breaking a combination check "
+                "(codebook 4.4)"
+            )
         if "pass-a" not in passes or "pass-b" not in passes:
             lines += ["", "(two passes are needed for agreement)", ""]
             continue
