@@ -82,3 +82,38 @@ def _ids(spec: str) -> set[int]:
         except ValueError:
             raise fail(f"--transcripts: '{part[:20]}' is not an id or a range like 0-9") from None
     return ids
+
+
+@corpus_app.command("disputes")
+def disputes(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the third-pass batch files.")],
+    labels: Annotated[
+        Path, typer.Option("--labels", help="Label folder of AnnoMI (holding pass-a, pass-b).")
+    ] = DEFAULT_LABELS / "annomi",
+    size: Annotated[int, typer.Option("--size", min=10, help="Units per batch.")] = 200,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Datasets folder (default: ../shared/datasets).")
+    ] = None,
+) -> None:
+    """Write the AnnoMI units still awaiting a third pass (codebook section 5) as batches."""
+    from mentalize.research.corpus.adjudicate import adjudicate
+    from mentalize.research.corpus.batches import read_labels, write_batches
+    from mentalize.research.corpus.units import annomi_units
+
+    try:
+        a, b = read_labels(labels / "pass-a"), read_labels(labels / "pass-b")
+        third = read_labels(labels / "pass-c") if (labels / "pass-c").is_dir() else {}
+        final = adjudicate(a, b, third)
+        waiting = {
+            unit_id
+            for unit_id, record in final.items()
+            if "awaiting_third_pass" in record["rules"].values()
+        }
+        units = [u for u in annomi_units(str(data) if data else None) if u.id in waiting]
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    if not units:
+        typer.echo("no unit is awaiting a third pass")
+        return
+    paths = write_batches(units, out, size, prefix="annomi-third")
+    typer.echo(f"{len(units)} units awaiting a third pass, in {len(paths)} batches under {out}")
