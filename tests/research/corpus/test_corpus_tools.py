@@ -147,3 +147,13 @@ def test_combination_checks_name_what_is_broken() -> None:
         "confidence": 2,
     }
     assert combination_problems(therapist) == ["interpretation needs stance knowing"]
+
+
+def test_every_committed_label_file_follows_the_codebook() -> None:
+    root = Path(__file__).resolve().parents[3] / "data" / "corpus" / "labels"
+    passes = [p for p in root.glob("*/pass-*") if p.is_dir()]
+    assert passes, "the repository holds the corpus labels"
+    for folder in passes:
+        records = read_labels(folder)  # one-line InputError on any bad line
+        assert all(":" in unit_id for unit_id in records)
+        assert all("text" not in record for record in records.values())  # ids only, no text
