@@ -96,19 +96,16 @@ def disputes(
     ] = None,
 ) -> None:
     """Write the AnnoMI units still awaiting a third pass (codebook section 5) as batches."""
-    from mentalize.research.corpus.adjudicate import adjudicate
-    from mentalize.research.corpus.batches import read_labels, write_batches
+    from mentalize.research.corpus.adjudicate import adjudicate, awaiting_third_pass
+    from mentalize.research.corpus.batches import read_passes, write_batches
     from mentalize.research.corpus.units import annomi_units
 
     try:
-        a, b = read_labels(labels / "pass-a"), read_labels(labels / "pass-b")
-        third = read_labels(labels / "pass-c") if (labels / "pass-c").is_dir() else {}
-        final = adjudicate(a, b, third)
-        waiting = {
-            unit_id
-            for unit_id, record in final.items()
-            if "awaiting_third_pass" in record["rules"].values()
-        }
+        passes = read_passes(labels)
+        if "pass-a" not in passes or "pass-b" not in passes:
+            raise fail(f"{labels}: expected pass-a and pass-b folders of label files")
+        final = adjudicate(passes["pass-a"], passes["pass-b"], passes.get("pass-c"))
+        waiting = awaiting_third_pass(final)
         units = [u for u in annomi_units(str(data) if data else None) if u.id in waiting]
     except MentalizeError as exc:
         raise fail(str(exc)) from None

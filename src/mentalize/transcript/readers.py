@@ -190,10 +190,7 @@ def _binary_kind(data: bytes) -> str | None:
 
 def _binary_problem(noun: str, kind: str) -> str:
     what = ("a binary file" if noun == "file" else "binary data") + (f" ({kind})" if kind else "")
-    return (
-        f"looks like {what}, not a text transcript; "
-        "export it as plain text (.txt), .vtt, .srt, .csv or .jsonl"
-    )
+    return f"looks like {what}, not a text transcript; export it as one of {formats.file_types()}"
 
 
 def _parse(text: str, source: str, fmt: str | None, noun: str) -> Transcript:

@@ -24,7 +24,7 @@ from typing import Any
 
 from mentalize.research.corpus.labels import LABELS, Label
 
-__all__ = ["adjudicate"]
+__all__ = ["adjudicate", "awaiting_third_pass"]
 
 Record = dict[str, Any]
 
@@ -83,3 +83,12 @@ def adjudicate(
         final["confidence"] = min(int(p.get("confidence", 1)) for p in used)
         out[unit_id] = final
     return out
+
+
+def awaiting_third_pass(final: Mapping[str, Record]) -> set[str]:
+    """Units with at least one label still waiting for its third pass."""
+    return {
+        unit_id
+        for unit_id, record in final.items()
+        if "awaiting_third_pass" in record["rules"].values()
+    }

@@ -17,7 +17,7 @@ from mentalize.files import PUBLIC, write_atomic
 from mentalize.research.corpus.labels import check_line
 from mentalize.research.corpus.units import Unit
 
-__all__ = ["read_labels", "write_batches"]
+__all__ = ["read_labels", "read_passes", "write_batches"]
 
 
 def write_batches(units: Sequence[Unit], folder: Path, size: int, prefix: str) -> list[Path]:
@@ -59,3 +59,8 @@ def read_labels(folder: Path) -> dict[str, dict[str, Any]]:
                 raise InputError(str(path), f"unit {checked['id']} coded twice in one pass", number)
             records[checked["id"]] = checked
     return records
+
+
+def read_passes(source: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every pass of one source (its ``pass-*`` folders), by folder name, in name order."""
+    return {p.name: read_labels(p) for p in sorted(source.glob("pass-*")) if p.is_dir()}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mentalize.research.corpus.adjudicate import adjudicate
 from mentalize.research.corpus.agreement import agreement
-from mentalize.research.corpus.batches import read_labels
+from mentalize.research.corpus.batches import read_passes
 from mentalize.research.corpus.labels import LABELS, combination_problems
 from mentalize.research.corpus.units import split_of
 
@@ -35,7 +35,7 @@ def corpus_report(labels_root: Path) -> str:
     """A markdown report of every source under ``labels_root`` (``<source>/pass-*/``)."""
     lines = ["# MBT corpus: figures", "", NOTE, ""]
     for source in sorted(p for p in labels_root.iterdir() if p.is_dir()):
-        passes = {p.name: read_labels(p) for p in sorted(source.glob("pass-*")) if p.is_dir()}
+        passes = read_passes(source)
         lines += [f"## {source.name}", ""]
         for name, records in passes.items():
             broken = sum(1 for r in records.values() if combination_problems(r))
