@@ -68,3 +68,33 @@ def test_missing_folder_and_bad_transcript_ids_are_named(tmp_path: Path) -> None
     )
     assert result.exit_code == 2 and "is not an id or a range" in result.output
     assert not (tmp_path / "b").exists()
+
+
+def test_batches_of_written_sessions_by_author_or_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for author, session in (("a01", "s01"), ("a01", "s02"), ("a02", "s01")):
+        folder = tmp_path / "data" / "corpus" / "written" / author
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps({"speaker": s, "text": "Mm."}) for s in ("T", "P", "T")]
+        (folder / f"{session}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["corpus", "batches", "--out", "b", "--written", "a01:s02,a02", "--size", "10"]
+    )
+    assert result.exit_code == 0, result.output
+    ids = [json.loads(x)["id"] for x in (tmp_path / "b" / "written-000.jsonl").open()]
+    assert ids == [f"written:a01:s02:{i}" for i in (1, 2, 3)] + [
+        f"written:a02:s01:{i}" for i in (1, 2, 3)
+    ]
+
+
+def test_batches_need_exactly_one_source(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["corpus", "batches", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 2 and "give one of --transcripts" in result.output
+    result = runner.invoke(
+        app,
+        ["corpus", "batches", "--out", str(tmp_path / "b"), "--written", "a01:s01:3"],
+    )
+    assert result.exit_code == 2 and "is not an author or author:session" in result.output
+    assert not (tmp_path / "b").exists()

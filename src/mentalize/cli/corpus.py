@@ -30,11 +30,13 @@ def stats(
     except ImportError:
         raise fail(str(MissingExtra("research", "agreement figures")), EXIT_INTERNAL) from None
     from mentalize.research.corpus.stats import corpus_report
+    from mentalize.research.corpus.units import SPLITS_FILE, fixed_splits
 
     if not labels.is_dir():
         raise fail(f"{labels}: no such folder; expected <source>/pass-*/*.jsonl label files")
     try:
-        typer.echo(corpus_report(labels), nl=False)
+        splits = fixed_splits() if SPLITS_FILE.is_file() else {}
+        typer.echo(corpus_report(labels, splits), nl=False)
     except MentalizeError as exc:
         raise fail(str(exc)) from None
 
@@ -43,30 +45,62 @@ def stats(
 def batches(
     out: Annotated[Path, typer.Option("--out", help="Folder for the batch files.")],
     transcripts: Annotated[
-        str, typer.Option("--transcripts", help="AnnoMI transcript ids, e.g. 0,1,2 or 0-9.")
-    ],
+        str | None,
+        typer.Option("--transcripts", help="AnnoMI transcript ids, e.g. 0,1,2 or 0-9."),
+    ] = None,
+    written: Annotated[
+        str | None,
+        typer.Option(
+            "--written", help="Written sessions: authors or author:session, e.g. a01,a02:s03."
+        ),
+    ] = None,
     size: Annotated[int, typer.Option("--size", min=10, help="Units per batch.")] = 120,
     data: Annotated[
         Path | None, typer.Option("--data", help="Datasets folder (default: ../shared/datasets).")
     ] = None,
 ) -> None:
-    """Write AnnoMI annotation batches (id, role, context, text) outside the repository."""
+    """Write annotation batches (id, role, context, text) outside the repository: AnnoMI
+    transcripts (--transcripts) or written sessions (--written), one of the two."""
     from mentalize.research.corpus.batches import write_batches
-    from mentalize.research.corpus.units import annomi_units
+    from mentalize.research.corpus.units import annomi_units, written_units
 
-    wanted = _ids(transcripts)
+    if (transcripts is None) == (written is None):
+        raise fail("give one of --transcripts (AnnoMI ids) or --written (a01,a02:s03)")
     try:
-        units = [
-            u
-            for u in annomi_units(str(data) if data else None)
-            if int(u.group.split(":")[1]) in wanted
-        ]
+        if transcripts is not None:
+            wanted = _ids(transcripts)
+            units = [
+                u
+                for u in annomi_units(str(data) if data else None)
+                if int(u.group.split(":")[1]) in wanted
+            ]
+            prefix, asked = "annomi", f"--transcripts {transcripts}"
+        else:
+            assert written is not None
+            chosen = _sessions(written)
+            units = [u for u in written_units() if _chosen(u.id, chosen)]
+            prefix, asked = "written", f"--written {written}"
     except MentalizeError as exc:
         raise fail(str(exc)) from None
     if not units:
-        raise fail(f"--transcripts {transcripts}: no AnnoMI transcript with those ids")
-    paths = write_batches(units, out, size, prefix="annomi")
+        raise fail(f"{asked[:60]}: no unit matches; see data/corpus/written or the AnnoMI ids")
+    paths = write_batches(units, out, size, prefix=prefix)
     typer.echo(f"{len(units)} units in {len(paths)} batches under {out}")
+
+
+def _sessions(spec: str) -> set[str]:
+    """``a01,a02:s03`` -> {"a01", "a02:s03"}."""
+    chosen = {part.strip() for part in spec.split(",") if part.strip()}
+    for part in chosen:
+        author, _, session = part.partition(":")
+        if not author or ":" in session:
+            raise fail(f"--written: '{part[:20]}' is not an author or author:session like a01:s03")
+    return chosen
+
+
+def _chosen(unit_id: str, chosen: set[str]) -> bool:
+    _, author, session, _ = unit_id.split(":")
+    return author in chosen or f"{author}:{session}" in chosen
 
 
 def _ids(spec: str) -> set[int]:
@@ -88,17 +122,21 @@ def _ids(spec: str) -> set[int]:
 def disputes(
     out: Annotated[Path, typer.Option("--out", help="Folder for the third-pass batch files.")],
     labels: Annotated[
-        Path, typer.Option("--labels", help="Label folder of AnnoMI (holding pass-a, pass-b).")
+        Path,
+        typer.Option(
+            "--labels", help="Label folder of one source, annomi or written (with pass-a, pass-b)."
+        ),
     ] = DEFAULT_LABELS / "annomi",
     size: Annotated[int, typer.Option("--size", min=10, help="Units per batch.")] = 200,
     data: Annotated[
         Path | None, typer.Option("--data", help="Datasets folder (default: ../shared/datasets).")
     ] = None,
 ) -> None:
-    """Write the AnnoMI units still awaiting a third pass (codebook section 5) as batches."""
+    """Write the units of one source still awaiting a third pass (codebook section 5) as
+    batches; the source is the label folder's name (annomi or written)."""
     from mentalize.research.corpus.adjudicate import adjudicate, awaiting_third_pass
     from mentalize.research.corpus.batches import read_passes, write_batches
-    from mentalize.research.corpus.units import annomi_units
+    from mentalize.research.corpus.units import units_of
 
     try:
         passes = read_passes(labels)
@@ -106,11 +144,11 @@ def disputes(
             raise fail(f"{labels}: expected pass-a and pass-b folders of label files")
         final = adjudicate(passes["pass-a"], passes["pass-b"], passes.get("pass-c"))
         waiting = awaiting_third_pass(final)
-        units = [u for u in annomi_units(str(data) if data else None) if u.id in waiting]
+        units = [u for u in units_of(labels.name, str(data) if data else None) if u.id in waiting]
     except MentalizeError as exc:
         raise fail(str(exc)) from None
     if not units:
         typer.echo("no unit is awaiting a third pass")
         return
-    paths = write_batches(units, out, size, prefix="annomi-third")
+    paths = write_batches(units, out, size, prefix=f"{labels.name}-third")
     typer.echo(f"{len(units)} units awaiting a third pass, in {len(paths)} batches under {out}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -122,11 +123,33 @@ def test_the_report_says_what_the_labels_are(tmp_path: Path) -> None:
 
 
 def test_the_committed_splits_are_the_rule() -> None:
+    from mentalize.research.corpus.units import fixed_splits, ranked_splits
+
     root = Path(__file__).resolve().parents[3]
-    fixed = json.loads((root / "data" / "corpus" / "splits.json").read_text(encoding="utf-8"))
-    assert fixed["groups"], "the splits file lists every AnnoMI transcript"
-    for group, split in fixed["groups"].items():
-        assert split_of(group) == split, group
+    fixed = fixed_splits(root / "data" / "corpus" / "splits.json")
+    assert fixed, "the splits file lists every AnnoMI transcript"
+    written = [group for group in fixed if group.startswith("written:")]
+    assert len(written) >= 10, "the written sessions' authors are fixed before coding"
+    assert {g: fixed[g] for g in written} == ranked_splits(written)
+    for group, split in fixed.items():
+        if not group.startswith("written:"):
+            assert split_of(group) == split, group
+
+
+def test_few_authors_still_give_two_held_out_authors_each() -> None:
+    from mentalize.research.corpus.units import ranked_splits
+
+    splits = ranked_splits([f"written:a{i:02d}" for i in range(1, 16)])
+    counts = {s: list(splits.values()).count(s) for s in ("train", "dev", "test")}
+    assert counts == {"train": 11, "dev": 2, "test": 2}
+    # the hash rule's order, cut by count: every test author's sha256 is above every dev author's
+    point = {g: hashlib.sha256(g.encode()).digest() for g in splits}
+    dev = [point[g] for g, s in splits.items() if s == "dev"]
+    test = [point[g] for g, s in splits.items() if s == "test"]
+    train = [point[g] for g, s in splits.items() if s == "train"]
+    assert max(train) < min(dev) and max(dev) < min(test)
+    bigger = ranked_splits([f"written:a{i:02d}" for i in range(1, 41)])
+    assert list(bigger.values()).count("test") == 6  # 15% of 40
 
 
 def test_combination_checks_name_what_is_broken() -> None:

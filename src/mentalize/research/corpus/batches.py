@@ -26,21 +26,25 @@ def write_batches(units: Sequence[Unit], folder: Path, size: int, prefix: str) -
     paths = []
     for number, start in enumerate(range(0, len(units), size)):
         lines = [
-            json.dumps(
-                {
-                    "id": u.id,
-                    "role": u.role,
-                    "context": [{"role": r, "text": t} for r, t in u.context],
-                    "text": u.text,
-                },
-                ensure_ascii=False,
-            )
-            for u in units[start : start + size]
+            json.dumps(_batch_line(u), ensure_ascii=False) for u in units[start : start + size]
         ]
         path = folder / f"{prefix}-{number:03d}.jsonl"
         write_atomic(path, "\n".join(lines) + "\n", mode=PUBLIC)
         paths.append(path)
     return paths
+
+
+def _batch_line(unit: Unit) -> dict[str, Any]:
+    """What the annotator sees of a unit; speaker labels only where several people talk."""
+    context: list[dict[str, str]] = [{"role": r, "text": t} for r, t in unit.context]
+    line: dict[str, Any] = {"id": unit.id, "role": unit.role}
+    if unit.speaker:
+        for turn, speaker in zip(context, unit.context_speakers, strict=True):
+            turn["speaker"] = speaker
+        line["speaker"] = unit.speaker
+    line["context"] = context
+    line["text"] = unit.text
+    return line
 
 
 def read_labels(folder: Path) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The label set of ``docs/codebook.md`` (version 1.0) and the check of one annotation line.
+"""The label set of ``docs/codebook.md`` (version 1.1) and the check of one annotation line.
 
 Categorical labels list their values; ordinal labels their range. ``not_applicable`` is allowed
 where the codebook allows it. A bad line is one :class:`~mentalize.errors.InputError` naming the
@@ -15,7 +15,7 @@ from mentalize.errors import InputError
 __all__ = ["LABELS", "Label", "check_line", "combination_problems"]
 
 NA = "not_applicable"
-CODEBOOK_VERSION = "1.0"
+CODEBOOK_VERSION = "1.1"
 
 
 @dataclass(frozen=True, slots=True)

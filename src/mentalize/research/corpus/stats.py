@@ -31,8 +31,10 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def corpus_report(labels_root: Path) -> str:
-    """A markdown report of every source under ``labels_root`` (``<source>/pass-*/``)."""
+def corpus_report(labels_root: Path, splits: dict[str, str] | None = None) -> str:
+    """A markdown report of every source under ``labels_root`` (``<source>/pass-*/``); a unit's
+    split is its group's in ``splits`` (the committed file), else the hash rule."""
+    splits = {} if splits is None else splits
     lines = ["# MBT corpus: figures", "", NOTE, ""]
     for source in sorted(p for p in labels_root.iterdir() if p.is_dir()):
         passes = read_passes(source)
@@ -72,7 +74,8 @@ def corpus_report(labels_root: Path) -> str:
             per_split: dict[str, Counter[str]] = {}
             for unit_id, record in final.items():
                 if label.name in record and record[label.name] is not None:
-                    split = split_of(group_of(unit_id))
+                    group = group_of(unit_id)
+                    split = splits.get(group) or split_of(group)
                     per_split.setdefault(split, Counter())[str(record[label.name])] += 1
             for split in ("train", "dev", "test"):
                 if split in per_split:
