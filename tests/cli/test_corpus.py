@@ -98,3 +98,41 @@ def test_batches_need_exactly_one_source(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "is not an author or author:session" in result.output
     assert not (tmp_path / "b").exists()
+
+
+def test_stats_says_what_the_written_sessions_are(tmp_path: Path) -> None:
+    labels = tmp_path / "labels" / "annomi" / "pass-a"
+    labels.mkdir(parents=True)
+    (labels / "b.jsonl").write_text(_line("annomi:1:0", "concrete") + "\n", encoding="utf-8")
+    for author, setting in (("a01", "group"), ("a02", "couple")):
+        folder = tmp_path / "written" / author
+        folder.mkdir(parents=True)
+        speakers = ["T", "P1", "P2"] * 14
+        turns = "\n".join(json.dumps({"speaker": s, "text": "Mm."}) for s in speakers)
+        (folder / "s01.jsonl").write_text(turns + "\n", encoding="utf-8")
+        entry = {
+            "session": "s01",
+            "setting": setting,
+            "presentation": "p",
+            "patient": "adults",
+            "therapist": "mixed",
+            "register": "r",
+            "turns": 42,
+            "author_intent": [],
+        }
+        (folder / "manifest.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "corpus",
+            "stats",
+            "--labels",
+            str(tmp_path / "labels"),
+            "--written",
+            str(tmp_path / "written"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 sessions, 84 turns, 2 authors" in result.output
+    assert "individual 0, couple 1, family 0, parent 0, group 1" in result.output
+    assert "mixed 2" in result.output

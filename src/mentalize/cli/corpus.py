@@ -23,13 +23,18 @@ def stats(
     labels: Annotated[
         Path, typer.Option("--labels", help="Label folder (<source>/pass-*/*.jsonl).")
     ] = DEFAULT_LABELS,
+    written: Annotated[
+        Path,
+        typer.Option("--written", help="Written sessions (<author>/sNN.jsonl and manifest.jsonl)."),
+    ] = Path("data/corpus/written"),
 ) -> None:
-    """Units coded per pass, agreement per label, adjudication and counts per split."""
+    """Units coded per pass, agreement per label, adjudication and counts per split; then what
+    the written sessions are, from their authors' manifests."""
     try:
         import sklearn  # noqa: F401
     except ImportError:
         raise fail(str(MissingExtra("research", "agreement figures")), EXIT_INTERNAL) from None
-    from mentalize.research.corpus.stats import corpus_report
+    from mentalize.research.corpus.stats import corpus_report, written_composition
     from mentalize.research.corpus.units import SPLITS_FILE, fixed_splits
 
     if not labels.is_dir():
@@ -37,6 +42,8 @@ def stats(
     try:
         splits = fixed_splits() if SPLITS_FILE.is_file() else {}
         typer.echo(corpus_report(labels, splits), nl=False)
+        if written.is_dir():
+            typer.echo(written_composition(written, splits), nl=False)
     except MentalizeError as exc:
         raise fail(str(exc)) from None
 

@@ -11,9 +11,10 @@ from mentalize.research.corpus.adjudicate import adjudicate
 from mentalize.research.corpus.agreement import agreement
 from mentalize.research.corpus.batches import read_passes
 from mentalize.research.corpus.labels import LABELS, combination_problems
+from mentalize.research.corpus.manifest import SETTINGS, THERAPISTS, read_manifest
 from mentalize.research.corpus.units import split_of
 
-__all__ = ["corpus_report", "group_of"]
+__all__ = ["corpus_report", "group_of", "written_composition"]
 
 NOTE = (
     "Machine-assisted annotation: independent language-model passes working from "
@@ -82,4 +83,43 @@ def corpus_report(labels_root: Path, splits: dict[str, str] | None = None) -> st
                     counts = ", ".join(f"{v} {n}" for v, n in sorted(per_split[split].items()))
                     lines.append(f"| {label.name} | {split} | {counts} |")
         lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def written_composition(root: Path, splits: dict[str, str] | None = None) -> str:
+    """What the written sessions are, from their authors' manifests: sessions and turns per
+    author and split, per setting and per therapist attunement."""
+    splits = {} if splits is None else splits
+    authors = sorted(p for p in root.iterdir() if p.is_dir() and (p / "manifest.jsonl").exists())
+    entries = [entry for folder in authors for entry in read_manifest(folder)]
+    lines = [
+        "## written sessions: composition (authors' manifests)",
+        "",
+        f"{len(entries)} sessions, {sum(e.turns for e in entries)} turns, {len(authors)} authors",
+        "",
+        "| author | split | sessions | turns | settings |",
+        "|---|---|---|---|---|",
+    ]
+    for folder in authors:
+        mine = [e for e in entries if e.author == folder.name]
+        group = f"written:{folder.name}"
+        settings = Counter(e.setting for e in mine)
+        lines.append(
+            f"| {folder.name} | {splits.get(group) or split_of(group)} | {len(mine)} | "
+            f"{sum(e.turns for e in mine)} | "
+            + ", ".join(f"{k} {settings[k]}" for k in SETTINGS if settings[k])
+            + " |"
+        )
+    settings = Counter(e.setting for e in entries)
+    therapists = Counter(e.therapist for e in entries)
+    lines += [
+        "",
+        "Settings: " + ", ".join(f"{k} {settings[k]}" for k in SETTINGS),
+        "",
+        "Therapist (author's intent): " + ", ".join(f"{k} {therapists[k]}" for k in THERAPISTS),
+        "",
+        f"Stretches the authors meant as collapse, rupture, repair or risk: "
+        f"{sum(len(e.intent) for e in entries)}",
+        "",
+    ]
     return "\n".join(lines) + "\n"
