@@ -1,0 +1,31 @@
+"""The committed written sessions: every file reads as an analyser transcript, every manifest
+matches its sessions, and every author's split was fixed before coding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mentalize.research.corpus.manifest import read_manifest
+from mentalize.research.corpus.units import fixed_splits, written_sessions, written_units
+
+ROOT = Path(__file__).resolve().parents[3]
+WRITTEN = ROOT / "data" / "corpus" / "written"
+
+
+def test_every_session_is_in_its_authors_manifest_and_reads() -> None:
+    authors = sorted(p for p in WRITTEN.iterdir() if p.is_dir())
+    assert authors, "the written sessions are committed"
+    files = written_sessions(WRITTEN)
+    for folder in authors:
+        listed = {entry.session for entry in read_manifest(folder)}
+        on_disk = {p.stem for p in files if p.parent == folder}
+        assert listed == on_disk, folder.name
+    units = written_units(WRITTEN)
+    assert len(units) == sum(e.turns for f in authors for e in read_manifest(f))
+    assert {u.role for u in units} == {"patient", "therapist"}
+
+
+def test_every_author_has_a_split_fixed_in_the_repository() -> None:
+    splits = fixed_splits(ROOT / "data" / "corpus" / "splits.json")
+    for folder in (p for p in WRITTEN.iterdir() if p.is_dir()):
+        assert f"written:{folder.name}" in splits, folder.name
