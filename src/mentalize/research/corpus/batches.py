@@ -35,14 +35,16 @@ def write_batches(units: Sequence[Unit], folder: Path, size: int, prefix: str) -
 
 
 def _batch_line(unit: Unit) -> dict[str, Any]:
-    """What the annotator sees of a unit; speaker labels only where several people talk."""
-    context: list[dict[str, str]] = [{"role": r, "text": t} for r, t in unit.context]
+    """What the annotator sees of a unit; speaker labels where the source has them."""
     line: dict[str, Any] = {"id": unit.id, "role": unit.role}
     if unit.speaker:
-        for turn, speaker in zip(context, unit.context_speakers, strict=True):
-            turn["speaker"] = speaker
         line["speaker"] = unit.speaker
-    line["context"] = context
+        line["context"] = [
+            {"role": r, "speaker": s, "text": t}
+            for (r, t), s in zip(unit.context, unit.context_speakers, strict=True)
+        ]
+    else:
+        line["context"] = [{"role": r, "text": t} for r, t in unit.context]
     line["text"] = unit.text
     return line
 
