@@ -29,3 +29,13 @@ def test_every_author_has_a_split_fixed_in_the_repository() -> None:
     splits = fixed_splits(ROOT / "data" / "corpus" / "splits.json")
     for folder in (p for p in WRITTEN.iterdir() if p.is_dir()):
         assert f"written:{folder.name}" in splits, folder.name
+
+
+def test_the_written_sessions_meet_the_issues_floor() -> None:
+    """Issue 16 point 3: at least 150 sessions of 40-70 turns by at least ten authors."""
+    authors = [p for p in WRITTEN.iterdir() if p.is_dir()]
+    entries = [entry for folder in authors for entry in read_manifest(folder)]
+    assert len(authors) >= 10
+    assert len(entries) >= 150
+    assert {e.setting for e in entries} == {"individual", "couple", "family", "parent", "group"}
+    assert {e.therapist for e in entries} == {"attuned", "misattuned", "mixed"}
