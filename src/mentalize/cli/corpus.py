@@ -34,7 +34,11 @@ def stats(
         import sklearn  # noqa: F401
     except ImportError:
         raise fail(str(MissingExtra("research", "agreement figures")), EXIT_INTERNAL) from None
-    from mentalize.research.corpus.stats import corpus_report, written_composition
+    from mentalize.research.corpus.stats import (
+        corpus_report,
+        intent_contrast,
+        written_composition,
+    )
     from mentalize.research.corpus.units import SPLITS_FILE, fixed_splits
 
     if not labels.is_dir():
@@ -44,6 +48,8 @@ def stats(
         typer.echo(corpus_report(labels, splits), nl=False)
         if written.is_dir():
             typer.echo(written_composition(written, splits), nl=False)
+            if (labels / "written").is_dir():
+                typer.echo(intent_contrast(written, labels / "written"), nl=False)
     except MentalizeError as exc:
         raise fail(str(exc)) from None
 

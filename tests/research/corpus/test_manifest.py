@@ -59,3 +59,37 @@ def test_a_bad_entry_is_one_error_naming_the_field(
     _write(tmp_path / "a01", turns, entry)
     with pytest.raises(InputError, match=message):
         read_manifest(tmp_path / "a01")
+
+
+def test_labels_are_compared_inside_and_outside_the_authors_stretches(tmp_path: Path) -> None:
+    from mentalize.research.corpus.stats import intent_contrast
+
+    _write(tmp_path / "written" / "a01", 44)  # stretch 12-19; P speaks on even turns
+    base = {
+        "role": "patient",
+        "rf_level": "not_applicable",
+        "self_other": "not_applicable",
+        "cognitive_affective": "not_applicable",
+        "internal_external": "not_applicable",
+        "automatic_controlled": "not_applicable",
+        "arousal": 3,
+        "valence": 3,
+        "certainty_about_minds": "not_applicable",
+        "strain": "none",
+        "risk_present": "no",
+        "confidence": 2,
+    }
+    lines = []
+    for turn in (12, 14, 30, 32):
+        mode = "psychic_equivalence" if turn in (12, 14) else "minimal"
+        record = {"id": f"written:a01:s01:{turn}", "mode": mode, **base}
+        if mode == "psychic_equivalence":
+            record["rf_level"] = 0
+        lines.append(json.dumps(record))
+    for name in ("pass-a", "pass-b"):
+        folder = tmp_path / "labels" / name
+        folder.mkdir(parents=True)
+        (folder / "b.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = intent_contrast(tmp_path / "written", tmp_path / "labels")
+    assert "| inside intended stretches | patient | 2 | 100% |" in table
+    assert "| outside | patient | 2 | 0% |" in table

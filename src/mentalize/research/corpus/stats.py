@@ -14,7 +14,9 @@ from mentalize.research.corpus.labels import LABELS, combination_problems
 from mentalize.research.corpus.manifest import SETTINGS, THERAPISTS, read_manifest
 from mentalize.research.corpus.units import split_of
 
-__all__ = ["corpus_report", "group_of", "written_composition"]
+__all__ = ["corpus_report", "group_of", "intent_contrast", "written_composition"]
+
+NON_MENTALIZING = ("psychic_equivalence", "teleological", "pretend", "hypermentalizing")
 
 NOTE = (
     "Machine-assisted annotation: independent language-model passes working from "
@@ -123,3 +125,46 @@ def written_composition(root: Path, splits: dict[str, str] | None = None) -> str
         "",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _share(records: list[dict[str, object]], key: str, values: tuple[str, ...]) -> str:
+    if not records:
+        return "—"
+    return f"{sum(1 for r in records if r.get(key) in values) / len(records):.0%}"
+
+
+def intent_contrast(root: Path, labels: Path) -> str:
+    """The adjudicated labels of written turns inside the stretches their author meant as
+    collapse, rupture, repair or risk, against the turns outside them. The annotators never saw
+    the manifests, so this is a check of the labels against an independent source (the author's
+    intent), though not against clinical truth."""
+    passes = read_passes(labels)
+    if "pass-a" not in passes or "pass-b" not in passes:
+        return ""
+    final = adjudicate(passes["pass-a"], passes["pass-b"], passes.get("pass-c"))
+    inside: set[str] = set()
+    for folder in sorted(p for p in root.iterdir() if (p / "manifest.jsonl").exists()):
+        for entry in read_manifest(folder):
+            for stretch in entry.intent:
+                for turn in range(stretch.first_turn, stretch.last_turn + 1):
+                    inside.add(f"written:{entry.author}:{entry.session}:{turn}")
+    lines = [
+        "## written sessions: labels against the authors' intent",
+        "",
+        "Annotators never saw the manifests. Shares of adjudicated turns:",
+        "",
+        "| turns | role | n | non-mentalizing mode | strain | risk flagged | repair |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for where, keep in (("inside intended stretches", True), ("outside", False)):
+        for role in ("patient", "therapist"):
+            rows = [r for u, r in final.items() if (u in inside) == keep and r.get("role") == role]
+            patient = role == "patient"
+            lines.append(
+                f"| {where} | {role} | {len(rows)} | "
+                f"{_share(rows, 'mode', NON_MENTALIZING) if patient else '—'} | "
+                f"{_share(rows, 'strain', ('withdrawal', 'confrontation')) if patient else '—'} | "
+                f"{_share(rows, 'risk_present', ('yes',))} | "
+                f"{'—' if patient else _share(rows, 'repair', ('yes',))} |"
+            )
+    return "\n".join(lines) + "\n\n"
