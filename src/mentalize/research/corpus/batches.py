@@ -8,7 +8,7 @@ ids and codes only and are stored under ``data/corpus/labels/<source>/<pass>/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from mentalize.files import PUBLIC, write_atomic
 from mentalize.research.corpus.labels import check_line
 from mentalize.research.corpus.units import Unit
 
-__all__ = ["read_labels", "read_passes", "write_batches"]
+__all__ = ["json_lines", "read_labels", "read_passes", "write_batches"]
 
 
 def write_batches(units: Sequence[Unit], folder: Path, size: int, prefix: str) -> list[Path]:
@@ -49,17 +49,23 @@ def _batch_line(unit: Unit) -> dict[str, Any]:
     return line
 
 
+def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each non-blank line of a JSON Lines file as ``(line number, value)``; a line that is not
+    JSON is one error naming the file and line (never its content)."""
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, json.loads(raw)
+        except json.JSONDecodeError:
+            raise InputError(str(path), "not valid JSON", number) from None
+
+
 def read_labels(folder: Path) -> dict[str, dict[str, Any]]:
     """Every checked label record of one pass (``*.jsonl`` in ``folder``), by unit id."""
     records: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.jsonl")):
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError:
-                raise InputError(str(path), "not valid JSON", number) from None
+        for number, record in json_lines(path):
             checked = check_line(record, str(path), number)
             if checked["id"] in records:
                 raise InputError(str(path), f"unit {checked['id']} coded twice in one pass", number)

@@ -8,12 +8,12 @@ datasheet can say what the written sessions cover.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mentalize.errors import InputError
+from mentalize.research.corpus.batches import json_lines
 
 __all__ = ["SETTINGS", "THERAPISTS", "IntendedStretch", "SessionEntry", "read_manifest"]
 
@@ -88,18 +88,10 @@ def read_manifest(author_folder: Path) -> list[SessionEntry]:
     """An author's ``manifest.jsonl``, each entry checked against its session file: the file
     exists and has ``turns`` lines, 40-70 of them."""
     path = author_folder / "manifest.jsonl"
-    try:
-        raw_lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        raise InputError(str(path), "missing; every author folder needs a manifest") from None
+    if not path.is_file():
+        raise InputError(str(path), "missing; every author folder needs a manifest")
     entries = []
-    for number, raw in enumerate(raw_lines, 1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError:
-            raise InputError(str(path), "not valid JSON", number) from None
+    for number, record in json_lines(path):
         entry = _entry(record, author_folder.name, str(path), number)
         session_file = author_folder / f"{entry.session}.jsonl"
         if not session_file.is_file():
