@@ -27,9 +27,14 @@ def stats(
         Path,
         typer.Option("--written", help="Written sessions (<author>/sNN.jsonl and manifest.jsonl)."),
     ] = Path("data/corpus/written"),
+    risk: Annotated[
+        Path,
+        typer.Option("--risk", help="Risk detail of flagged turns (<source>/pass-*/*.jsonl)."),
+    ] = Path("data/corpus/risk"),
 ) -> None:
     """Units coded per pass, agreement per label, adjudication and counts per split; then what
-    the written sessions are, from their authors' manifests."""
+    the written sessions are, from their authors' manifests, and the risk detail of flagged
+    turns."""
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -50,6 +55,10 @@ def stats(
             typer.echo(written_composition(written, splits), nl=False)
             if (labels / "written").is_dir():
                 typer.echo(intent_contrast(written, labels / "written"), nl=False)
+        if risk.is_dir():
+            from mentalize.research.corpus.risk_detail import risk_report
+
+            typer.echo(risk_report(risk), nl=False)
     except MentalizeError as exc:
         raise fail(str(exc)) from None
 

@@ -9,7 +9,7 @@ Needs the ``research`` extra (scikit-learn).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,10 @@ def _one(
     return Agreement(label.name, n, raw, kappa, icc)
 
 
-def agreement(a: Mapping[str, dict[str, Any]], b: Mapping[str, dict[str, Any]]) -> list[Agreement]:
+def agreement(
+    a: Mapping[str, dict[str, Any]],
+    b: Mapping[str, dict[str, Any]],
+    labels: Sequence[Label] = LABELS,
+) -> list[Agreement]:
     """Per label, in codebook order, over the units both passes coded."""
-    return [_one(label, a, b) for label in LABELS]
+    return [_one(label, a, b) for label in labels]
