@@ -39,3 +39,18 @@ def test_the_written_sessions_meet_the_issues_floor() -> None:
     assert len(entries) >= 150
     assert {e.setting for e in entries} == {"individual", "couple", "family", "parent", "group"}
     assert {e.therapist for e in entries} == {"attuned", "misattuned", "mixed"}
+
+
+def test_risk_detail_covers_flagged_turns_only() -> None:
+    """Risk detail (codebook section 6) is coded on turns whose adjudicated flag is "yes"."""
+    from mentalize.research.corpus.adjudicate import adjudicate
+    from mentalize.research.corpus.batches import read_passes
+    from mentalize.research.corpus.risk_detail import read_risk_labels
+
+    for source in ("annomi", "written"):
+        passes = read_passes(ROOT / "data" / "corpus" / "labels" / source)
+        final = adjudicate(passes["pass-a"], passes["pass-b"], passes.get("pass-c"))
+        flagged = {u for u, r in final.items() if r.get("risk_present") == "yes"}
+        for name in ("pass-a", "pass-b"):
+            coded = set(read_risk_labels(ROOT / "data" / "corpus" / "risk" / source / name))
+            assert coded and coded <= flagged, (source, name)
