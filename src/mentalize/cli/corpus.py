@@ -32,9 +32,11 @@ def stats(
         typer.Option("--risk", help="Risk detail of flagged turns (<source>/pass-*/*.jsonl)."),
     ] = Path("data/corpus/risk"),
 ) -> None:
-    """Units coded per pass, agreement per label, adjudication and counts per split; then what
-    the written sessions are, from their authors' manifests, and the risk detail of flagged
-    turns."""
+    """Agreement per label, adjudication and counts per split, for every source.
+
+    Then what the written sessions are (their authors' manifests) and the risk detail of flagged
+    turns.
+    """
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -81,8 +83,10 @@ def batches(
         Path | None, typer.Option("--data", help="Datasets folder (default: ../shared/datasets).")
     ] = None,
 ) -> None:
-    """Write annotation batches (id, role, context, text) outside the repository: AnnoMI
-    transcripts (--transcripts) or written sessions (--written), one of the two."""
+    """Write annotation batches (id, role, context, text) outside the repository.
+
+    Give AnnoMI transcripts (--transcripts) or written sessions (--written), one of the two.
+    """
     from mentalize.research.corpus.batches import write_batches
     from mentalize.research.corpus.units import annomi_units, written_units
 
@@ -154,8 +158,10 @@ def disputes(
         Path | None, typer.Option("--data", help="Datasets folder (default: ../shared/datasets).")
     ] = None,
 ) -> None:
-    """Write the units of one source still awaiting a third pass (codebook section 5) as
-    batches; the source is the label folder's name (annomi or written)."""
+    """Write the units still awaiting a third pass (codebook section 5) as batches.
+
+    The source is the label folder's name (annomi or written).
+    """
     from mentalize.research.corpus.adjudicate import adjudicate, awaiting_third_pass
     from mentalize.research.corpus.batches import read_passes, write_batches
     from mentalize.research.corpus.units import units_of
