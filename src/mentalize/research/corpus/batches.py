@@ -8,7 +8,7 @@ ids and codes only and are stored under ``data/corpus/labels/<source>/<pass>/``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +61,16 @@ def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
             raise InputError(str(path), "not valid JSON", number) from None
 
 
-def read_labels(folder: Path) -> dict[str, dict[str, Any]]:
-    """Every checked label record of one pass (``*.jsonl`` in ``folder``), by unit id."""
+LineCheck = Callable[[Any, str, int], dict[str, Any]]
+
+
+def read_labels(folder: Path, check: LineCheck = check_line) -> dict[str, dict[str, Any]]:
+    """Every record of one pass (``*.jsonl`` in ``folder``), checked by ``check`` (turn labels
+    by default, risk detail in :mod:`.risk_detail`), by unit id."""
     records: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.jsonl")):
         for number, record in json_lines(path):
-            checked = check_line(record, str(path), number)
+            checked = check(record, str(path), number)
             if checked["id"] in records:
                 raise InputError(str(path), f"unit {checked['id']} coded twice in one pass", number)
             records[checked["id"]] = checked

@@ -15,7 +15,7 @@ from typing import Any
 
 from mentalize.errors import InputError
 from mentalize.research.corpus.agreement import agreement
-from mentalize.research.corpus.batches import json_lines
+from mentalize.research.corpus.batches import read_labels
 from mentalize.research.corpus.labels import NA, ROLES, Label
 
 __all__ = ["RISK_LABELS", "adjudicate_risk", "check_risk_line", "read_risk_labels", "risk_report"]
@@ -82,14 +82,7 @@ def check_risk_line(record: Any, where: str, line: int) -> dict[str, Any]:
 
 def read_risk_labels(folder: Path) -> dict[str, dict[str, Any]]:
     """Every checked risk-detail record of one pass (``*.jsonl`` in ``folder``), by unit id."""
-    records: dict[str, dict[str, Any]] = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        for number, record in json_lines(path):
-            checked = check_risk_line(record, str(path), number)
-            if checked["id"] in records:
-                raise InputError(str(path), f"unit {checked['id']} coded twice in one pass", number)
-            records[checked["id"]] = checked
-    return records
+    return read_labels(folder, check_risk_line)
 
 
 def adjudicate_risk(
