@@ -94,12 +94,14 @@ needs_models = pytest.mark.skipif(
 def test_shipped_heads_verify_and_a_tampered_head_is_refused(tmp_path, monkeypatch):
     from mentalize.learned import heads
     from mentalize.models.encoder import MODEL_ID
+    from mentalize.research.training.reader import SPECS
 
     assert set(heads.load_heads(MODEL_ID)) == {
         "therapist_behaviour",
         "arousal",
         "certainty",
         "risk",
+        *(spec.name for spec in SPECS),
     }
     copy = tmp_path / "heads"
     shutil.copytree(heads.heads_folder(), copy)

@@ -71,3 +71,35 @@ def test_schema_enums_match_the_typed_results():
     assert tuple(defs["intervention"]["enum"]) == INTERVENTIONS
     assert tuple(defs["risk"]["enum"]) == RISKS
     assert tuple(defs["role"]["enum"]) == ROLES
+
+
+def test_reader_fields_of_a_learned_analysis_validate_and_round_trip(validator):
+    """The trained reader's per-turn ``reading`` and per-patient ``profiles`` are in the schema,
+    and a stored document reads back as the same typed result."""
+    from mentalize import models
+
+    if not models.models_available():
+        pytest.skip("the models extra is not installed")
+    import mentalize
+    from mentalize.outputs.schema import from_dict, reading_dict, to_dict
+
+    from ..conftest import EXAMPLES
+
+    analysis = mentalize.analyze(EXAMPLES / "group_session.csv", model="learned")
+    document = to_dict(analysis)
+    validator.validate(document)
+    read = [t for t in analysis.turns if t.reading is not None]
+    assert read and all(t.role in ("patient", "therapist") for t in read)
+    assert {p.speaker for p in analysis.session.profiles} <= {
+        s for s, role in analysis.speakers.items() if role == "patient"
+    }
+    assert len(analysis.session.profiles) >= 2  # a group names its members
+    assert from_dict(document) == analysis
+    assert reading_dict(None) is None
+
+
+def test_schema_reading_lists_every_reader_field():
+    from mentalize.outputs.schema import READING_FIELDS
+
+    properties = json_schema()["$defs"]["reading"]["oneOf"][1]["properties"]
+    assert set(properties) == {*READING_FIELDS, "evidence"}

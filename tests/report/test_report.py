@@ -840,3 +840,46 @@ def test_no_reassuring_badge_beside_a_risk_flag() -> None:
     assert "Suicidal ideation language" in flagged_row
     assert "Mentalizing" not in flagged_row and "mentalizing mode" not in flagged_row.lower()
     assert "Why flagged" in document
+
+
+def test_polarity_section_names_each_patient_and_only_appears_with_the_reader() -> None:
+    from dataclasses import replace
+
+    from mentalize.analysis.results import ReadingProfile
+    from mentalize.learned.reading import MBTReading
+
+    plain = group_session()
+    assert 'id="polarities"' not in render_html(plain, generated=FIXED)
+    profiles = (
+        ReadingProfile(
+            speaker="Maya",
+            turns=4,
+            polarities={"self_other": {"other": 3, "self": 1}, "cognitive_affective": {}},
+            hyper=2,
+            hypo=1,
+            rf_level=1.2,
+            valence=2.0,
+        ),
+    )
+    turns = list(plain.turns)
+    first_patient = next(i for i, t in enumerate(turns) if t.role == "patient" and t.mode)
+    reading = MBTReading(
+        mode=turns[first_patient].mode, mode_p=0.81, evidence=(("mode", ("hedge",)),)
+    )
+    turns[first_patient] = replace(turns[first_patient], reading=reading)
+    document = render_html(
+        replace(
+            plain,
+            turns=tuple(turns),
+            session=replace(plain.session, profiles=profiles),
+        ),
+        generated=FIXED,
+    )
+    section = document[document.index('id="polarities"') : document.index('id="therapist"')]
+    assert "Maya" in section
+    assert "leans to hypermentalizing" in section
+    assert "other 3" in section and "mostly other" in section
+    assert "did not apply" in section  # cognitive-affective never applied
+    assert "mental states named as labels" in section  # rf 1.2 in words
+    assert "not findings" in section
+    assert "trained reader, confidence 0.81; markers that agreed: hedge" in document

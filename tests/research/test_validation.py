@@ -356,7 +356,8 @@ def test_absent_datasets_are_skipped_with_one_line_each(tmp_path):
     assert run.skipped[: len(EVAL_ONLY)] == [
         f"skipped {d}: {tmp_path / d} not found" for d in EVAL_ONLY
     ]
-    assert len(run.skipped) == len(EVAL_ONLY) + 3
+    # and the train-ok ones: AnnoMI, EmoBank, certainty, the MBT corpus and AnnoMI's sessions
+    assert len(run.skipped) == len(EVAL_ONLY) + 5
 
 
 @needs_research
@@ -478,7 +479,7 @@ def test_cli_with_no_data_succeeds_and_leaves_the_report_alone(tmp_path):
     out.write_text("keep me\n", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", "--data", str(tmp_path / "none"), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("skipped ") == len(EVAL_ONLY) + 3  # and the three train-ok sets
+    assert result.output.count("skipped ") == len(EVAL_ONLY) + 5  # and the five train-ok ones
     assert out.read_text() == "keep me\n"
 
 
@@ -538,3 +539,30 @@ def test_real_epitome_evaluation_figures_are_proportions_over_the_whole_file():
         assert row.n == sizes[mechanism], row
     kinds = {(r.construct, r.metric, r.kind) for r in rows}
     assert ("explorations (level ≥ 1) → curious_question", "F1", "baseline") in kinds
+
+
+def test_quality_auc_counts_high_above_low_and_ties_as_half():
+    from mentalize.research.session_quality import SessionReading, quality_auc
+
+    def reading(quality: str, stance: float | None) -> SessionReading:
+        return SessionReading(0, quality, 0, 0, None, stance)
+
+    readings = [
+        reading("high", 0.9),
+        reading("high", 0.5),
+        reading("low", 0.5),
+        reading("low", None),
+    ]
+    assert quality_auc(readings, "stance") == (0.75, 3)  # (1 + 0.5) / 2; the None is left out
+    assert quality_auc(readings, "calibration") == (None, 0)
+
+
+def test_session_quality_file_with_a_bad_rating_is_one_line_naming_it(tmp_path):
+    from mentalize.research.session_quality import _quality
+
+    (tmp_path / "annomi").mkdir()
+    (tmp_path / "annomi" / "session_quality.csv").write_text(
+        "transcript_id,mi_quality\n0,high\n1,medium\n", encoding="utf-8"
+    )
+    with pytest.raises(ds.DatasetError, match=r"session_quality.csv:3: expected transcript_id"):
+        _quality(tmp_path)

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Literal, get_args
 from mentalize.language.risk import strongest
 from mentalize.language.risk.types import RiskAssertion, RiskReading, RiskSeverity, RiskTemporal
 from mentalize.language.spans import Span as Evidence
+from mentalize.learned.reading import MBTReading
 from mentalize.transcript import Role
 
 if TYPE_CHECKING:
     import pandas as pd
 
-Mode = Literal["mentalizing", "psychic_equivalence", "teleological", "pretend", "concrete"]
+Mode = Literal[
+    "mentalizing", "psychic_equivalence", "teleological", "pretend", "concrete", "hypermentalizing"
+]
 MODES: tuple[Mode, ...] = get_args(Mode)
 NON_MENTALIZING_MODES: frozenset[str] = frozenset(MODES[1:])
 
@@ -52,7 +55,9 @@ __all__ = [
     "Evidence",
     "Focus",
     "Intervention",
+    "MBTReading",
     "Mode",
+    "ReadingProfile",
     "Recommendation",
     "Repair",
     "Risk",
@@ -93,6 +98,9 @@ class TurnAnalysis:
     """Every risk mention in the turn, flagged or not, with rung, time, whether it is asserted
     and the words behind each part; ``risk`` is the kind of the leading flagged one. Empty for
     therapist turns (their risk words are questions)."""
+    reading: MBTReading | None = None
+    """The trained MBT reader's labels (mode, rf level, polarities, valence, strain; for
+    therapists intervention, level, repair and stance), when the learned layer ran."""
 
     @property
     def risk_lead(self) -> RiskReading | None:
@@ -170,6 +178,40 @@ class Series:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadingProfile:
+    """One patient's session as the trained reader saw it: where their mentalizing sat on each
+    polarity, and the balance of hyper- against hypomentalizing, over their readable turns.
+
+    ``hypo`` counts turns read ``concrete`` or ``teleological`` (no mental state doing work, or
+    action taken as proof of one); ``concrete`` includes fitting factual answers, so the share is
+    read against what the session was about. ``hyper`` counts turns read ``hypermentalizing``."""
+
+    speaker: str
+    turns: int
+    polarities: dict[str, dict[str, int]]
+    """Per polarity, how many turns were read at each pole (turns where it applies)."""
+    hyper: int
+    hypo: int
+    rf_level: float | None
+    """Mean reader rf_level (0-4) over the turns."""
+    valence: float | None
+    """Mean reader valence (1 very negative - 5 very positive)."""
+
+    @property
+    def hyper_share(self) -> float | None:
+        return round(self.hyper / self.turns, 3) if self.turns else None
+
+    @property
+    def hypo_share(self) -> float | None:
+        return round(self.hypo / self.turns, 3) if self.turns else None
+
+    def leaning(self, polarity: str) -> str | None:
+        """The pole most of the turns sat at (``None`` when the polarity never applied)."""
+        counts = self.polarities.get(polarity, {})
+        return max(counts, key=lambda pole: counts[pole]) if counts else None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionSummary:
     """Session-level readings. ``calibration``/``stance`` are None when the therapist has no
     readable turns to judge."""
@@ -183,6 +225,9 @@ class SessionSummary:
     risk_denials: tuple[RiskFlag, ...] = ()
     """Risk denied (a "No, never." to a safety question, "I would never hurt myself"), in order:
     shown beside the flags, never instead of them."""
+    profiles: tuple[ReadingProfile, ...] = ()
+    """Per patient, the trained reader's polarity profile and hyper/hypo balance (empty on
+    markers alone)."""
 
 
 @dataclass(frozen=True, slots=True)

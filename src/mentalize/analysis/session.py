@@ -9,6 +9,7 @@ from typing import Literal
 from mentalize import environment
 from mentalize.analysis import estimates, interventions, therapist
 from mentalize.analysis.episodes import find_episodes
+from mentalize.analysis.profile import reading_profiles
 from mentalize.analysis.recommend import recommend
 from mentalize.analysis.relational import find_repairs, find_ruptures
 from mentalize.analysis.results import (
@@ -62,12 +63,14 @@ def read_turns(
     roles: Sequence[Role],
     progress: ProgressCallback | None = None,
     model: ModelChoice = "auto",
+    conversation: bool = True,
 ) -> tuple[list[TurnAnalysis], list[MarkerSet], str | None]:
     """Per-turn readings, in order, and the learned model's id (None when marker-only): the one
     place every path (sessions, single utterances) reads turns, so all get the same estimates.
 
     Turns go through in chunks, so the encoder sees full batches and memory stays flat however
-    long the transcript is."""
+    long the transcript is. ``conversation=False`` reads independent texts: the MBT reader
+    then sees no turn before each one."""
     layer = None
     if use_learned(model):
         from mentalize.learned.layer import learned_layer
@@ -80,7 +83,16 @@ def read_turns(
     for start in range(0, total, step):
         chunk = source_turns[start : start + step]
         found = [read_markers(turn.text) for turn in chunk]
-        learned = layer.read(found) if layer is not None else [None] * len(chunk)
+        learned = (
+            layer.read(
+                found,
+                roles[start : start + len(chunk)],
+                source_turns[start - 1].text if start else "",
+                conversation,
+            )
+            if layer is not None
+            else [None] * len(chunk)
+        )
         for offset, turn in enumerate(chunk):
             index = start + offset
             analysis, _ = analyze_turn(index, turn, roles[index], found[offset], learned[offset])
@@ -99,7 +111,9 @@ def analyze_utterances(
     """Read independent texts (survey answers, posts, single utterances) one by one, all in one
     role, with no session context: the path evaluations and corpus tools use."""
     source_turns = [Turn(speaker="text", text=text) for text in texts]
-    turns, _, _ = read_turns(source_turns, [role] * len(source_turns), model=model)
+    turns, _, _ = read_turns(
+        source_turns, [role] * len(source_turns), model=model, conversation=False
+    )
     return tuple(turns)
 
 
@@ -148,6 +162,7 @@ def analyze_transcript(
         repairs=repairs,
         risk_flags=flags,
         risk_denials=denials,
+        profiles=reading_profiles(turns),
     )
     return SessionAnalysis(
         source=transcript.source,

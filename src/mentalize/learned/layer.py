@@ -18,6 +18,8 @@ from mentalize.language.risk.cues import sentence_spans
 from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.features import marker_features
 from mentalize.learned.heads import heads_fingerprint, load_heads
+from mentalize.learned.reader import ReaderHeads
+from mentalize.learned.reading import MBTReading
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,9 @@ class LearnedTurn:
     """The head's probability that the turn discloses risk of any kind."""
     risk_span: tuple[int, int] | None = None
     """The sentence that read most as risk, as the evidence for a learned flag."""
+    reading: MBTReading | None = None
+    """The MBT reader's labels for the turn (:mod:`mentalize.learned.reader`), where the turn's
+    role is known (patient or therapist)."""
 
 
 class LearnedLayer:
@@ -56,13 +61,27 @@ class LearnedLayer:
         self.certainty_centre = float(self.certainty.meta["median"])
         self.risk = heads.get("risk")
         self.certainty_spread = float(self.certainty.meta["spread"]) or 1.0
+        self.reader = ReaderHeads(heads) if ReaderHeads.available(heads) else None
 
-    def read(self, markers: Sequence[MarkerSet]) -> list[LearnedTurn]:
+    def read(
+        self,
+        markers: Sequence[MarkerSet],
+        roles: Sequence[str] | None = None,
+        before: str = "",
+        conversation: bool = True,
+    ) -> list[LearnedTurn]:
+        """Read a run of consecutive turns. With ``roles``, the MBT reader reads each patient
+        and therapist turn too, seeing the turn before it: the previous turn in the run, or
+        ``before`` (the turn before the run, '' at the start of a conversation). Independent texts
+        (``conversation=False``) are read with no turn before them."""
         if not markers:
             return []
         vectors = self.encoder.encode([m.text for m in markers])
         extra = np.asarray([marker_features(m) for m in markers], dtype=np.float32)
         X = np.hstack([vectors, extra])
+        readings: list[MBTReading | None] = [None] * len(markers)
+        if roles is not None and self.reader is not None:
+            readings = list(self._readings(vectors, X, roles, before, conversation))
         arousal = self.arousal.predict(X)
         certainty = self.certainty.predict(X)
         behaviour = self.behaviour.predict(X)
@@ -76,8 +95,31 @@ class LearnedLayer:
                 risk=r[0],
                 risk_p=r[1],
                 risk_span=r[2],
+                reading=reading,
             )
-            for a, c, b, r in zip(arousal, certainty, behaviour, risks, strict=True)
+            for a, c, b, r, reading in zip(
+                arousal, certainty, behaviour, risks, readings, strict=True
+            )
+        ]
+
+    def _readings(
+        self,
+        vectors: np.ndarray,
+        X: np.ndarray,
+        roles: Sequence[str],
+        before: str,
+        conversation: bool,
+    ) -> list[MBTReading | None]:
+        assert self.reader is not None
+        previous = np.zeros_like(vectors)
+        if conversation:
+            previous[1:] = vectors[:-1]
+        if conversation and before.strip():
+            previous[0] = self.encoder.encode([before])[0]
+        found = self.reader.read(X, previous, roles)
+        return [
+            r if role in ("patient", "therapist") else None
+            for r, role in zip(found, roles, strict=True)
         ]
 
     def _risk(

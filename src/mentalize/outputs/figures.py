@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mentalize.analysis.results import RiskFlag, SessionAnalysis
@@ -32,6 +32,12 @@ class SessionFigures:
     patient_turns: int
     risk_kinds: dict[str, int]
     risk_rungs: dict[str, str]
+    hyper_share: float | None = None
+    """Share of the patients' readable turns the trained reader read as hypermentalizing."""
+    hypo_share: float | None = None
+    """Share read as concrete or teleological (hypomentalizing; includes factual answers)."""
+    leanings: dict[str, str] = field(default_factory=dict)
+    """Per polarity, the pole most of the patients' turns sat at (trained reader)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,4 +86,23 @@ def session_figures(analysis: SessionAnalysis) -> SessionFigures:
         patient_turns=turns,
         risk_kinds=dict(sorted(kinds.items())),
         risk_rungs=highest_rungs(found.risk_flags),
+        **_reader_figures(analysis),
     )
+
+
+def _reader_figures(analysis: SessionAnalysis) -> dict[str, Any]:
+    """The trained reader's balance and polarity leanings, pooled over the patients; nothing
+    when the session was read on markers alone."""
+    profiles = analysis.session.profiles
+    turns = sum(p.turns for p in profiles)
+    if not turns:
+        return {}
+    pooled: dict[str, Counter[str]] = {}
+    for profile in profiles:
+        for polarity, counts in profile.polarities.items():
+            pooled.setdefault(polarity, Counter()).update(counts)
+    return {
+        "hyper_share": round(sum(p.hyper for p in profiles) / turns, 3),
+        "hypo_share": round(sum(p.hypo for p in profiles) / turns, 3),
+        "leanings": {k: c.most_common(1)[0][0] for k, c in pooled.items() if c},
+    }

@@ -11,10 +11,12 @@ __all__ = [
     "INTERVENTION_LABELS",
     "MODE_LABELS",
     "MODE_SHORT",
+    "POLARITY_LABELS",
     "RESPONSE_LABELS",
     "RISK_LABELS",
     "RISK_SEVERITY_LABELS",
     "RISK_TEMPORAL_LABELS",
+    "STRAIN_LABELS",
     "risk_rung",
 ]
 
@@ -24,6 +26,7 @@ MODE_LABELS: dict[str, str] = {
     "teleological": "Teleological (states only through actions)",
     "pretend": "Pretend (intellectualised, cut off from feeling)",
     "concrete": "Concrete (no mental states)",
+    "hypermentalizing": "Hypermentalizing (confident chains of hidden motives)",
 }
 MODE_SHORT: dict[str, str] = {
     "mentalizing": "Mentalizing",
@@ -31,6 +34,18 @@ MODE_SHORT: dict[str, str] = {
     "teleological": "Teleological",
     "pretend": "Pretend",
     "concrete": "Concrete",
+    "hypermentalizing": "Hypermentalizing",
+}
+POLARITY_LABELS: dict[str, tuple[str, str, str]] = {
+    # polarity -> (name, first pole, second pole)
+    "self_other": ("Self - other", "self", "other"),
+    "cognitive_affective": ("Cognitive - affective", "cognitive", "affective"),
+    "internal_external": ("Internal - external", "internal", "external"),
+    "automatic_controlled": ("Automatic - controlled", "automatic", "controlled"),
+}
+STRAIN_LABELS: dict[str, str] = {
+    "withdrawal": "withdrawing from the therapist",
+    "confrontation": "confronting the therapist",
 }
 INTERVENTION_LABELS: dict[str, str] = {
     "curious_question": "Curious question",

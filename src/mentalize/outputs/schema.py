@@ -14,6 +14,8 @@ from typing import Any
 from mentalize.analysis.results import (
     Episode,
     Evidence,
+    MBTReading,
+    ReadingProfile,
     Recommendation,
     Repair,
     RiskFlag,
@@ -71,6 +73,50 @@ def risk_reading_dict(reading: RiskReading) -> dict[str, Any]:
     }
 
 
+READING_FIELDS: tuple[str, ...] = (
+    "mode",
+    "mode_p",
+    "rf_level",
+    "self_other",
+    "cognitive_affective",
+    "internal_external",
+    "automatic_controlled",
+    "arousal",
+    "valence",
+    "certainty_about_minds",
+    "strain",
+    "strain_p",
+    "intervention",
+    "mbt_level",
+    "repair",
+    "repair_p",
+    "stance",
+)
+"""The trained reader's fields, in schema order (``null`` where a field is for the other role)."""
+
+
+def reading_dict(reading: MBTReading | None) -> dict[str, Any] | None:
+    """The trained reader's labels of one turn, with the markers that agreed with each."""
+    if reading is None:
+        return None
+    out: dict[str, Any] = {name: getattr(reading, name) for name in READING_FIELDS}
+    out["evidence"] = [{"reading": n, "markers": list(m)} for n, m in reading.evidence]
+    return out
+
+
+def profile_dict(p: ReadingProfile) -> dict[str, Any]:
+    """One patient's polarity profile and hyper/hypo balance."""
+    return {
+        "speaker": p.speaker,
+        "turns": p.turns,
+        "polarities": {k: dict(v) for k, v in p.polarities.items()},
+        "hyper": p.hyper,
+        "hypo": p.hypo,
+        "rf_level": p.rf_level,
+        "valence": p.valence,
+    }
+
+
 def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
     """Plain JSON-ready data in schema order."""
     s = analysis.session
@@ -97,6 +143,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
                 "moves": list(t.moves),
                 "minimal": t.minimal,
                 "risk_detail": [risk_reading_dict(r) for r in t.risk_detail],
+                "reading": reading_dict(t.reading),
                 "evidence": [
                     {"marker": e.marker, "start": e.start, "end": e.end} for e in t.evidence
                 ],
@@ -125,6 +172,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
             "repairs": [{"turn": r.turn, "rupture_turn": r.rupture_turn} for r in s.repairs],
             "risk_flags": [risk_flag_dict(f) for f in s.risk_flags],
             "risk_denials": [risk_flag_dict(f) for f in s.risk_denials],
+            "profiles": [profile_dict(p) for p in s.profiles],
         },
         "recommendation": {
             "level": analysis.recommendation.level,
@@ -219,6 +267,30 @@ def _turn(f: _Fields) -> TurnAnalysis:
         minimal=f.get("minimal", False),
         moves=tuple(f.get("moves", ())),
         risk_detail=tuple(_risk_reading(_Fields(r, w)) for w, r in f.items("risk_detail", [])),
+        reading=_reading(f.get("reading", None), f"{f.where}.reading"),
+    )
+
+
+def _reading(data: Any, where: str) -> MBTReading | None:
+    if data is None:
+        return None
+    f = _Fields(data, where)
+    evidence = tuple(
+        (_Fields(e, w).get("reading"), tuple(_Fields(e, w).get("markers")))
+        for w, e in f.items("evidence", [])
+    )
+    return MBTReading(**{name: f.get(name, None) for name in READING_FIELDS}, evidence=evidence)
+
+
+def _profile(f: _Fields) -> ReadingProfile:
+    return ReadingProfile(
+        speaker=f.get("speaker"),
+        turns=f.get("turns"),
+        polarities={k: dict(v) for k, v in dict(f.get("polarities")).items()},
+        hyper=f.get("hyper"),
+        hypo=f.get("hypo"),
+        rf_level=f.get("rf_level"),
+        valence=f.get("valence"),
     )
 
 
@@ -260,6 +332,7 @@ def _summary(f: _Fields) -> SessionSummary:
         repairs=tuple(repair(_Fields(r, w)) for w, r in f.items("repairs")),
         risk_flags=tuple(_risk_flag(_Fields(r, w)) for w, r in f.items("risk_flags")),
         risk_denials=tuple(_risk_flag(_Fields(r, w)) for w, r in f.items("risk_denials", [])),
+        profiles=tuple(_profile(_Fields(p, w)) for w, p in f.items("profiles", [])),
     )
 
 
@@ -269,7 +342,8 @@ def from_dict(data: Any, source: str = "<document>") -> SessionAnalysis:
     JSON) are read by the same code as fresh ones.
 
     Fields added within ``/1`` after a document was written (``model``, ``moves``, ``minimal``,
-    ``risk_detail``, ``risk_denials``, a flag's rung and time) take the value they meant then.
+    ``risk_detail``, ``risk_denials``, a flag's rung and time, ``reading``, ``profiles``) take
+    the value they meant then.
     Anything else missing or of the wrong shape raises :class:`InputError` naming ``source`` and
     the field's path; the document's text is never quoted.
     """

@@ -12,8 +12,18 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis, TurnAnalysis
-from mentalize.outputs.schema import episode_dict, risk_flag_dict, risk_reading_dict
+from mentalize.analysis.results import (
+    INTERVENTIONS,
+    ReadingProfile,
+    SessionAnalysis,
+    TurnAnalysis,
+)
+from mentalize.outputs.schema import (
+    episode_dict,
+    profile_dict,
+    risk_flag_dict,
+    risk_reading_dict,
+)
 
 ColumnType = Literal["string", "int", "float", "bool"]
 
@@ -41,6 +51,16 @@ TURN_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("minimal", "bool"),
     ("markers", "string"),
     ("evidence", "string"),
+    # The trained reader (empty on markers alone): docs/codebook.md's scales.
+    ("rf_level", "float"),
+    ("valence", "float"),
+    ("strain", "string"),
+    ("self_other", "string"),
+    ("cognitive_affective", "string"),
+    ("internal_external", "string"),
+    ("automatic_controlled", "string"),
+    ("mbt_level", "float"),
+    ("repair", "bool"),
 )
 
 #: ``sessions`` table: one row per transcript.
@@ -67,10 +87,16 @@ SESSION_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("repairs_json", "string"),
     ("risk_flags_json", "string"),
     ("risk_denials_json", "string"),
+    ("hyper_share", "float"),
+    ("hypo_share", "float"),
+    ("profiles_json", "string"),
 )
 
 TURN_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in TURN_COLUMNS)
 SESSION_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in SESSION_COLUMNS)
+
+READER_COLUMNS: tuple[str, ...] = tuple(name for name, _ in TURN_COLUMNS[-9:])
+"""The ``turns`` columns taken from the trained reader's labels of the turn."""
 
 #: Separator of the ``moves`` and ``markers`` columns (intervention and marker names never hold it).
 LIST_SEPARATOR = ";"
@@ -116,6 +142,7 @@ def turn_row(turn: TurnAnalysis, source: str, text_id: str | None = None) -> dic
         "evidence": _json(
             [{"marker": e.marker, "start": e.start, "end": e.end} for e in turn.evidence]
         ),
+        **{name: getattr(turn.reading, name, None) for name in READER_COLUMNS},
     }
 
 
@@ -164,6 +191,19 @@ def session_row(
             ),
             "risk_flags_json": _json([risk_flag_dict(f) for f in s.risk_flags]),
             "risk_denials_json": _json([risk_flag_dict(f) for f in s.risk_denials]),
+            **_balance(s.profiles),
+            "profiles_json": _json([profile_dict(p) for p in s.profiles]),
         }
     )
     return row
+
+
+def _balance(profiles: tuple[ReadingProfile, ...]) -> dict[str, float | None]:
+    """Hyper- and hypomentalizing shares over every patient's readable turns together."""
+    turns = sum(p.turns for p in profiles)
+    if not turns:
+        return {"hyper_share": None, "hypo_share": None}
+    return {
+        "hyper_share": round(sum(p.hyper for p in profiles) / turns, 3),
+        "hypo_share": round(sum(p.hypo for p in profiles) / turns, 3),
+    }

@@ -14,7 +14,7 @@ from importlib import metadata, resources
 
 from mentalize.analysis.results import SessionAnalysis
 from mentalize.files import write_atomic
-from mentalize.report import profile, sections
+from mentalize.report import polarities, profile, sections
 from mentalize.report.text import e, source_name
 from mentalize.report.turns import intervention_css
 
@@ -65,6 +65,7 @@ def render_html(analysis: SessionAnalysis, *, generated: datetime | None = None)
             sections.risk(analysis, by_index),
             sections.timeline(analysis),
             sections.episodes(analysis, by_index),
+            polarities.patient_profiles(analysis),
             profile.profile(analysis),
             profile.recommendation(analysis),
             sections.transcript(analysis),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mentalize.analysis.results import TurnAnalysis
+from mentalize.outputs.labels import STRAIN_LABELS
 from mentalize.report.palette import INTERVENTION_COLOURS
 from mentalize.report.text import (
     INTERVENTION_LABELS,
@@ -61,6 +62,28 @@ def risk_chip(turn: TurnAnalysis) -> str:
     return f'<span class="c rk">{e(label(RISK_LABELS, turn.risk))}{e(rung)}</span>'
 
 
+def reader_note(turn: TurnAnalysis) -> str:
+    """How the trained reader came to a turn's mode or intervention: its confidence where it has
+    one, and the markers that pushed towards the value, or that none did (the reading then rests
+    on the turn as a whole). Empty where the reading is not the reader's."""
+    reading = turn.reading
+    if reading is None:
+        return ""
+    if turn.role == "patient" and reading.mode == turn.mode:
+        what, confidence = "mode", f", confidence {reading.mode_p or 0:.2f}"
+    elif turn.role == "therapist" and reading.intervention == turn.intervention:
+        what, confidence = "intervention", ""
+    else:
+        return ""
+    agreed = reading.evidence_for(what)
+    words = (
+        ", ".join(a.replace("_", " ") for a in agreed)
+        if agreed
+        else "none; read from the whole turn"
+    )
+    return f" · trained reader{confidence}; markers that agreed: {words}"
+
+
 def chips(turn: TurnAnalysis) -> str:
     """Small readings beside a turn: arousal/mentalizing/mode for patients, the intervention
     for therapists. Backchannels say so instead of showing numbers nobody should read."""
@@ -76,14 +99,19 @@ def chips(turn: TurnAnalysis) -> str:
         # No mode badge beside a risk flag: a green "Mentalizing" there reads as reassurance.
         if turn.mode and not flagged:
             kind = "ok" if turn.mode == "mentalizing" else "md"
+            why = f"{label(MODE_LABELS, turn.mode)}{reader_note(turn)}"
             out.append(
-                f'<span class="c {kind}" title="{e(label(MODE_LABELS, turn.mode))}">'
-                f"{e(label(MODE_SHORT, turn.mode))}</span>"
+                f'<span class="c {kind}" title="{e(why)}">{e(label(MODE_SHORT, turn.mode))}</span>'
             )
+        strain = turn.reading.strain if turn.reading is not None else None
+        if strain in STRAIN_LABELS:
+            out.append(f'<span class="c md">{e(STRAIN_LABELS[strain or ""])}</span>')
     elif turn.role == "therapist" and turn.intervention:
         colour = INTERVENTION_COLOURS.get(turn.intervention, INTERVENTION_COLOURS["other"])
+        why = reader_note(turn).removeprefix(" · ")
+        title = f' title="{e(why)}"' if why else ""
         out.append(
-            f'<span class="c"><i class="sw" style="background:{colour}"></i>'
+            f'<span class="c"{title}><i class="sw" style="background:{colour}"></i>'
             f"{e(label(INTERVENTION_LABELS, turn.intervention))}</span>"
         )
         also = other_moves(turn)
@@ -133,16 +161,20 @@ def transcript_row(turn: TurnAnalysis, role: str, risk_words: Iterable[str] = ()
     elif role == "patient":
         kind = "ok" if turn.mode == "mentalizing" else "md" if turn.mode else ""
         mode = e(label(MODE_SHORT, turn.mode, none="")) if not flagged else "—"
+        why = reader_note(turn).removeprefix(" · ") if not flagged else ""
+        title = f' title="{e(why)}"' if why else ""
         cells = (
             f'<td class="n">{fmt(turn.arousal)}</td><td class="n">{fmt(turn.mentalizing)}'
-            f'</td><td class="{kind}">{mode}</td>'
+            f'</td><td class="{kind}"{title}>{mode}</td>'
         )
     elif turn.intervention:
         key = turn.intervention if turn.intervention in INTERVENTION_COLOURS else "other"
         also = other_moves(turn)
         also_html = f'<small class="mv">also: {e(also)}</small>' if also else ""
+        why = reader_note(turn).removeprefix(" · ")
+        title = f' title="{e(why)}"' if why else ""
         cells = (
-            f'<td></td><td></td><td class="iv iv-{key}">'
+            f'<td></td><td></td><td class="iv iv-{key}"{title}>'
             f"{e(label(INTERVENTION_LABELS, turn.intervention))}{also_html}</td>"
         )
     else:

@@ -73,6 +73,15 @@ DATASETS: dict[str, DatasetInfo] = {
             "Wu et al. 2022, AnnoMI (ICASSP 2022)",
         ),
         DatasetInfo(
+            "mbt_corpus",
+            "mentalize MBT corpus (AnnoMI + 150 written sessions, dev split)",
+            "annomi",
+            "train-ok",
+            "the project's own labels (docs/datasheet.md) on AnnoMI and its written sessions",
+            True,
+            "docs/codebook.md and docs/datasheet.md (machine annotation, two passes)",
+        ),
+        DatasetInfo(
             "emobank",
             "EmoBank",
             "emobank",

@@ -67,7 +67,11 @@ class Evaluation:
 EVALUATIONS: dict[str, Evaluation] = {}
 """Every registered evaluation, in the order it runs and is reported."""
 
-EVALUATION_MODULES: tuple[str, ...] = ("mentalize.research.learned_evaluations",)
+EVALUATION_MODULES: tuple[str, ...] = (
+    "mentalize.research.learned_evaluations",
+    "mentalize.research.corpus_evaluations",
+    "mentalize.research.session_quality",
+)
 """Modules that register further evaluations when imported (e.g. train-ok cross-validation)."""
 
 

@@ -54,7 +54,7 @@ class Unit:
     """The speaker label of each context turn, in the same order (empty in AnnoMI)."""
 
 
-def _first_copy(rows: Iterable[AnnoMIUtterance]) -> list[AnnoMIUtterance]:
+def first_copy(rows: Iterable[AnnoMIUtterance]) -> list[AnnoMIUtterance]:
     """One annotator's copy of each utterance: three AnnoMI transcripts were coded by several
     annotators and appear more than once (the dataset's README)."""
     seen: set[tuple[int, int]] = set()
@@ -69,7 +69,7 @@ def _first_copy(rows: Iterable[AnnoMIUtterance]) -> list[AnnoMIUtterance]:
 
 def annomi_units(root: str | None = None) -> list[Unit]:
     """Every AnnoMI utterance as a unit, in file order."""
-    rows = _first_copy(load_annomi(root))
+    rows = first_copy(load_annomi(root))
     units: list[Unit] = []
     history: dict[int, list[tuple[str, str]]] = {}
     for row in rows:

@@ -6,11 +6,13 @@ report measures is what ships. Only ``train-ok`` datasets reach these functions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from mentalize.learned.heads import LinearHead
+from mentalize.learned.heads import MANIFEST, LinearHead, sha256
 
 SEED = 20261126
 
@@ -88,3 +90,21 @@ def plain_folds(n: int, n_splits: int = 5) -> list[tuple[np.ndarray, ...]]:
     from sklearn.model_selection import KFold
 
     return list(KFold(n_splits=n_splits, shuffle=True, random_state=SEED).split(np.arange(n)))
+
+
+def update_manifest(out: Path, heads: Mapping[str, LinearHead], encoder_id: str) -> None:
+    """Record the checksums of ``heads`` (already saved as ``<name>.npz`` in ``out``) in the
+    manifest, keeping the entries of heads trained by the other scripts. Entries made on another
+    encoder are dropped: such a head cannot be loaded beside these ones anyway."""
+    path = out / MANIFEST
+    kept: dict[str, str] = {}
+    if path.is_file():
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        if previous.get("encoder") == encoder_id:
+            kept = {k: v for k, v in previous.get("heads", {}).items() if k not in heads}
+    manifest = {
+        "encoder": encoder_id,
+        "seed": SEED,
+        "heads": {**kept, **{name: sha256(out / f"{name}.npz") for name in heads}},
+    }
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -20,13 +20,14 @@ from mentalize.analysis.combine import combined_intervention
 from mentalize.analysis.interventions import classify
 from mentalize.language import read_markers
 from mentalize.learned.affect_scale import AffectScale
-from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
+from mentalize.learned.heads import LinearHead, heads_folder
 from mentalize.research.training import corpora
 from mentalize.research.training.fit import (
     SEED,
     fit_classifier,
     fit_regressor,
     grouped_folds,
+    update_manifest,
 )
 
 MBT_TO_ANNOMI = {
@@ -144,18 +145,7 @@ def train(root: Path, out: Path) -> dict[str, object]:
     heads = {"therapist_behaviour": behaviour, "arousal": arousal, "certainty": certainty}
     for name, head in heads.items():
         head.save(out / f"{name}.npz")
-    # Heads trained elsewhere (the risk head: mentalize.research.training.risk) keep their entries.
-    kept: dict[str, str] = {}
-    if (out / MANIFEST).is_file():
-        previous = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        if previous.get("encoder") == MODEL_ID:
-            kept = {k: v for k, v in previous.get("heads", {}).items() if k not in heads}
-    manifest = {
-        "encoder": MODEL_ID,
-        "seed": SEED,
-        "heads": {**{name: sha256(out / f"{name}.npz") for name in heads}, **kept},
-    }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    update_manifest(out, heads, MODEL_ID)
     figures["sizes"] = {name: (out / f"{name}.npz").stat().st_size for name in heads}
     return figures
 

@@ -35,10 +35,10 @@ from mentalize.errors import MentalizeError
 from mentalize.language.risk import read_risk
 from mentalize.language.risk.cues import has_risk_cue, sentence_spans, speaks_of_self
 from mentalize.language.text import TextView
-from mentalize.learned.heads import MANIFEST, LinearHead, heads_folder, sha256
+from mentalize.learned.heads import LinearHead, heads_folder
 from mentalize.research.risk_probes import load_probes
 from mentalize.research.training import corpora
-from mentalize.research.training.fit import SEED, standardiser
+from mentalize.research.training.fit import SEED, standardiser, update_manifest
 
 PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
@@ -228,12 +228,7 @@ def train_risk(root: Path, probes: Path, out: Path) -> dict[str, object]:
     head = fit_risk_head(corpus.X, corpus.y, C, threshold)
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / "risk.npz")
-    manifest_path = out / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("encoder") != MODEL_ID:
-        raise SystemExit("train_risk: the other heads were trained on another encoder")
-    manifest["heads"]["risk"] = sha256(out / "risk.npz")
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    update_manifest(out, {"risk": head}, MODEL_ID)
     probe = corpus.source == "probe"
     return {
         "chosen": {"C": C, "threshold": threshold},

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentalize.learned.reading import POLARITIES
 from mentalize.outputs.labels import RISK_SEVERITY_LABELS
 from mentalize.web.audit.chain import Action, record_raw
 from mentalize.web.records import scoping, services
@@ -80,6 +81,15 @@ class SessionPoint:
     risk_kinds: tuple[tuple[str, int], ...] = ()
     risk_rungs: tuple[tuple[str, str], ...] = ()
     """Per kind, the highest rung flagged (empty for figures stored before rungs were read)."""
+    hyper_share: float | None = None
+    hypo_share: float | None = None
+    leanings: tuple[tuple[str, str], ...] = ()
+    """The trained reader's hyper/hypo balance and polarity leanings (empty for sessions read
+    before the reader, or on markers alone)."""
+
+    @property
+    def leaning_words(self) -> str:
+        return " · ".join(pole for _, pole in self.leanings)
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,13 @@ def summarise_session(session: Session) -> SessionPoint:
         risk_flags=sum(kinds.values()),
         risk_kinds=tuple(sorted(kinds.items())),
         risk_rungs=tuple(sorted(found.get("risk_rungs", {}).items())),
+        hyper_share=found.get("hyper_share"),
+        hypo_share=found.get("hypo_share"),
+        leanings=tuple(
+            (polarity, found.get("leanings", {})[polarity])
+            for polarity in POLARITIES
+            if polarity in found.get("leanings", {})
+        ),
     )
 
 
