@@ -3,7 +3,13 @@
 Levels (Bateman & Fonagy 2016): 1 empathic validation and support; 2 clarification, affect
 identification and elaboration, challenge; 3 basic mentalizing (stop, rewind, explore,
 alternative perspectives); 4 mentalizing the relationship. The current state is read from the
-last few readable turns of the patient(s); risk language always comes first.
+last few readable turns of each patient; risk language always comes first.
+
+What is read: backchannels, turns the trained reader reads as too short to show anything
+(``minimal``) and short closing turns ("Yeah. See you then.") say nothing about the state of
+mentalizing, so they are left out; otherwise a session's goodbye decided what fits next. In a
+group, each member who spoke near the end is read apart, the member who needs the most support
+decides, and the reason names them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,15 @@ LABELS = {
     4: "Mentalizing the relationship",
 }
 RECENT = 3
+CLOSING_MAX_WORDS = 12
+_CLOSING = re.compile(
+    r"\b(?:see\s+you|bye|goodbye|take\s+care|next\s+(?:week|time|session)|same\s+time|"
+    r"thank(?:s|\s+you)|cheers|have\s+a\s+good)\b",
+    re.IGNORECASE,
+)
+"""A short turn that closes the session rather than says anything about minds."""
+GROUP_WINDOW = 6
+"""Readable patient turns at the end of a session whose speakers are read in a group."""
 _SAFETY = re.compile(
     r"\b(?:crisis\s+plan|safe|safety|hurt(?:ing)?\s+yourself|harm(?:ing)?\s+yourself|"
     r"end(?:ing)?\s+your\s+life|kill(?:ing)?\s+yourself|suicid\w*|not\s+wak\w+\s+up)\b",
@@ -41,7 +56,8 @@ def recommend(
     ruptures: Sequence[Rupture],
     repairs: Sequence[Repair],
 ) -> Recommendation:
-    recent = [t for t in turns if t.role == "patient" and not t.minimal][-RECENT:]
+    readable = [t for t in turns if _tells_state(t)]
+    speakers = list(dict.fromkeys(t.speaker for t in readable[-GROUP_WINDOW:]))
     current_risk = [f for f in risk_flags if f.temporal != "past"]
     if current_risk:
         turn_list = ", ".join(str(f.turn + 1) for f in current_risk)
@@ -74,13 +90,48 @@ def recommend(
         if history
         else ""
     )
-    if not recent:
+    if not readable:
         return Recommendation(
             1,
             LABELS[1],
             "No readable patient turns: start by engaging and "
             "validating before asking for reflection.",
         )
+    if len({t.speaker for t in readable}) == 1:
+        return _for_turns(readable[-RECENT:], ruptures, repairs, history_note)
+    found = [
+        (
+            speaker,
+            _for_turns(
+                [t for t in readable if t.speaker == speaker][-RECENT:],
+                [r for r in ruptures if r.speaker == speaker],
+                repairs,
+                history_note,
+            ),
+        )
+        for speaker in speakers
+    ]
+    speaker, chosen = min(found, key=lambda pair: pair[1].level)
+    return Recommendation(chosen.level, chosen.label, f"{speaker}: {chosen.reason}")
+
+
+def _tells_state(turn: TurnAnalysis) -> bool:
+    """A patient turn that says something about the state of mentalizing."""
+    if turn.role != "patient" or turn.minimal:
+        return False
+    if turn.reading is not None and turn.reading.mode == "minimal":
+        return False
+    closing = len(turn.text.split()) <= CLOSING_MAX_WORDS and _CLOSING.search(turn.text)
+    return not closing
+
+
+def _for_turns(
+    recent: Sequence[TurnAnalysis],
+    ruptures: Sequence[Rupture],
+    repairs: Sequence[Repair],
+    history_note: str,
+) -> Recommendation:
+    """The level for one patient's last readable turns (no current risk)."""
     arousal = sum(t.arousal for t in recent[-2:]) / len(recent[-2:])
     mentalizing = sum(t.mentalizing for t in recent) / len(recent)
     modes = [t.mode for t in recent if t.mode in NON_MENTALIZING_MODES]

@@ -6,7 +6,7 @@ episode) sets a target intensity on the MBT spectrum (high arousal → validatio
 moderate → clarification and exploration; low → challenge and relational work). Fit falls off
 faster when the therapist asks *more* than the target than when they ask less, because pushing
 through a breakdown is the error MBT warns about most (Bateman & Fonagy 2016). Moments of high
-strain weigh more.
+strain weigh more. Advice fits at most :data:`ADVICE_FIT` at any strain.
 
 Stance (0-1): the mean MBT-stance credit of the therapist's interventions (curious,
 not-knowing, validating, non-directive, non-interpretive), lowered by certainty.
@@ -25,6 +25,13 @@ UNDERSHOOT_TOLERANCE = 1.6
 STRAINED_MODES = frozenset({"psychic_equivalence", "teleological", "pretend"})
 MODE_STRAIN = 0.5
 EPISODE_STRAIN = 0.7
+ADVICE_FIT = 0.3
+"""The most an advice turn can fit, whatever the patient's strain. Advice asks compliance, not
+mentalizing (codebook 2.2): under strain it demands the patient take on the therapist's mind,
+and when the patient is calm it neither supports nor stretches their own. Without this cap a calm,
+advice-giving session scored as well calibrated, and AnnoMI's low-quality MI sessions outscored
+the high-quality ones (AUC 0.18; 0.91 with the cap, 0.92 with 0; docs/validation.md). Not 0,
+because practical steps can fit, e.g. in safety planning."""
 
 
 def target_intensity(arousal: float) -> float:
@@ -77,7 +84,10 @@ def calibration(
             continue
         need = strain(patient, patient.index in inside)
         weight = 0.5 + need
-        total += weight * fit(need, value)
+        value_fit = fit(need, value)
+        if turns[index].intervention == "advice":
+            value_fit = min(value_fit, ADVICE_FIT)
+        total += weight * value_fit
         weight_sum += weight
         judged += 1
     if judged < MIN_JUDGED:
