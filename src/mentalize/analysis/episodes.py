@@ -5,6 +5,8 @@ smoothed) is raised (or moderately raised with rigid certainty), and its mentali
 low ("hot" collapse); or when it holds psychic-equivalent or teleological certainty with low
 mentalizing whatever its arousal ("cold" collapse, which MBT describes as just as much a loss of
 mentalizing), or when the patient goes blank in a short turn ("I don't know. Nothing.").
+With the trained reader, a confident non-mentalizing mode read at a label's mentalizing level is
+cold collapse too (quiet collapse in plain words), and going blank counts only under pressure.
 Collapsed turns of one patient are joined into an episode when at most one still-aroused or
 withdrawn turn separates them and they are at most six turns apart. An episode is kept when it
 is sustained (two or more collapsed turns, reaching raised arousal unless two are cold) or a
@@ -40,6 +42,15 @@ MIND_CLAIMS = ("intent_certainty", "global_attribution", "feeling_as_fact", "act
 certainty counts as cold collapse only with one: certainty about facts alone ("I've definitely
 never driven after drinking") is not psychic equivalence."""
 COLD_MENTALIZING_LOW = 0.35
+READER_COLD_MODES = frozenset(
+    {"psychic_equivalence", "teleological", "pretend", "hypermentalizing"}
+)
+READER_COLD_P = 0.6
+READER_COLD_RF = 1.5
+READER_PRESSED_AROUSAL = 3.0
+"""With the trained reader, going blank counts as collapse only under pressure: the reader reads
+the patient withdrawing from the therapist, or arousal at least 3 of 5. On AnnoMI's calm MI
+sessions this took spurious episodes from 9 to 5 (docs/validation.md)."""
 WITHDRAWN_MENTALIZING = 0.35
 BLANK_MENTALIZING_LOW = 0.2
 BLANK_MAX_WORDS = 20
@@ -62,6 +73,8 @@ def _cold_collapsed(turn: TurnAnalysis, rigid: float) -> bool:
     in black and white"), pretend mode (mental-state talk cut loose from feeling, which MBT
     describes as arousal masked rather than absent), or going blank. Alone such a turn is too
     weak a sign, so it only counts inside a run of at least two (see ``find_episodes``)."""
+    if _reader_cold(turn):
+        return True
     if turn.mentalizing > COLD_MENTALIZING_LOW:
         return False
     certain = (
@@ -70,6 +83,21 @@ def _cold_collapsed(turn: TurnAnalysis, rigid: float) -> bool:
         and (turn.mode != "concrete" or bool(turn.evidence_for(*MIND_CLAIMS)))
     )
     return certain or turn.mode == "pretend" or _gone_blank(turn)
+
+
+def _reader_cold(turn: TurnAnalysis) -> bool:
+    """The trained reader's quiet collapse: a confident non-mentalizing mode with the mentalizing
+    level of a label at most (rf_level ≤ 1.5), whatever the words' certainty or arousal. Pretend
+    talk without psychological vocabulary and cold certainty in plain words, which the marker
+    rules miss, are read here."""
+    reading = turn.reading
+    return (
+        reading is not None
+        and reading.mode in READER_COLD_MODES
+        and (reading.mode_p or 0.0) >= READER_COLD_P
+        and reading.rf_level is not None
+        and reading.rf_level <= READER_COLD_RF
+    )
 
 
 def _cold_run(cold: Iterable[TurnAnalysis]) -> bool:
@@ -92,6 +120,11 @@ def _flat(turn: TurnAnalysis) -> bool:
 def _gone_blank(turn: TurnAnalysis) -> bool:
     """The hypomentalizing shut-down: "I don't know. Nothing. It's blank." MBT reads going blank
     under pressure as a collapse of mentalizing even though arousal does not show in the words."""
+    reading = turn.reading
+    if reading is not None and not (
+        reading.strain == "withdrawal" or (reading.arousal or 0.0) >= READER_PRESSED_AROUSAL
+    ):
+        return False  # "I don't know" about something neutral is not a collapse
     return turn.mode == "concrete" and _flat(turn) and bool(turn.evidence_for("blanking"))
 
 

@@ -185,7 +185,9 @@ def _asks(sentence: MarkerSet) -> bool:
     )
 
 
-def moves(markers: MarkerSet, intervention: Intervention) -> tuple[Intervention, ...]:
+def moves(
+    markers: MarkerSet, intervention: Intervention, require_asking: bool = True
+) -> tuple[Intervention, ...]:
     """Every MBT move in a therapist turn, sentence by sentence, in order and without repeats.
 
     A turn often does more than one thing ("That sounds frightening. What went through your
@@ -193,13 +195,15 @@ def moves(markers: MarkerSet, intervention: Intervention) -> tuple[Intervention,
     learned head), and ``moves`` keeps the rest visible. ``other`` is left out, and the turn's
     own ``intervention`` is always among the moves, first if no sentence alone reads as it. A
     sentence counts as a curious question or clarification only if it asks (:func:`_asks`):
-    a hedge such as "I'm not sure" keeps the stance but is not a move of its own.
+    a hedge such as "I'm not sure" keeps the stance but is not a move of its own. That rule is
+    checked on the corpus's train split by ``bench/asking_rule.py`` (``require_asking=False``
+    turns it off there).
     """
     found: list[Intervention] = []
     if len(markers.sentence_bounds) > 1:
         for part in markers.sentence_sets():
             move = classify(part)
-            if move in _ASKING_MOVES and not _asks(part):
+            if require_asking and move in _ASKING_MOVES and not _asks(part):
                 continue  # "I'm not sure what to say." hedges; it does not explore
             if move != "other" and move not in found:
                 found.append(move)

@@ -291,6 +291,10 @@ def model_card(results: dict[str, tuple[LinearHead, list[Run]]]) -> str:
             lines.append(f"| `{name}` | " + " | ".join(f"{r.score:.3f}" for r in runs) + " |")
     lines += [
         "",
+        "**Also tried, and lost.** Fine-tuning the encoder itself on the train split (torch CPU,",
+        "2 epochs, no marker features): dev mean over the 14 scores 0.549 against 0.564 for these",
+        "heads (docs/validation.md, 'The trained MBT reader').",
+        "",
         "**Known limits.** The dev split holds two written authors and 14 AnnoMI transcripts;",
         "its figures move by a few points with the authors chosen. The labels are machine",
         "annotation with high agreement between passes, not expert ratings. English only;",
