@@ -128,6 +128,11 @@ def _patient(
         return None if minimal else _scaled(heads[name], float(v[name]))
 
     evidence = [("mode", _agreeing_markers(heads["mode"], mode, own, context))]
+    evidence += [
+        (name, _agreeing_markers(heads[name], pole, own, context))
+        for name, pole in poles.items()
+        if pole != NOT_APPLICABLE
+    ]
     if strain != "none":
         evidence.append(("strain", _agreeing_markers(heads["strain"], strain, own, context)))
     return MBTReading(
