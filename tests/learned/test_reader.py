@@ -11,6 +11,7 @@ from mentalize.analysis.session import analyze_utterances, read_turns
 from mentalize.language import read_markers
 from mentalize.learned.heads import LinearHead
 from mentalize.learned.reader import NOT_APPLICABLE, POLARITIES, MBTReading, ReaderHeads
+from mentalize.research.corpus.labels import BY_NAME
 from mentalize.transcript import Turn
 
 needs_models = pytest.mark.skipif(
@@ -109,15 +110,7 @@ def test_shipped_reader_reads_every_label_for_its_role():
     )
     assert patient.reading is not None and therapist.reading is not None
     r = patient.reading
-    assert r.mode in (
-        "mentalizing",
-        "psychic_equivalence",
-        "teleological",
-        "pretend",
-        "hypermentalizing",
-        "concrete",
-        "minimal",
-    )
+    assert r.mode in BY_NAME["mode"].values
     assert r.rf_level is not None and 0 <= r.rf_level <= 4
     assert r.valence is not None and 1 <= r.valence <= 5
     assert set(r.polarities()) <= set(POLARITIES)

@@ -9,7 +9,6 @@ development figures; the test split is run once, when the reader is final.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,64 +17,30 @@ import numpy as np
 
 from mentalize.analysis.results import SessionAnalysis, TurnAnalysis
 from mentalize.analysis.session import ModelChoice, analyze_transcript
+from mentalize.learned.reading import POLARITIES
 from mentalize.research import datasets as ds
-from mentalize.research.corpus.labels import NA
-from mentalize.research.corpus.units import fixed_splits, written_sessions
-from mentalize.research.marker_evaluations import PROJECT_TARGET, evaluation
-from mentalize.research.rows import RowKind, ValidationRow
-from mentalize.transcript import Transcript, Turn
+from mentalize.research.corpus.labels import BY_NAME, NA
+from mentalize.research.corpus.units import annomi_sessions, fixed_splits, written_sessions
+from mentalize.research.marker_evaluations import evaluation
+from mentalize.research.rows import ValidationRow, project_row
+from mentalize.transcript import Transcript
 from mentalize.transcript.readers import read_transcript
 from mentalize.transcript.roles import assign_roles
 
 DATASET = "mbt_corpus"
-MODES = (
-    "mentalizing",
-    "psychic_equivalence",
-    "teleological",
-    "pretend",
-    "hypermentalizing",
-    "concrete",
-)
-INTERVENTIONS = (
-    "curious_question",
-    "empathic_validation",
-    "clarification",
-    "challenge",
-    "relationship",
-    "interpretation",
-    "advice",
-    "other",
-)
-POLES = {
-    "self_other": ("self", "balanced", "other"),
-    "cognitive_affective": ("cognitive", "balanced", "affective"),
-    "internal_external": ("internal", "balanced", "external"),
-    "automatic_controlled": ("automatic", "balanced", "controlled"),
-}
+MODES = tuple(v for v in BY_NAME["mode"].values if v != "minimal")
+"""The six modes the mode figure averages (``minimal`` is a backchannel, scored apart)."""
+INTERVENTIONS = BY_NAME["intervention"].values
+POLES = {name: tuple(v for v in BY_NAME[name].values if v != NA) for name in POLARITIES}
 Pair = tuple[TurnAnalysis, dict[str, Any]]
 SOURCES = ("annomi", "written")
 
 
 def _annomi_sessions(root: Path, split: str) -> Iterator[tuple[list[str], Transcript]]:
-    from mentalize.research.corpus.units import first_copy
-
     splits = fixed_splits()
-    by_transcript: dict[int, list[ds.AnnoMIUtterance]] = defaultdict(list)
-    for row in first_copy(ds.load_annomi(root)):
-        by_transcript[row.transcript_id].append(row)
-    for tid, rows in sorted(by_transcript.items()):
-        if splits.get(f"annomi:{tid}") != split:
-            continue
-        turns = tuple(
-            Turn(speaker="T" if r.interlocutor == "therapist" else "P", text=r.text) for r in rows
-        )
-        transcript = Transcript(
-            source=f"annomi:{tid}",
-            turns=turns,
-            format="annomi",
-            roles={"T": "therapist", "P": "patient"},
-        )
-        yield [f"annomi:{tid}:{r.utterance_id}" for r in rows], transcript
+    for session in annomi_sessions(str(root)):
+        if splits.get(f"annomi:{session.transcript_id}") == split:
+            yield list(session.unit_ids), session.transcript
 
 
 def _written_sessions(split: str) -> Iterator[tuple[list[str], Transcript]]:
@@ -137,27 +102,7 @@ def weighted_kappa(
     return float(cohen_kappa_score(truth, predicted, weights="quadratic")), len(kept)
 
 
-def _row(
-    construct: str,
-    metric: str,
-    value: float | None,
-    n: int,
-    kind: RowKind,
-    note: str = "",
-    anchor: str = "",
-) -> ValidationRow:
-    return ValidationRow(
-        construct=construct,
-        dataset=DATASET,
-        metric=metric,
-        value=value,
-        n=n,
-        anchor=anchor,
-        reference=PROJECT_TARGET if anchor else "",
-        in_domain=True,
-        kind=kind,
-        note=note,
-    )
+_row = project_row(DATASET)
 
 
 def reader_field(name: str) -> Callable[[TurnAnalysis], Any]:

@@ -16,7 +16,7 @@ import numpy as np
 from mentalize.language import read_markers
 from mentalize.research import datasets as ds
 from mentalize.research.marker_evaluations import PROJECT_TARGET, correlations, evaluation
-from mentalize.research.rows import ValidationRow
+from mentalize.research.rows import ValidationRow, figure_row
 
 MODELS_NEEDED = (
     "skipped {name}: the learned layer is off (install mentalize[models]; unset MENTALIZE_MODEL)"
@@ -44,19 +44,7 @@ def _encoder(dataset: str):
     return load_encoder().encode, MODEL_ID
 
 
-def _row(construct, dataset, metric, value, n, kind, note="", anchor="", reference=""):
-    return ValidationRow(
-        construct=construct,
-        dataset=dataset,
-        metric=metric,
-        value=None if value is None else float(value),
-        n=n,
-        anchor=anchor,
-        reference=reference,
-        in_domain=ds.DATASETS[dataset].in_domain,
-        kind=kind,
-        note=note,
-    )
+_row = figure_row
 
 
 @evaluation("annomi", title="AnnoMI therapist behaviour (grouped CV)")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 
 from mentalize.errors import MissingExtra
 from mentalize.research import datasets as ds
-from mentalize.research.rows import ValidationRow
+from mentalize.research.rows import PROJECT_TARGET, ValidationRow
 
 if TYPE_CHECKING:
     from mentalize.analysis.results import TurnAnalysis
@@ -328,7 +328,6 @@ def _fmt(value: float | None) -> str:
 
 ALWAYS_POSITIVE = "always positive"
 QUESTION_MARK = "contains “?”"
-PROJECT_TARGET = "project target"
 
 
 # --- the eval-only evaluations ---------------------------------------------------------------

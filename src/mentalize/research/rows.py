@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 RowKind = Literal["ours", "baseline", "target"]
+PROJECT_TARGET = "project target"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +38,52 @@ class ValidationRow:
     """True only for MBT or psychotherapy-session talk; public support forums are not."""
     kind: RowKind
     note: str = ""
+
+
+def figure_row(
+    construct: str,
+    dataset: str,
+    metric: str,
+    value: float | None,
+    n: int,
+    kind: RowKind,
+    note: str = "",
+    anchor: str = "",
+    reference: str = "",
+) -> ValidationRow:
+    """One row, with ``in_domain`` taken from the dataset's entry in
+    :data:`mentalize.research.datasets.DATASETS`."""
+    from mentalize.research.datasets import DATASETS
+
+    return ValidationRow(
+        construct=construct,
+        dataset=dataset,
+        metric=metric,
+        value=None if value is None else float(value),
+        n=n,
+        anchor=anchor,
+        reference=reference,
+        in_domain=DATASETS[dataset].in_domain,
+        kind=kind,
+        note=note,
+    )
+
+
+def project_row(
+    dataset: str,
+) -> Callable[..., ValidationRow]:
+    """A row maker for one dataset whose target rows cite the project's targets."""
+
+    def make(
+        construct: str,
+        metric: str,
+        value: float | None,
+        n: int,
+        kind: RowKind,
+        note: str = "",
+        anchor: str = "",
+    ) -> ValidationRow:
+        reference = PROJECT_TARGET if anchor else ""
+        return figure_row(construct, dataset, metric, value, n, kind, note, anchor, reference)
+
+    return make

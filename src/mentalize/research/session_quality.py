@@ -12,15 +12,13 @@ spurious: the count per 20 sessions is the check. Part of AnnoMI is in the corpu
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from mentalize.analysis.session import ModelChoice, analyze_transcript
 from mentalize.research import datasets as ds
-from mentalize.research.marker_evaluations import PROJECT_TARGET, evaluation
-from mentalize.research.rows import RowKind, ValidationRow
-from mentalize.transcript import Transcript, Turn
+from mentalize.research.marker_evaluations import evaluation
+from mentalize.research.rows import RowKind, ValidationRow, project_row
 
 QUALITY_FILE = "session_quality.csv"
 
@@ -52,26 +50,15 @@ def _quality(root: Path) -> dict[int, str]:
 
 def annomi_sessions(root: Path, model: ModelChoice) -> list[SessionReading]:
     """Every rated AnnoMI transcript analysed whole (one annotator's copy of each utterance)."""
-    from mentalize.research.corpus.units import first_copy
+    from mentalize.research.corpus.units import annomi_sessions as sessions
 
     quality = _quality(root)
-    by_transcript: dict[int, list[ds.AnnoMIUtterance]] = defaultdict(list)
-    for row in first_copy(ds.load_annomi(root)):
-        by_transcript[row.transcript_id].append(row)
     readings = []
-    for tid, rows in sorted(by_transcript.items()):
+    for session in sessions(str(root)):
+        tid = session.transcript_id
         if tid not in quality:
             continue
-        turns = tuple(
-            Turn(speaker="T" if r.interlocutor == "therapist" else "P", text=r.text) for r in rows
-        )
-        transcript = Transcript(
-            source=f"annomi:{tid}",
-            turns=turns,
-            format="annomi",
-            roles={"T": "therapist", "P": "patient"},
-        )
-        analysis = analyze_transcript(transcript, model=model)
+        analysis = analyze_transcript(session.transcript, model=model)
         readings.append(
             SessionReading(
                 transcript=tid,
@@ -96,27 +83,7 @@ def quality_auc(readings: list[SessionReading], attribute: str) -> tuple[float |
     return wins / (len(high) * len(low)), len(high) + len(low)
 
 
-def _row(
-    construct: str,
-    metric: str,
-    value: float | None,
-    n: int,
-    kind: RowKind,
-    note: str = "",
-    anchor: str = "",
-) -> ValidationRow:
-    return ValidationRow(
-        construct=construct,
-        dataset="annomi",
-        metric=metric,
-        value=value,
-        n=n,
-        anchor=anchor,
-        reference=PROJECT_TARGET if anchor else "",
-        in_domain=True,
-        kind=kind,
-        note=note,
-    )
+_row = project_row("annomi")
 
 
 @evaluation(

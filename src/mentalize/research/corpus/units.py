@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mentalize.errors import InputError
 from mentalize.research.datasets import AnnoMIUtterance, load_annomi
+from mentalize.transcript import Transcript, Turn
 from mentalize.transcript.readers import read_transcript
 from mentalize.transcript.roles import assign_roles
 
@@ -87,6 +88,38 @@ def annomi_units(root: str | None = None) -> list[Unit]:
         )
         earlier.append((role, row.text))
     return units
+
+
+@dataclass(frozen=True, slots=True)
+class AnnoMISession:
+    transcript_id: int
+    unit_ids: tuple[str, ...]
+    """The unit id of each turn, in order (as :func:`annomi_units` names them)."""
+    transcript: Transcript
+
+
+def annomi_sessions(root: str | None = None) -> list[AnnoMISession]:
+    """Every AnnoMI transcript as a whole session for the analyser (``T`` the therapist, ``P``
+    the client), one annotator's copy of each utterance, in transcript order."""
+    by_transcript: dict[int, list[AnnoMIUtterance]] = {}
+    for row in first_copy(load_annomi(root)):
+        by_transcript.setdefault(row.transcript_id, []).append(row)
+    return [
+        AnnoMISession(
+            transcript_id=tid,
+            unit_ids=tuple(f"annomi:{tid}:{r.utterance_id}" for r in rows),
+            transcript=Transcript(
+                source=f"annomi:{tid}",
+                turns=tuple(
+                    Turn(speaker="T" if r.interlocutor == "therapist" else "P", text=r.text)
+                    for r in rows
+                ),
+                format="annomi",
+                roles={"T": "therapist", "P": "patient"},
+            ),
+        )
+        for tid, rows in sorted(by_transcript.items())
+    ]
 
 
 WRITTEN_ROOT = Path("data/corpus/written")

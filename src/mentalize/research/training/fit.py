@@ -32,6 +32,7 @@ def fit_classifier(
     name: str,
     C: float = 1.0,
     meta: dict | None = None,
+    max_iter: int = 2000,
 ) -> LinearHead:
     """Multinomial logistic regression on standardised features. Strong regularisation (small
     ``C``) suits 420 features and a few thousand examples. Classes are balanced: in grouped
@@ -40,9 +41,9 @@ def fit_classifier(
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = standardiser(X)
-    model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=SEED).fit(
-        (X - mean) / scale, np.asarray(y)
-    )
+    model = LogisticRegression(
+        C=C, max_iter=max_iter, class_weight="balanced", random_state=SEED
+    ).fit((X - mean) / scale, np.asarray(y))
     return LinearHead(
         name=name,
         kind="classifier",
@@ -56,14 +57,23 @@ def fit_classifier(
 
 
 def fit_regressor(
-    X: np.ndarray, y: Sequence[float] | np.ndarray, *, name: str, meta: dict | None = None
+    X: np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    *,
+    name: str,
+    meta: dict | None = None,
+    alpha: float | None = None,
 ) -> LinearHead:
-    """Ridge regression with the penalty chosen by efficient leave-one-out inside the training
-    data only."""
-    from sklearn.linear_model import RidgeCV
+    """Ridge regression on standardised features. Without ``alpha`` the penalty is chosen by
+    efficient leave-one-out inside the training data only; with it (chosen outside, e.g. on a
+    dev split) that penalty is used."""
+    from sklearn.linear_model import Ridge, RidgeCV
 
     mean, scale = standardiser(X)
-    model = RidgeCV(alphas=np.logspace(-1, 4, 16)).fit((X - mean) / scale, np.asarray(y))
+    model = (RidgeCV(alphas=np.logspace(-1, 4, 16)) if alpha is None else Ridge(alpha=alpha)).fit(
+        (X - mean) / scale, np.asarray(y)
+    )
+    chosen = {"alpha": float(model.alpha_)} if alpha is None else {}
     return LinearHead(
         name=name,
         kind="regressor",
@@ -72,7 +82,7 @@ def fit_regressor(
         scale=scale,
         coef=model.coef_.reshape(1, -1),
         intercept=np.atleast_1d(model.intercept_),
-        meta={"alpha": float(model.alpha_), **(meta or {})},
+        meta={**chosen, **(meta or {})},
     )
 
 
