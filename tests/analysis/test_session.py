@@ -298,3 +298,21 @@ def test_going_blank_under_pressure_is_a_breakdown_met_by_pushing():
     analysis = mentalize.analyze_text(text)
     assert len(analysis.episodes) == 1
     assert analysis.episodes[0].therapist_response == "pushed_on"
+
+
+def test_evidence_is_scoped_to_the_role_whose_reading_it_explains():
+    """Therapist-move markers ("have a seat", "let's pause") are not evidence on a patient turn,
+    and patient-strain markers ("you don't care") are not evidence on a therapist turn."""
+    from mentalize.language import read_markers
+
+    patient_text = "Okay, have a seat, let's pause here for a moment."
+    therapist_text = "You don't care about this at all, do you?"
+    fired = {s.marker for s in read_markers(patient_text).spans} | {
+        s.marker for s in read_markers(therapist_text).spans
+    }
+    assert {"housekeeping", "grounding", "rupture_confrontation"} <= fired  # the words do match
+    analysis = mentalize.analyze_text(f"P: {patient_text}\nT: {therapist_text}\n")
+    patient, therapist = analysis.turns
+    assert not patient.evidence_for("housekeeping", "grounding")
+    assert not therapist.evidence_for("rupture_confrontation")
+    assert therapist.evidence_for("affective")  # other evidence stays

@@ -21,6 +21,26 @@ if TYPE_CHECKING:
 
 _HIDDEN_EVIDENCE = frozenset({"question"})
 """Whole-sentence spans that would swamp a highlighted transcript; counted, not shown."""
+THERAPIST_MARKERS = frozenset(
+    {
+        "housekeeping",
+        "validation",
+        "grounding",
+        "clarification",
+        "challenge",
+        "therapist_acknowledgement",
+        "interpretation",
+        "knowing_reference",
+        "advice",
+        "not_knowing",
+        "mental_state_question",
+        "other_mind_question",
+    }
+)
+"""Markers of therapist moves: shown as evidence on therapist turns only. On a patient turn
+("have a seat", "let's pause") they explain no reading and swamp the highlighting."""
+PATIENT_MARKERS = frozenset({"rupture_confrontation", "rupture_withdrawal"})
+"""Markers of patient strain towards the therapist: shown on patient turns only."""
 
 
 def learned_risk(learned: LearnedTurn) -> RiskReading:
@@ -88,9 +108,13 @@ def analyze_turn(
     risk: Risk = "none"
     risk_detail = markers.risk
     if role == "therapist":
-        spans = [s for s in spans if not s.marker.startswith("risk_")]
+        spans = [
+            s for s in spans if not s.marker.startswith("risk_") and s.marker not in PATIENT_MARKERS
+        ]
         risk_detail = ()
     else:
+        if role == "patient":
+            spans = [s for s in spans if s.marker not in THERAPIST_MARKERS]
         if (
             learned is not None
             and not risk_detail
