@@ -883,3 +883,23 @@ def test_polarity_section_names_each_patient_and_only_appears_with_the_reader() 
     assert "mental states named as labels" in section  # rf 1.2 in words
     assert "not findings" in section
     assert "trained reader, confidence 0.81; markers that agreed: hedge" in document
+
+
+def test_a_tied_polarity_has_no_lean_rather_than_an_arbitrary_one() -> None:
+    from mentalize.analysis.results import ReadingProfile
+
+    profile = ReadingProfile(
+        speaker="Client",
+        turns=21,
+        polarities={"internal_external": {"internal": 10, "balanced": 1, "external": 10}},
+        hyper=0,
+        hypo=5,
+        rf_level=1.8,
+        valence=2.5,
+    )
+    assert profile.leaning("internal_external") is None
+    assert profile.leaning("self_other") is None  # never applied
+    from mentalize.report.polarities import _polarity_row
+
+    row = _polarity_row(profile, "internal_external")
+    assert "no lean (a tie)" in row and "mostly" not in row

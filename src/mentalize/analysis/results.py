@@ -206,9 +206,14 @@ class ReadingProfile:
         return round(self.hypo / self.turns, 3) if self.turns else None
 
     def leaning(self, polarity: str) -> str | None:
-        """The pole most of the turns sat at (``None`` when the polarity never applied)."""
+        """The pole most of the turns sat at; ``None`` when the polarity never applied or two
+        poles tie for most (a tie has no lean, and naming one would be arbitrary)."""
         counts = self.polarities.get(polarity, {})
-        return max(counts, key=lambda pole: counts[pole]) if counts else None
+        if not counts:
+            return None
+        top = max(counts.values())
+        leaders = [pole for pole, n in counts.items() if n == top]
+        return leaders[0] if len(leaders) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

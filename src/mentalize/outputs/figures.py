@@ -90,6 +90,14 @@ def session_figures(analysis: SessionAnalysis) -> SessionFigures:
     )
 
 
+def _lean(counts: Counter[str]) -> str | None:
+    """The pole most turns sat at, or ``None`` on a tie for most."""
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
 def _reader_figures(analysis: SessionAnalysis) -> dict[str, Any]:
     """The trained reader's balance and polarity leanings, pooled over the patients; nothing
     when the session was read on markers alone."""
@@ -104,5 +112,5 @@ def _reader_figures(analysis: SessionAnalysis) -> dict[str, Any]:
     return {
         "hyper_share": round(sum(p.hyper for p in profiles) / turns, 3),
         "hypo_share": round(sum(p.hypo for p in profiles) / turns, 3),
-        "leanings": {k: c.most_common(1)[0][0] for k, c in pooled.items() if c},
+        "leanings": {k: lean for k, c in pooled.items() if (lean := _lean(c))},
     }

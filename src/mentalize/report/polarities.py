@@ -46,10 +46,11 @@ def _polarity_row(profile: ReadingProfile, polarity: str) -> str:
         if n
     )
     lean = profile.leaning(polarity)
+    lean_words = f"mostly {lean}" if lean else "no lean (a tie)"
     words = f"{first} {parts[0]} · balanced {parts[1]} · {second} {parts[2]}"
     return (
         f'<div class="bar" title="{e(words)}"><span class="bar-l">{e(title)}'
-        f'<br><small class="muted">mostly {e(lean or "")}</small></span>'
+        f'<br><small class="muted">{e(lean_words)}</small></span>'
         f'<span class="bar-t" style="display:flex">{segments}</span>'
         f'<span class="bar-n">{total}</span></div><p class="explain">{e(words)}</p>'
     )
