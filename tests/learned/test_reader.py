@@ -127,6 +127,7 @@ def test_mode_evidence_names_only_markers_that_fired_in_the_turn():
     assert turn.reading is not None
     fired = {name for name, count in read_markers(text).counts.items() if count}
     assert set(turn.reading.evidence_for("mode")) <= fired
+    assert set(turn.reading.evidence_for("rf_level")) <= fired
 
 
 @needs_models
@@ -164,3 +165,27 @@ def test_profiles_name_each_patient_and_count_poles_over_readable_turns():
         for counts in profile.polarities.values():
             assert sum(counts.values()) <= profile.turns
             assert NOT_APPLICABLE not in counts
+
+
+def test_a_numbers_evidence_is_the_markers_that_raised_it():
+    from mentalize.learned.features import FEATURE_MARKERS
+    from mentalize.learned.reader import EMBEDDING_WIDTH, _agreeing_markers
+
+    width = EMBEDDING_WIDTH + len(FEATURE_MARKERS) + 6
+    coef = np.zeros((1, width))
+    causal = EMBEDDING_WIDTH + FEATURE_MARKERS.index("causal_link")
+    absolutist = EMBEDDING_WIDTH + FEATURE_MARKERS.index("absolutist")
+    coef[0, causal], coef[0, absolutist] = 1.5, -1.5  # links raise the level, absolutes lower it
+    head = LinearHead(
+        name="mbt_rf_level",
+        kind="regressor",
+        classes=(),
+        mean=np.zeros(width),
+        scale=np.ones(width),
+        coef=coef,
+        intercept=np.zeros(1),
+        meta={"inputs": "own", "low": 0, "high": 4},
+    )
+    x = np.zeros(width)
+    x[causal], x[absolutist] = 1.0, 1.0
+    assert _agreeing_markers(head, None, x, x) == ("causal_link",)

@@ -36,6 +36,8 @@ _PATIENT_HEADS = (
     "strain",
 )
 _THERAPIST_HEADS = ("intervention", "level", "repair", "stance")
+RAISED_NUMBERS = ("rf_level", "arousal", "certainty_about_minds")
+"""Numbered patient readings whose evidence is the markers that raised them."""
 _EVIDENCE_FLOOR = 0.05
 """Smallest share of the marker features' whole push (either way) that one marker must add
 towards the chosen value to count as evidence for it."""
@@ -92,13 +94,16 @@ def _choice(head: LinearHead, proba: np.ndarray) -> tuple[str, float]:
 
 
 def _agreeing_markers(
-    head: LinearHead, value: str, own: np.ndarray, context: np.ndarray
+    head: LinearHead, value: str | None, own: np.ndarray, context: np.ndarray
 ) -> tuple[str, ...]:
-    """Marker kinds whose feature raised ``value``'s logit above the other classes' mean."""
+    """Marker kinds whose feature raised ``value``'s logit above the other classes' mean; for a
+    regressor (``value`` None), those that raised the number (a rung up the rf_level scale, say)."""
     x = _inputs(head, own[None, :], context[None, :])[0]
     z = (x - head.mean) / head.scale
     coef = head.coef
-    if coef.shape[0] == 1:  # binary: one row of log-odds for the second class
+    if head.kind == "regressor" or value is None:
+        push = coef[0]
+    elif coef.shape[0] == 1:  # binary: one row of log-odds for the second class
         sign = 1.0 if head.classes.index(value) == 1 else -1.0
         push = sign * coef[0]
     else:
@@ -135,6 +140,10 @@ def _patient(
     ]
     if strain != "none":
         evidence.append(("strain", _agreeing_markers(heads["strain"], strain, own, context)))
+    if not minimal:
+        evidence += [
+            (name, _agreeing_markers(heads[name], None, own, context)) for name in RAISED_NUMBERS
+        ]
     return MBTReading(
         mode=mode,
         mode_p=mode_p,

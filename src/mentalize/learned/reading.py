@@ -38,7 +38,8 @@ class MBTReading:
     repair_p: float | None = None
     stance: str | None = None
     evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    """For each categorical reading, the marker kinds that pushed it towards its value."""
+    """For each categorical reading, the marker kinds that pushed it towards its value; for
+    rf_level, arousal and certainty about minds, the marker kinds that raised the number."""
 
     def polarities(self) -> dict[str, str]:
         """The four polarities that apply to this turn, by name."""

@@ -81,7 +81,13 @@ def reader_note(turn: TurnAnalysis) -> str:
         if agreed
         else "none; read from the whole turn"
     )
-    return f" · trained reader{confidence}; markers that agreed: {words}"
+    level = ""
+    if turn.role == "patient" and reading.rf_level is not None:
+        raised = ", ".join(a.replace("_", " ") for a in reading.evidence_for("rf_level"))
+        level = f"; mentalizing level {reading.rf_level:.1f} of 4" + (
+            f", raised by: {raised}" if raised else ""
+        )
+    return f" · trained reader{confidence}; markers that agreed: {words}{level}"
 
 
 def chips(turn: TurnAnalysis) -> str:
