@@ -86,3 +86,21 @@ def test_a_malformed_document_is_one_line_naming_the_field(mangle, named: str) -
 def test_not_json_names_the_place_not_the_text() -> None:
     with pytest.raises(InputError, match=r"stored\.json.*line 1"):
         from_json("{private words", source="stored.json")
+
+
+@pytest.mark.parametrize("polarities", [[[1, 2]], [["ab", "cd", "e"]], "x", {"self_other": [1]}])
+def test_a_malformed_polarity_profile_is_one_input_error_naming_the_field(polarities):
+    document = to_dict(mentalize.analyze_text("T: Hi.\nP: Hello."))
+    document["session"]["profiles"] = [
+        {
+            "speaker": "P",
+            "turns": 1,
+            "polarities": polarities,
+            "hyper": 0,
+            "hypo": 0,
+            "rf_level": None,
+            "valence": None,
+        }
+    ]
+    with pytest.raises(InputError, match=r"session\.profiles\[0\]\.polarities"):
+        from_dict(document, "stored.json")

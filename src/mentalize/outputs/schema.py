@@ -286,7 +286,10 @@ def _profile(f: _Fields) -> ReadingProfile:
     return ReadingProfile(
         speaker=f.get("speaker"),
         turns=f.get("turns"),
-        polarities={k: dict(v) for k, v in dict(f.get("polarities")).items()},
+        polarities={
+            name: dict(_Fields(counts, f"{f.where}.polarities.{name}").data)
+            for name, counts in _Fields(f.get("polarities"), f"{f.where}.polarities").data.items()
+        },
         hyper=f.get("hyper"),
         hypo=f.get("hypo"),
         rf_level=f.get("rf_level"),
