@@ -7,6 +7,7 @@ They hold values only; computing them is the job of :mod:`mentalize.analysis.tur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -197,23 +198,18 @@ class ReadingProfile:
     valence: float | None
     """Mean reader valence (1 very negative - 5 very positive)."""
 
-    @property
-    def hyper_share(self) -> float | None:
-        return round(self.hyper / self.turns, 3) if self.turns else None
-
-    @property
-    def hypo_share(self) -> float | None:
-        return round(self.hypo / self.turns, 3) if self.turns else None
-
     def leaning(self, polarity: str) -> str | None:
-        """The pole most of the turns sat at; ``None`` when the polarity never applied or two
-        poles tie for most (a tie has no lean, and naming one would be arbitrary)."""
-        counts = self.polarities.get(polarity, {})
-        if not counts:
-            return None
-        top = max(counts.values())
-        leaders = [pole for pole, n in counts.items() if n == top]
-        return leaders[0] if len(leaders) == 1 else None
+        """The pole most of the turns sat at (``None`` when the polarity never applied)."""
+        return leading_pole(self.polarities.get(polarity, {}))
+
+
+def leading_pole(counts: Mapping[str, int]) -> str | None:
+    """The pole with the most turns; ``None`` when there are none or two poles tie for most (a
+    tie has no lean, and naming one would be arbitrary)."""
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return None
+    return max(counts, key=lambda pole: counts[pole])
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,10 +22,11 @@ import numpy as np
 from mentalize.learned.features import FEATURE_MARKERS
 from mentalize.learned.heads import LinearHead
 from mentalize.learned.reading import NOT_APPLICABLE, POLARITIES, MBTReading
+from mentalize.models.encoder import EMBEDDING_DIM
 
 __all__ = ["NOT_APPLICABLE", "POLARITIES", "MBTReading", "ReaderHeads"]
 
-EMBEDDING_WIDTH = 384
+EMBEDDING_WIDTH = EMBEDDING_DIM
 _PATIENT_HEADS = (
     "mode",
     "rf_level",

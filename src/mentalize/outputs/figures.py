@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mentalize.analysis.results import RiskFlag, SessionAnalysis
+from mentalize.analysis.results import ReadingProfile, RiskFlag, SessionAnalysis, leading_pole
 from mentalize.language.risk import SEVERITIES
 
-__all__ = ["SessionFigures", "highest_rungs", "session_figures"]
+__all__ = ["SessionFigures", "highest_rungs", "reader_balance", "session_figures"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,27 +91,31 @@ def session_figures(analysis: SessionAnalysis) -> SessionFigures:
     )
 
 
-def _lean(counts: Counter[str]) -> str | None:
-    """The pole most turns sat at, or ``None`` on a tie for most."""
-    ranked = counts.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
+def reader_balance(profiles: Sequence[ReadingProfile]) -> tuple[float | None, float | None]:
+    """Shares of all the patients' readable turns read as hyper- and as hypomentalizing
+    (``None`` on markers alone, when no profile was read)."""
+    turns = sum(p.turns for p in profiles)
+    if not turns:
+        return None, None
+    return (
+        round(sum(p.hyper for p in profiles) / turns, 3),
+        round(sum(p.hypo for p in profiles) / turns, 3),
+    )
 
 
 def _reader_figures(analysis: SessionAnalysis) -> dict[str, Any]:
     """The trained reader's balance and polarity leanings, pooled over the patients; nothing
     when the session was read on markers alone."""
     profiles = analysis.session.profiles
-    turns = sum(p.turns for p in profiles)
-    if not turns:
+    hyper, hypo = reader_balance(profiles)
+    if hyper is None:
         return {}
     pooled: dict[str, Counter[str]] = {}
     for profile in profiles:
         for polarity, counts in profile.polarities.items():
             pooled.setdefault(polarity, Counter()).update(counts)
     return {
-        "hyper_share": round(sum(p.hyper for p in profiles) / turns, 3),
-        "hypo_share": round(sum(p.hypo for p in profiles) / turns, 3),
-        "leanings": {k: lean for k, c in pooled.items() if (lean := _lean(c))},
+        "hyper_share": hyper,
+        "hypo_share": hypo,
+        "leanings": {k: lean for k, c in pooled.items() if (lean := leading_pole(c))},
     }

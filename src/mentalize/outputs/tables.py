@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from mentalize.analysis.results import (
     INTERVENTIONS,
-    ReadingProfile,
     SessionAnalysis,
     TurnAnalysis,
 )
+from mentalize.outputs.figures import reader_balance
 from mentalize.outputs.schema import (
     episode_dict,
     profile_dict,
@@ -172,6 +172,7 @@ def session_row(
     }
     for name in INTERVENTIONS:
         row[f"n_{name}"] = int(counts.get(name, 0))
+    hyper, hypo = reader_balance(s.profiles)
     row.update(
         {
             "episodes": len(analysis.episodes),
@@ -191,19 +192,9 @@ def session_row(
             ),
             "risk_flags_json": _json([risk_flag_dict(f) for f in s.risk_flags]),
             "risk_denials_json": _json([risk_flag_dict(f) for f in s.risk_denials]),
-            **_balance(s.profiles),
+            "hyper_share": hyper,
+            "hypo_share": hypo,
             "profiles_json": _json([profile_dict(p) for p in s.profiles]),
         }
     )
     return row
-
-
-def _balance(profiles: tuple[ReadingProfile, ...]) -> dict[str, float | None]:
-    """Hyper- and hypomentalizing shares over every patient's readable turns together."""
-    turns = sum(p.turns for p in profiles)
-    if not turns:
-        return {"hyper_share": None, "hypo_share": None}
-    return {
-        "hyper_share": round(sum(p.hyper for p in profiles) / turns, 3),
-        "hypo_share": round(sum(p.hypo for p in profiles) / turns, 3),
-    }

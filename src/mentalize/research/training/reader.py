@@ -32,12 +32,12 @@ import numpy as np
 from mentalize.errors import MentalizeError
 from mentalize.learned.features import FEATURE_NAMES
 from mentalize.learned.heads import LinearHead, heads_folder
+from mentalize.models.encoder import EMBEDDING_DIM
 from mentalize.research.corpus.labels import BY_NAME, NA
 from mentalize.research.training.fit import SEED, fit_classifier, fit_regressor, update_manifest
 from mentalize.research.training.reader_data import ReaderRows, coded_turns, reader_rows
 
-EMBEDDING = 384
-OWN = EMBEDDING + len(FEATURE_NAMES)
+OWN = EMBEDDING_DIM + len(FEATURE_NAMES)
 """Columns of the turn's own features; the previous turn's embedding follows them."""
 C_GRID = (0.001, 0.003, 0.01, 0.03)
 ALPHA_GRID = (10.0, 100.0, 1000.0, 3000.0)

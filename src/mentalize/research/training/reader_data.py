@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from mentalize.models.encoder import EMBEDDING_DIM
 from mentalize.research.corpus.adjudicate import adjudicate
 from mentalize.research.corpus.batches import read_passes
 from mentalize.research.corpus.units import Unit, fixed_splits, units_of
@@ -89,16 +90,10 @@ def reader_rows(turns: Sequence[CodedTurn], role: str, embed: Embed, encoder_id:
     own = featurize([t.unit.text for t in chosen], embed, encoder_id, f"reader-{role}")
     before = [previous_text(t.unit) for t in chosen]
     present = [i for i, text in enumerate(before) if text]
-    context = np.zeros((len(chosen), _embedding_width(own)), dtype=np.float32)
+    context = np.zeros((len(chosen), EMBEDDING_DIM), dtype=np.float32)
     if present:
         vectors = featurize(
             [before[i] for i in present], embed, encoder_id, f"reader-{role}-previous"
         )
         context[present] = vectors[:, : context.shape[1]]
     return ReaderRows(turns=chosen, X=np.hstack([own, context]))
-
-
-def _embedding_width(features: np.ndarray) -> int:
-    from mentalize.learned.features import FEATURE_NAMES
-
-    return int(features.shape[1] - len(FEATURE_NAMES))
