@@ -189,3 +189,32 @@ def test_a_numbers_evidence_is_the_markers_that_raised_it():
     x = np.zeros(width)
     x[causal], x[absolutist] = 1.0, 1.0
     assert _agreeing_markers(head, None, x, x) == ("causal_link",)
+    # A reading below the middle of a bipolar scale (negative valence) is evidenced by the
+    # markers that lowered it.
+    assert _agreeing_markers(head, None, x, x, direction=-1.0) == ("absolutist",)
+
+
+@needs_models
+def test_valence_spectrum_level_and_stance_carry_their_evidence():
+    """Every learned label a turn shows has an evidence entry (possibly empty: then the report
+    says it was read from the whole turn), and only markers that fired are named."""
+    patient_text = "I'm furious, I hate her, she always ruins everything and it's hopeless."
+    therapist_text = "I wonder what was going on for you when she said that?"
+    turns, _, _ = read_turns(
+        [Turn("T", "How was it?"), Turn("P", patient_text), Turn("T", therapist_text)],
+        ["therapist", "patient", "therapist"],
+        model="learned",
+    )
+    patient, therapist = turns[1].reading, turns[2].reading
+    assert patient is not None and therapist is not None
+    assert patient.valence is not None and patient.valence < 3
+    named = {reading for reading, _ in patient.evidence}
+    assert {"mode", "rf_level", "arousal", "valence"} <= named
+    fired = {n for n, c in read_markers(patient_text).counts.items() if c}
+    assert patient.evidence_for("valence") and set(patient.evidence_for("valence")) <= fired
+    therapist_named = {reading for reading, _ in therapist.evidence}
+    assert {"intervention", "mbt_level"} <= therapist_named
+    if therapist.stance is not None:
+        assert "stance" in therapist_named
+    fired = {n for n, c in read_markers(therapist_text).counts.items() if c}
+    assert set(therapist.evidence_for("mbt_level")) <= fired

@@ -903,3 +903,34 @@ def test_a_tied_polarity_has_no_lean_rather_than_an_arbitrary_one() -> None:
 
     row = _polarity_row(profile, "internal_external")
     assert "no lean (a tie)" in row and "mostly" not in row
+
+
+def test_reader_note_gives_valence_and_spectrum_level_with_what_moved_them() -> None:
+    from dataclasses import replace
+
+    from mentalize.learned.reading import MBTReading
+    from mentalize.report.turns import reader_note
+
+    plain = group_session()
+    patient = next(t for t in plain.turns if t.role == "patient" and t.mode)
+    therapist = next(t for t in plain.turns if t.role == "therapist" and t.intervention)
+    low = MBTReading(
+        mode=patient.mode,
+        mode_p=0.7,
+        rf_level=1.0,
+        valence=1.8,
+        evidence=(("mode", ()), ("valence", ("affective", "absolutist"))),
+    )
+    note = reader_note(replace(patient, reading=low))
+    assert "valence 1.8 of 5, lowered by: affective, absolutist" in note
+    calm = replace(low, valence=3.6, evidence=(("mode", ()), ("valence", ())))
+    assert "valence 3.6 of 5" in reader_note(replace(patient, reading=calm))
+    assert "raised by" not in reader_note(replace(patient, reading=calm)).split("valence")[1]
+    level = MBTReading(
+        intervention=therapist.intervention,
+        mbt_level=2.4,
+        evidence=(("intervention", ()), ("mbt_level", ("not_knowing",))),
+    )
+    assert "spectrum level 2.4 of 4, raised by: not knowing" in reader_note(
+        replace(therapist, reading=level)
+    )

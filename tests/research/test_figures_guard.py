@@ -76,3 +76,15 @@ def test_corpus_written_dev_figures_do_not_fall():
     }
     for name, value in measured.items():
         _held("corpus written dev", documented[name], value, name)
+
+
+@needs_models
+def test_written_dev_episode_and_rupture_figures_do_not_fall():
+    """The dev authors' sessions against their coded episodes and ruptures (codebook 3)."""
+    from mentalize.research.written_session_evaluations import score_split
+
+    documented = FIGURES["written_sessions_dev"]
+    counts = score_split("dev", "learned")
+    assert counts.sessions == documented["sessions"]  # every dev session was coded and read
+    for name in ("episode_recall", "episode_precision", "rupture_recall", "rupture_precision"):
+        _held("written sessions dev", documented[name], getattr(counts, name), name)

@@ -1,9 +1,15 @@
 """Rupture and repair between patient and therapist.
 
-Rupture: a patient turn that confronts the therapist ("you don't care", "this is pointless") or
-withdraws ("forget it", "I don't want to talk about it" in a short turn), after the 3RS rupture
-markers (Eubanks, Muran & Safran 2015). Repair: within the next few turns, a therapist turn that
-acknowledges their own part or turns curiously to what happened between them.
+Rupture: a patient turn that confronts the therapist ("you don't care", "this is pointless"),
+withdraws ("forget it", "I don't want to talk about it" in a short turn), or answers a therapist
+turn with sarcasm ("Oh, great. Thanks."), after the 3RS rupture markers (Eubanks, Muran & Safran
+2015). Sarcastic words are often meant ("Oh great, I got the job!"), so they count only as a reply
+to the therapist and not when the trained reader reads the turn as pleased.
+
+Repair: within the next few turns after a rupture, a therapist turn that acknowledges their own
+part or turns curiously to what happened between them. A therapist who owns a clumsy remark
+before the patient shows strain ("I think I dropped that in very clumsily. I'm sorry.") repairs
+too: that repair stands on its own, with no rupture turn (codebook 3.5).
 """
 
 from __future__ import annotations
@@ -17,28 +23,80 @@ from mentalize.language import MarkerSet
 WITHDRAWAL_MAX_WORDS = 15
 SAME_RUPTURE_WITHIN = 3
 REPAIR_WITHIN = 6
+PLEASED_VALENCE = 3.5
+"""A reader valence at or above this (1-5, 3 neutral) reads sarcastic-looking words as meant."""
+WITHDRAWAL_P = 0.95
+"""The reader's withdrawal probability a flat reply needs to count as a rupture."""
+ELABORATED_WORDS = 15
+"""A patient turn this long or longer was elaborating; a flat reply after it may be withdrawal."""
+CONFRONTATION_P = 0.99
+"""The reader's confrontation probability a reply to the therapist needs to count as a rupture."""
+DISPLEASED_VALENCE = 3.0
+"""A reader valence below this (1-5, 3 neutral) reads the turn as displeased."""
+STANDALONE_REPAIR_P = 0.5
+"""The reader's repair probability an owning turn needs to count as a repair on its own."""
+
+
+def _goes_flat(turns: Sequence[TurnAnalysis], i: int, found: MarkerSet) -> bool:
+    """A short reply the reader reads as withdrawal, after the therapist spoke and after this
+    patient had been elaborating: the codebook's withdrawal (1.6), which a backchannel while
+    listening is not."""
+    turn = turns[i]
+    reading = turn.reading
+    if (
+        reading is None
+        or reading.strain != "withdrawal"
+        or (reading.strain_p or 0.0) < WITHDRAWAL_P
+    ):
+        return False
+    if found.word_count > WITHDRAWAL_MAX_WORDS or i == 0 or turns[i - 1].role != "therapist":
+        return False
+    earlier = next((t for t in reversed(turns[: i - 1]) if t.speaker == turn.speaker), None)
+    return earlier is not None and len(earlier.text.split()) >= ELABORATED_WORDS
+
+
+def _confronts(turns: Sequence[TurnAnalysis], i: int) -> bool:
+    """A reply to the therapist that the reader reads as confrontation with high confidence and
+    as displeased (its confrontation head alone also fires on "Thank you for listening")."""
+    reading = turns[i].reading
+    if reading is None or reading.strain != "confrontation" or i == 0:
+        return False
+    displeased = reading.valence is not None and reading.valence < DISPLEASED_VALENCE
+    confident = (reading.strain_p or 0.0) >= CONFRONTATION_P
+    return turns[i - 1].role == "therapist" and confident and displeased
+
+
+def _sarcastic_reply(turn: TurnAnalysis, found: MarkerSet, previous: TurnAnalysis | None) -> bool:
+    """Sarcastic words in a reply to the therapist that the reader does not read as pleased."""
+    if not found.counts["sarcasm"] or previous is None or previous.role != "therapist":
+        return False
+    reading = turn.reading
+    return reading is None or reading.valence is None or reading.valence < PLEASED_VALENCE
 
 
 def find_ruptures(
     turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]
 ) -> tuple[Rupture, ...]:
     ruptures: list[Rupture] = []
-    for turn, found in zip(turns, markers, strict=True):
+    for i, (turn, found) in enumerate(zip(turns, markers, strict=True)):
         if turn.role != "patient":
             continue
         kind: Literal["confrontation", "withdrawal"]
-        if found.counts["rupture_confrontation"]:
+        previous = turns[i - 1] if i else None
+        if (
+            found.counts["rupture_confrontation"]
+            or _sarcastic_reply(turn, found, previous)
+            or _confronts(turns, i)
+        ):
             kind = "confrontation"
-        elif found.counts["rupture_withdrawal"] and found.word_count <= WITHDRAWAL_MAX_WORDS:
+        elif (
+            found.counts["rupture_withdrawal"] and found.word_count <= WITHDRAWAL_MAX_WORDS
+        ) or _goes_flat(turns, i, found):
             kind = "withdrawal"
         else:
             continue
-        previous = ruptures[-1] if ruptures else None
-        if (
-            previous
-            and previous.speaker == turn.speaker
-            and turn.index - previous.turn <= SAME_RUPTURE_WITHIN
-        ):
+        last = ruptures[-1] if ruptures else None
+        if last and last.speaker == turn.speaker and turn.index - last.turn <= SAME_RUPTURE_WITHIN:
             continue  # the same strain carried on over a few turns
         ruptures.append(Rupture(turn=turn.index, speaker=turn.speaker, kind=kind))
     return tuple(ruptures)
@@ -61,4 +119,18 @@ def find_repairs(
             if owns_part or explores_together:
                 repairs.append(Repair(turn=i, rupture_turn=rupture.turn))
                 break
-    return tuple(repairs)
+    counted = {r.turn for r in repairs}
+    for i, (turn, found) in enumerate(zip(turns, markers, strict=True)):
+        if i not in counted and _owns_on_its_own(turn, found):
+            repairs.append(Repair(turn=i, rupture_turn=None))
+    return tuple(sorted(repairs, key=lambda r: r.turn))
+
+
+def _owns_on_its_own(turn: TurnAnalysis, found: MarkerSet) -> bool:
+    """A therapist turn that owns their part ("I got that wrong") and that the trained reader
+    reads as a repair. Without the reader there is none: the owning words alone ("I'm sorry")
+    are too often sympathy ("I'm sorry to hear that")."""
+    if turn.role != "therapist" or not found.counts["therapist_acknowledgement"]:
+        return False
+    reading = turn.reading
+    return reading is not None and (reading.repair_p or 0.0) >= STANDALONE_REPAIR_P

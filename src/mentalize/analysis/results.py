@@ -141,10 +141,13 @@ class Rupture:
 
 @dataclass(frozen=True, slots=True)
 class Repair:
-    """A therapist turn that acknowledges their part or explores the misunderstanding together."""
+    """A therapist turn that acknowledges their part or explores the misunderstanding together.
+
+    ``rupture_turn`` is the rupture it answers, or None for a repair on its own: the therapist
+    owned a misstep before the patient showed strain."""
 
     turn: int
-    rupture_turn: int
+    rupture_turn: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ THERAPIST_MARKERS = frozenset(
 )
 """Markers of therapist moves: shown as evidence on therapist turns only. On a patient turn
 ("have a seat", "let's pause") they explain no reading and swamp the highlighting."""
-PATIENT_MARKERS = frozenset({"rupture_confrontation", "rupture_withdrawal"})
+PATIENT_MARKERS = frozenset({"rupture_confrontation", "rupture_withdrawal", "sarcasm"})
 """Markers of patient strain towards the therapist: shown on patient turns only."""
 
 

@@ -196,6 +196,7 @@ for _category, _description in {
 for _category, _description in {
     "confrontation": "strain toward the therapist: you don't care, this is pointless",
     "withdrawal": "withdrawing: forget it, I don't want to talk about it",
+    "sarcasm": "sarcasm that may be aimed at the therapist: oh, great; course you are",
 }.items():
     _lexicon_marker("relationship", _category, "rupture", _description)
 

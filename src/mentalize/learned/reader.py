@@ -21,7 +21,7 @@ import numpy as np
 
 from mentalize.learned.features import FEATURE_MARKERS
 from mentalize.learned.heads import LinearHead
-from mentalize.learned.reading import NOT_APPLICABLE, POLARITIES, MBTReading
+from mentalize.learned.reading import NEUTRAL_VALENCE, NOT_APPLICABLE, POLARITIES, MBTReading
 from mentalize.models.encoder import EMBEDDING_DIM
 
 __all__ = ["NOT_APPLICABLE", "POLARITIES", "MBTReading", "ReaderHeads"]
@@ -95,15 +95,20 @@ def _choice(head: LinearHead, proba: np.ndarray) -> tuple[str, float]:
 
 
 def _agreeing_markers(
-    head: LinearHead, value: str | None, own: np.ndarray, context: np.ndarray
+    head: LinearHead,
+    value: str | None,
+    own: np.ndarray,
+    context: np.ndarray,
+    direction: float = 1.0,
 ) -> tuple[str, ...]:
     """Marker kinds whose feature raised ``value``'s logit above the other classes' mean; for a
-    regressor (``value`` None), those that raised the number (a rung up the rf_level scale, say)."""
+    regressor (``value`` None), those that moved the number in ``direction`` (+1 raised it, a
+    rung up the rf_level scale say; -1 lowered it, towards negative valence)."""
     x = _inputs(head, own[None, :], context[None, :])[0]
     z = (x - head.mean) / head.scale
     coef = head.coef
     if head.kind == "regressor" or value is None:
-        push = coef[0]
+        push = direction * coef[0]
     elif coef.shape[0] == 1:  # binary: one row of log-odds for the second class
         sign = 1.0 if head.classes.index(value) == 1 else -1.0
         push = sign * coef[0]
@@ -141,16 +146,22 @@ def _patient(
     ]
     if strain != "none":
         evidence.append(("strain", _agreeing_markers(heads["strain"], strain, own, context)))
+    valence = number("valence")
     if not minimal:
         evidence += [
             (name, _agreeing_markers(heads[name], None, own, context)) for name in RAISED_NUMBERS
         ]
+    if valence is not None:
+        toward = -1.0 if valence < NEUTRAL_VALENCE else 1.0
+        evidence.append(
+            ("valence", _agreeing_markers(heads["valence"], None, own, context, toward))
+        )
     return MBTReading(
         mode=mode,
         mode_p=mode_p,
         rf_level=number("rf_level"),
         arousal=number("arousal"),
-        valence=number("valence"),
+        valence=valence,
         certainty_about_minds=number("certainty_about_minds"),
         strain=strain,
         strain_p=strain_p,
@@ -169,16 +180,22 @@ def _therapist(
     repair_p = float(v["repair"][list(heads["repair"].classes).index("yes")])
     stance, _ = _choice(heads["stance"], v["stance"])
     other = intervention == "other"
+    repair = repair_p >= 0.5
+    shown_stance = None if other or stance == NOT_APPLICABLE else stance
+    evidence = [
+        ("intervention", _agreeing_markers(heads["intervention"], intervention, own, context))
+    ]
+    if not other:
+        evidence.append(("mbt_level", _agreeing_markers(heads["level"], None, own, context)))
+    if shown_stance is not None:
+        evidence.append(("stance", _agreeing_markers(heads["stance"], stance, own, context)))
+    if repair:
+        evidence.append(("repair", _agreeing_markers(heads["repair"], "yes", own, context)))
     return MBTReading(
         intervention=intervention,
         mbt_level=None if other else _scaled(heads["level"], float(v["level"])),
-        repair=repair_p >= 0.5,
+        repair=repair,
         repair_p=round(repair_p, 3),
-        stance=None if other or stance == NOT_APPLICABLE else stance,
-        evidence=(
-            (
-                "intervention",
-                _agreeing_markers(heads["intervention"], intervention, own, context),
-            ),
-        ),
+        stance=shown_stance,
+        evidence=tuple(evidence),
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NOT_APPLICABLE", "POLARITIES", "MBTReading"]
+__all__ = ["NEUTRAL_VALENCE", "NOT_APPLICABLE", "POLARITIES", "MBTReading"]
 
 POLARITIES = ("self_other", "cognitive_affective", "internal_external", "automatic_controlled")
 NOT_APPLICABLE = "not_applicable"
+NEUTRAL_VALENCE = 3.0
+"""The middle of the 1-5 valence scale: evidence for a reading below it is the markers that
+lowered it, at or above it the markers that raised it."""
 
 
 @dataclass(frozen=True, slots=True)

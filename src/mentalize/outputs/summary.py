@@ -102,6 +102,10 @@ def print_summary(
     used = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.intervention_counts.items() if v)
     console.print(f"Interventions: {used or 'none'}")
     console.print(f"Ruptures: {ruptures}")
+    on_their_own = [r.turn + 1 for r in s.repairs if r.rupture_turn is None]
+    if on_their_own:
+        turns = ", ".join(str(t) for t in on_their_own)
+        console.print(f"Repairs on their own (the therapist owned a misstep): turn {turns}")
     r = analysis.recommendation
     console.print(f"What might fit next: level {r.level} of 4, {r.label}. {r.reason}")
     for label, path in (("JSON", json_out), ("HTML report", html_out)):

@@ -61,7 +61,7 @@ def profile(analysis: SessionAnalysis) -> str:
         f"<small>{counts.get(k, 0) / total * 100 if total else 0:.0f}%</small></span></div>"
         for k in order
     )
-    repaired: dict[int, list[int]] = {}
+    repaired: dict[int | None, list[int]] = {}
     for rep in s.repairs:
         repaired.setdefault(rep.rupture_turn, []).append(rep.turn)
     items = []
@@ -77,10 +77,15 @@ def profile(analysis: SessionAnalysis) -> str:
             f"{turn_link(r.turn)} · {name(r.speaker)} · {e(r.kind)}: {fix}</li>"
         )
     for rupture_turn, fixes in repaired.items():
+        what = (
+            "the therapist owned a misstep before any strain showed"
+            if rupture_turn is None
+            else f"of strain at {turn_label(rupture_turn).lower()}"
+        )
         for t in fixes:
             items.append(
                 f'<li><span style="color:{REPAIR_COLOUR}">●</span> Repair at {turn_link(t)}'
-                f" (of strain at {turn_label(rupture_turn).lower()})</li>"
+                f" ({what})</li>"
             )
     rel = (
         f'<ul class="plain">{"".join(items)}</ul>'

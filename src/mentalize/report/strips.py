@@ -113,7 +113,12 @@ def relationship_marks(analysis: SessionAnalysis, axis: Axis) -> list[str]:
             f'<polygon points="{pts}" fill="{RUPTURE_COLOUR}"><title>{e(tip)}</title></polygon>'
         )
     for p in analysis.session.repairs[:2000]:
-        tip = f"{turn_label(p.turn)}: repair of the rupture at {turn_label(p.rupture_turn).lower()}"
+        of = (
+            "repair on its own (the therapist owned a misstep)"
+            if p.rupture_turn is None
+            else f"repair of the rupture at {turn_label(p.rupture_turn).lower()}"
+        )
+        tip = f"{turn_label(p.turn)}: {of}"
         parts.append(
             f'<circle cx="{num(axis.x(p.turn))}" cy="{num(mid)}" r="4.5" '
             f'fill="{REPAIR_COLOUR}"><title>{e(tip)}</title></circle>'

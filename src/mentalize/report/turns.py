@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mentalize.analysis.results import TurnAnalysis
+from mentalize.learned.reading import NEUTRAL_VALENCE, MBTReading
 from mentalize.outputs.labels import STRAIN_LABELS
 from mentalize.report.palette import INTERVENTION_COLOURS
 from mentalize.report.text import (
@@ -83,11 +84,22 @@ def reader_note(turn: TurnAnalysis) -> str:
     )
     level = ""
     if turn.role == "patient" and reading.rf_level is not None:
-        raised = ", ".join(a.replace("_", " ") for a in reading.evidence_for("rf_level"))
-        level = f"; mentalizing level {reading.rf_level:.1f} of 4" + (
-            f", raised by: {raised}" if raised else ""
-        )
+        level = _scale_note(reading, "rf_level", "mentalizing level", reading.rf_level, 4, "raised")
+    if turn.role == "patient" and reading.valence is not None:
+        moved = "lowered" if reading.valence < NEUTRAL_VALENCE else "raised"
+        level += _scale_note(reading, "valence", "valence", reading.valence, 5, moved)
+    if turn.role == "therapist" and reading.mbt_level is not None:
+        level = _scale_note(reading, "mbt_level", "spectrum level", reading.mbt_level, 4, "raised")
     return f" · trained reader{confidence}; markers that agreed: {words}{level}"
+
+
+def _scale_note(
+    reading: MBTReading, name: str, shown: str, value: float, top: int, moved: str
+) -> str:
+    """ "; valence 1.8 of 5, lowered by: affective, absolutist": a number and the markers that
+    moved it, or the number alone where none did."""
+    by = ", ".join(a.replace("_", " ") for a in reading.evidence_for(name))
+    return f"; {shown} {value:.1f} of {top}" + (f", {moved} by: {by}" if by else "")
 
 
 def chips(turn: TurnAnalysis) -> str:

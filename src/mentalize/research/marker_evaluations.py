@@ -71,6 +71,8 @@ EVALUATION_MODULES: tuple[str, ...] = (
     "mentalize.research.learned_evaluations",
     "mentalize.research.corpus_evaluations",
     "mentalize.research.session_quality",
+    "mentalize.research.written_session_evaluations",
+    "mentalize.research.annomi_shipped",
 )
 """Modules that register further evaluations when imported (e.g. train-ok cross-validation)."""
 

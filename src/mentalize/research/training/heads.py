@@ -21,6 +21,7 @@ from mentalize.analysis.interventions import classify
 from mentalize.language import read_markers
 from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.heads import LinearHead, heads_folder
+from mentalize.research.annomi_shipped import MBT_TO_ANNOMI
 from mentalize.research.training import corpora
 from mentalize.research.training.fit import (
     SEED,
@@ -29,19 +30,6 @@ from mentalize.research.training.fit import (
     grouped_folds,
     update_manifest,
 )
-
-MBT_TO_ANNOMI = {
-    "curious_question": "question",
-    "clarification": "question",
-    "empathic_validation": "reflection",
-    "interpretation": "reflection",
-    "advice": "therapist_input",
-    "other": "other",
-    "relationship": "other",
-    "challenge": "other",
-}
-"""How an MBT intervention is scored against AnnoMI's four behaviours: an MI complex reflection
-often reads as an interpretation, and AnnoMI has no relationship or challenge label."""
 
 BEHAVIOUR_C = 0.001
 """Chosen by grouped cross-validation on AnnoMI: 0.0001-0.5 tried, macro-F1 of the head peaks at
