@@ -356,8 +356,9 @@ def test_absent_datasets_are_skipped_with_one_line_each(tmp_path):
     assert run.skipped[: len(EVAL_ONLY)] == [
         f"skipped {d}: {tmp_path / d} not found" for d in EVAL_ONLY
     ]
-    # and the train-ok ones: AnnoMI, EmoBank, certainty, the MBT corpus and AnnoMI's sessions
-    assert len(run.skipped) == len(EVAL_ONLY) + 5
+    # and the train-ok ones: AnnoMI, EmoBank, certainty, the MBT corpus, AnnoMI's sessions, the
+    # written sessions' coded records and AnnoMI read by the shipped analyser
+    assert len(run.skipped) == len(EVAL_ONLY) + 7
 
 
 @needs_research
@@ -479,7 +480,7 @@ def test_cli_with_no_data_succeeds_and_leaves_the_report_alone(tmp_path):
     out.write_text("keep me\n", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", "--data", str(tmp_path / "none"), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("skipped ") == len(EVAL_ONLY) + 5  # and the five train-ok ones
+    assert result.output.count("skipped ") == len(EVAL_ONLY) + 7  # and the seven train-ok ones
     assert out.read_text() == "keep me\n"
 
 

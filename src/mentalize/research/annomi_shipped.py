@@ -20,7 +20,7 @@ from mentalize.analysis.session import ModelChoice, analyze_transcript
 from mentalize.research import datasets as ds
 from mentalize.research.corpus.units import annomi_sessions, first_copy, fixed_splits
 from mentalize.research.marker_evaluations import evaluation
-from mentalize.research.rows import ValidationRow, project_row
+from mentalize.research.rows import ValidationRow, print_rows, project_row
 
 BEHAVIOURS = ("question", "reflection", "therapist_input", "other")
 MBT_TO_ANNOMI = {
@@ -122,6 +122,4 @@ def evaluate_annomi_shipped(root: Path) -> list[ValidationRow]:
 if __name__ == "__main__":
     split = sys.argv[1] if len(sys.argv) > 1 else "dev"
     data = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("../shared/datasets")
-    for row in rows_for(data, split, f"{split} split"):
-        value = "-" if row.value is None else f"{row.value:.2f}"
-        print(f"{row.metric:12s} {row.kind:8s} {value:>5s}  n={row.n}")
+    print_rows(rows_for(data, split, f"{split} split"))

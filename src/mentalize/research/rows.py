@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -87,3 +87,10 @@ def project_row(
         return figure_row(construct, dataset, metric, value, n, kind, note, anchor, reference)
 
     return make
+
+
+def print_rows(rows: Iterable[ValidationRow]) -> None:
+    """The rows as plain lines, for the one-split runs (``python -m ...``) that write no table."""
+    for row in rows:
+        value = "-" if row.value is None else f"{row.value:.2f}"
+        print(f"{row.construct:58s} {row.metric:11s} {row.kind:8s} {value:>5s}  n={row.n}")

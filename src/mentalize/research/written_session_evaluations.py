@@ -25,8 +25,9 @@ from mentalize.analysis.results import SessionAnalysis
 from mentalize.analysis.session import ModelChoice, analyze_transcript
 from mentalize.research.corpus.session_records import SessionRecord, final_records
 from mentalize.research.corpus.units import fixed_splits, written_sessions
+from mentalize.research.datasets import DATASETS, DatasetMissing
 from mentalize.research.marker_evaluations import evaluation
-from mentalize.research.rows import ValidationRow, project_row
+from mentalize.research.rows import ValidationRow, print_rows, project_row
 from mentalize.transcript.readers import read_transcript
 from mentalize.transcript.roles import assign_roles
 
@@ -162,13 +163,17 @@ def rows_for(split: str, note: str) -> list[ValidationRow]:
     title="Written sessions' coded episodes and ruptures, dev split",
 )
 def evaluate_written_sessions(root: Path) -> list[ValidationRow]:
-    """Episode and rupture recall and precision on the dev authors' coded sessions."""
-    del root  # the written sessions and their codes ship in the repository
+    """Episode and rupture recall and precision on the dev authors' coded sessions.
+
+    The sessions and their codes ship in the repository, but the run is skipped with the rest of
+    the corpus when the corpus's AnnoMI half is absent, so that a run without datasets writes no
+    partial table."""
+    folder = root / DATASETS["mbt_corpus"].folder
+    if not folder.is_dir():
+        raise DatasetMissing("mbt_corpus", folder)
     return rows_for("dev", "dev split, development figure (rupture words shaped on it)")
 
 
 if __name__ == "__main__":
     split = sys.argv[1] if len(sys.argv) > 1 else "dev"
-    for row in rows_for(split, f"{split} split"):
-        value = "-" if row.value is None else f"{row.value:.2f}"
-        print(f"{row.construct:58s} {row.metric:9s} {row.kind:8s} {value:>5s}  n={row.n}")
+    print_rows(rows_for(split, f"{split} split"))
