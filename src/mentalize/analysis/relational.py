@@ -4,7 +4,10 @@ Rupture: a patient turn that confronts the therapist ("you don't care", "this is
 withdraws ("forget it", "I don't want to talk about it" in a short turn), or answers a therapist
 turn with sarcasm ("Oh, great. Thanks."), after the 3RS rupture markers (Eubanks, Muran & Safran
 2015). Sarcastic words are often meant ("Oh great, I got the job!"), so they count only as a reply
-to the therapist and not when the trained reader reads the turn as pleased.
+to the therapist and not when the trained reader reads the turn as pleased. With the reader, two
+more: a reply it reads as confrontation with near certainty and as displeased, and a flat reply it
+reads as withdrawal from a patient who had been elaborating. The strain head alone fires far too
+often on calm talk, hence the thresholds and the context (docs/validation.md).
 
 Repair: within the next few turns after a rupture, a therapist turn that acknowledges their own
 part or turns curiously to what happened between them. A therapist who owns a clumsy remark
@@ -27,8 +30,10 @@ PLEASED_VALENCE = 3.5
 """A reader valence at or above this (1-5, 3 neutral) reads sarcastic-looking words as meant."""
 WITHDRAWAL_P = 0.95
 """The reader's withdrawal probability a flat reply needs to count as a rupture."""
-ELABORATED_WORDS = 15
-"""A patient turn this long or longer was elaborating; a flat reply after it may be withdrawal."""
+ELABORATED_WORDS = 10
+"""A patient turn this long or longer was elaborating; a flat reply after it may be withdrawal
+(10 against 15 on the dev sets: written dev recall 0.23 against 0.20, precision 0.62 against
+0.59; docs/validation.md)."""
 CONFRONTATION_P = 0.99
 """The reader's confrontation probability a reply to the therapist needs to count as a rupture."""
 DISPLEASED_VALENCE = 3.0
