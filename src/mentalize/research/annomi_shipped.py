@@ -47,13 +47,6 @@ class BehaviourScores:
     input_f1: float
 
 
-def _f1(truth: list[str], predicted: list[str], label: str) -> float:
-    tp = sum(t == label and p == label for t, p in zip(truth, predicted, strict=True))
-    fp = sum(t != label and p == label for t, p in zip(truth, predicted, strict=True))
-    fn = sum(t == label and p != label for t, p in zip(truth, predicted, strict=True))
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def score_split(root: Path, split: str, model: ModelChoice) -> BehaviourScores:
     """Every therapist utterance of ``split``'s AnnoMI transcripts, read in its whole session."""
     splits = fixed_splits()
@@ -74,7 +67,14 @@ def score_split(root: Path, split: str, model: ModelChoice) -> BehaviourScores:
                 continue
             truth.append(str(label))
             predicted.append(MBT_TO_ANNOMI.get(turn.intervention or "other", "other"))
-    per_class = {b: _f1(truth, predicted, b) for b in BEHAVIOURS}
+    from sklearn.metrics import f1_score
+
+    scores = (
+        f1_score(truth, predicted, labels=list(BEHAVIOURS), average=None, zero_division=0)
+        if truth
+        else [0.0] * len(BEHAVIOURS)  # a split with no AnnoMI transcript (synthetic data)
+    )
+    per_class = dict(zip(BEHAVIOURS, map(float, scores), strict=True))
     return BehaviourScores(
         n=len(truth),
         macro_f1=sum(per_class.values()) / len(BEHAVIOURS),

@@ -80,18 +80,15 @@ def add_session(
     """Score one analysed session against its coded records (turns 1-based in the records)."""
     episodes = [r for r in coded if r.kind == "episode"]
     ruptures = [r for r in coded if r.kind == "rupture"]
-    found = [(e.start_turn + 1, e.end_turn + 1, e.speaker) for e in analysis.episodes]
+    found = [
+        SessionRecord("episode", e.start_turn + 1, e.end_turn + 1, speaker=e.speaker)
+        for e in analysis.episodes
+    ]
     counts.sessions += 1
     counts.coded_episodes += len(episodes)
-    counts.episodes_found += sum(
-        any(s <= r.last and r.first <= e and _same_patient(r, who) for s, e, who in found)
-        for r in episodes
-    )
+    counts.episodes_found += sum(any(r.overlaps(f) for f in found) for r in episodes)
     counts.detected_episodes += len(found)
-    counts.detected_episodes_right += sum(
-        any(s <= r.last and r.first <= e and _same_patient(r, who) for r in episodes)
-        for s, e, who in found
-    )
+    counts.detected_episodes_right += sum(any(f.overlaps(r) for r in episodes) for f in found)
     near = [(r.turn + 1, r.speaker) for r in analysis.session.ruptures]
 
     def close(record: SessionRecord, turn: int, who: str) -> bool:

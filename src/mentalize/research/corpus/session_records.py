@@ -193,7 +193,7 @@ def _unique(records: Iterable[SessionRecord]) -> list[SessionRecord]:
     """One record per stretch: a record the two passes each split in two can match twice."""
     kept: list[SessionRecord] = []
     for record in records:
-        if not any(record.overlaps(k) or record == k for k in kept if k.kind == record.kind):
+        if not any(record.overlaps(k) for k in kept):
             kept.append(record)
     return kept
 
