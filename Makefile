@@ -24,8 +24,8 @@ demo: $(BIN)/.installed
 
 # Style, format, the layer contract (docs/architecture.md) and the type check.
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests bench fuzz
-	$(BIN)/ruff format --check src tests bench fuzz
+	$(BIN)/ruff check src tests bench fuzz .ci
+	$(BIN)/ruff format --check src tests bench fuzz .ci
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -5,11 +5,20 @@
 # coverage with fuzz/replay.py), so the checked-in seeds (fuzz/corpus/readers) never change.
 # A crash or a slow input (over 10 s) fails the run; the input is kept under fuzz/findings/ and
 # printed, to become a regression test (fuzz/replay.py FILE shows its traceback).
+# Without atheris it skips (exit 0), except in CI (CI=true, as .ci/run sets), where it fails with
+# one line: a CI run must not pass without fuzzing. .ci/check_counts.py reads the
+# stat::number_of_executed_units line it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 python="${2:-.venv/bin/python}"
 if ! "$python" -c "import atheris" 2>/dev/null; then
+  case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]')" in
+    true | 1 | yes)
+      echo "fuzz/run.sh: CI: atheris is not installed in $python (pip install -e '.[test]')" >&2
+      exit 1
+      ;;
+  esac
   echo "fuzz/run.sh: atheris is not installed (pip install -e '.[test]'); skipping" >&2
   exit 0
 fi

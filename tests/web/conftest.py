@@ -1,6 +1,8 @@
 """Set-up for the clinic's tests: a throw-away data directory, SQLite by default, PostgreSQL when
 ``MENTALIZE_TEST_DATABASE_URL=postgresql://...`` is set (skipped, with the reason, when that
-server cannot be reached). Without the ``clinic`` extra the whole folder is skipped.
+server cannot be reached). Without the ``clinic`` extra the whole folder is left out, and the
+run's summary says so in one line. In CI (``CI=true``, tests/ci.py) either condition stops the run
+with one line naming it instead: CI must not pass by skipping the clinic's tests.
 
 Shared fixtures: five users covering every role relation, and one patient of the first clinician
 with a record under every model (analysed from examples/attuned_session.txt).
@@ -19,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.ci import fail_run, in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "attuned_session.txt"
 TEST_DB_ENV = "MENTALIZE_TEST_DATABASE_URL"
@@ -30,8 +34,14 @@ _MISSING = [
 ]
 _SKIP_REASON: str | None = None
 
+_EXTRA_MISSING = (
+    f"the clinic extra is not installed (no {', '.join(_MISSING)}; pip install -e '.[clinic]'): "
+    "tests/web was not collected"
+)
+
 if _MISSING:
-    collect_ignore_glob = ["test_*.py"]
+    # Every test module of the folder and its subfolders (fnmatch's * spans "/").
+    collect_ignore_glob = ["test_*.py", "*/test_*.py"]
 else:
     DATA_DIR = Path(tempfile.mkdtemp(prefix="mentalize-web-tests-"))
     atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
@@ -71,13 +81,34 @@ else:
     django.setup()
 
 
+@pytest.hookimpl(tryfirst=True)  # before tests/web/browser's check, which needs the extra too
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    if _MISSING and in_ci():
+        fail_run(_EXTRA_MISSING)
     if _SKIP_REASON is None:
         return
+    if in_ci():
+        fail_run(_SKIP_REASON)
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.skip(reason=_SKIP_REASON))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Outside CI, a missing clinic extra leaves tests/web out; say so rather than nothing."""
+    if _MISSING and not in_ci():
+        terminalreporter.write_line(f"SKIPPED tests/web: {_EXTRA_MISSING}", yellow=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_database(record_testsuite_property: Any) -> None:
+    """Names the clinic's database (``sqlite`` or ``postgresql``) in the JUnit XML report, when
+    one is written (``--junitxml``), so that ``.ci/check_counts.py`` can tell that the second
+    pass really ran on PostgreSQL. Reads the backend's name only; opens no connection."""
+    from django.db import connection
+
+    record_testsuite_property("clinic_database", connection.vendor)
 
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -3,7 +3,9 @@
 The browser is Debian's ``chromium`` (``/usr/bin/chromium``, installed by ``.ci/run``), launched
 through Playwright's ``executable_path``: Playwright's own browser downloads are never used, so
 the tests need no network. Without the ``playwright`` package or a Chromium binary they skip and
-say which is missing. ``MENTALIZE_CHROMIUM`` names another Chromium binary.
+say which is missing; in CI (``CI=true``, tests/ci.py) the run stops with that line instead, once
+this folder is collected (in ``make test`` that covers Reflect's browser tests too).
+``MENTALIZE_CHROMIUM`` names another Chromium binary.
 
 The server runs in a subprocess with a fresh data directory, like ``test_serve.py``. On the
 PostgreSQL run (``MENTALIZE_TEST_DATABASE_URL`` set) it is pointed at a throw-away database on
@@ -35,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from tests.ci import fail_run, in_ci
 from tests.web.serving import (
     PASSWORD,
     free_port,
@@ -71,6 +74,15 @@ def _missing() -> str | None:
     if chromium_binary() is None:
         return f"no Chromium binary (apt-get install chromium, or set {CHROMIUM_ENV})"
     return None
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """In CI, no Chromium or Playwright fails the run here instead of skipping the browser tests
+    (the modules' ``importorskip`` would otherwise leave no items to fail)."""
+    if in_ci():
+        reason = _missing()
+        if reason:
+            fail_run(f"the browser tests cannot run: {reason}")
 
 
 @dataclass
