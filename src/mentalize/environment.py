@@ -104,6 +104,19 @@ VARIABLES: tuple[Variable, ...] = (
         "clinic",
     ),
     Variable("MENTALIZE_HSTS_SECONDS", "31536000", "HSTS max-age behind a TLS proxy", "clinic"),
+    Variable(
+        "MENTALIZE_TRUSTED_PROXY",
+        "",
+        "IP address of the TLS proxy serve trusts (unset: loopback only)",
+        "clinic",
+    ),
+    Variable("MENTALIZE_MAX_TURNS", "5000", "most turns in one uploaded transcript", "clinic"),
+    Variable(
+        "MENTALIZE_ANALYSIS_MAX_SECONDS",
+        "300",
+        "longest one clinic analysis may run before it fails",
+        "clinic",
+    ),
     Variable("MENTALIZE_REQUIRE_MFA", "", "1: every user needs a second factor", "clinic"),
     Variable("MENTALIZE_SESSION_MINUTES", "30", "log out after this much inactivity", "clinic"),
     Variable(

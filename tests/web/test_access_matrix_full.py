@@ -257,10 +257,12 @@ RULES: dict[str, Rule] = {
     "admin/(?P<url>.*)$": Rule(
         lambda c: "/admin/nothing-here/", _all(302, admin=404), _all(302, admin=404)
     ),
+    # Refused even to admins: whoever sets a password can log in as that user (issue 18,
+    # finding 1); passwords are set on the server, `mentalize users set-password`.
     "admin/accounts/user/<id>/password/": Rule(
         lambda c: f"/admin/accounts/user/{c['people']['owner'].pk}/password/",
-        ADMIN_ONLY,
-        ADMIN_ONLY,  # no data: the form again with its errors, nothing changed
+        ADMIN_DENIED,
+        ADMIN_DENIED,
     ),
 }
 

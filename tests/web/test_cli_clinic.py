@@ -38,7 +38,8 @@ def test_users_add_token_and_assign(run: Any) -> None:
 
     outcome = run("users", "token", "nia")
     assert outcome.exit_code == 0
-    token = outcome.output.strip()
+    # stdout alone, as in TOKEN=$(mentalize users token nia): the audit line goes to stderr.
+    token = outcome.stdout.strip()
     assert token.startswith("mz_") and len(token) > 40
     stored = ApiToken.objects.get(user=nia)
     assert stored.digest == token_digest(token) and token not in stored.digest

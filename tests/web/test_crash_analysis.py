@@ -60,6 +60,8 @@ class Clinic:
         self.data_dir = data_dir
         self.database_url = database_url
         self.env = serve_env(data_dir)
+        # BIG_TURNS is over the default turn limit per upload (issue 18): raise it here.
+        self.env["MENTALIZE_MAX_TURNS"] = str(BIG_TURNS)
         if database_url:
             self.env["MENTALIZE_DATABASE_URL"] = database_url
         self.process: subprocess.Popen[bytes] | None = None

@@ -5,13 +5,15 @@ Django is imported inside each command, never at module level, so ``mentalize an
 install it and exit 2.
 
     mentalize serve [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--threads 8]
-                    [--analysis-workers N]
+                    [--analysis-workers N] [--trusted-proxy ADDRESS]
     mentalize worker [--data-dir DIR]   (an analysis worker; serve starts its own)
     mentalize users add NAME --role clinician|supervisor|admin   (MENTALIZE_PASSWORD or a prompt)
     mentalize users token NAME
     mentalize users assign-supervisor SUPERVISEE SUPERVISOR
     mentalize users reset-mfa NAME   (remove a user's authenticator app, e.g. a lost phone)
-    mentalize audit verify
+    mentalize users set-password NAME   (MENTALIZE_PASSWORD or a prompt; the user is told)
+    mentalize audit verify [--against HEAD] [--against-file FILE]
+    mentalize audit head [--append FILE]   (the head to keep outside the database)
     mentalize backup --out FILE [--include-key]   /   mentalize restore FILE [--force]
 """
 
@@ -39,14 +41,17 @@ DataDir = Annotated[
 
 users_app = typer.Typer(
     name="users",
-    help="Manage clinic accounts: add users, make API tokens, assign supervisors, reset MFA.",
+    help=(
+        "Manage clinic accounts: add users, make API tokens, assign supervisors, set passwords, "
+        "reset MFA. Every change is an entry in the audit chain (actor: cli)."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 audit_app = typer.Typer(
     name="audit",
-    help="Check the clinic's hash-chained audit log.",
+    help="Check the clinic's hash-chained audit log and anchor it outside the database.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -109,11 +114,30 @@ def serve(
             min=0,
         ),
     ] = None,
+    trusted_proxy: Annotated[
+        str | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="IP address of the TLS proxy in front (with MENTALIZE_BEHIND_TLS_PROXY=1): "
+            "only its X-Forwarded-Proto is believed (default: $MENTALIZE_TRUSTED_PROXY, or "
+            "loopback when --host is loopback).",
+        ),
+    ] = None,
 ) -> None:
     """Run the clinic web app with waitress and its analysis workers.
 
     The first run creates the data directory, its key and the database.
     """
+    from mentalize.web.proxy import ProxyConfigError, waitress_options
+
+    try:  # checked before anything is created: a proxy set-up that cannot work does not start
+        proxy = waitress_options(
+            host,
+            trusted_proxy or environment.get("MENTALIZE_TRUSTED_PROXY"),
+            behind_tls_proxy=environment.flag("MENTALIZE_BEHIND_TLS_PROXY"),
+        )
+    except ProxyConfigError as exc:
+        raise fail(str(exc)) from None
     if not _is_loopback(host):
         # Off the loopback interface, cookies must only travel over TLS (a proxy in front).
         environment.setdefault("MENTALIZE_SECURE_COOKIES", "1")
@@ -162,6 +186,8 @@ def serve(
             ident="mentalize",
             # bodies stay in memory (no transcript in a temp file); oversized ones get 413 unread
             **server_limits(),
+            # X-Forwarded-Proto from the trusted TLS proxy only (mentalize.web.proxy)
+            **proxy,
         )
     except OSError as exc:
         raise fail(
@@ -273,6 +299,28 @@ def users_assign_supervisor(
     typer.echo(f"{supervisor} now supervises {supervisee}")
 
 
+@users_app.command("set-password")
+def users_set_password(
+    name: Annotated[str, typer.Argument(help="User whose password is set.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Set NAME's password (MENTALIZE_PASSWORD or a prompt); audited, and NAME is told.
+
+    The admin site cannot set passwords (whoever sets one could log in as that user): an account
+    made there can log in once this has been run.
+    """
+    from mentalize.errors import MentalizeError
+
+    setup_django(data_dir)
+    from mentalize.web.accounts.services import set_password
+
+    try:
+        set_password(name, _password())
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"password set for {name}; they are told at their next log-in")
+
+
 @users_app.command("reset-mfa")
 def users_reset_mfa(
     name: Annotated[str, typer.Argument(help="User whose authenticator app is removed.")],
@@ -298,13 +346,49 @@ def users_reset_mfa(
 
 
 @audit_app.command("verify")
-def audit_verify(data_dir: DataDir = None) -> None:
-    """Check every entry's hash and its link to the previous one; exit 1 at the first break."""
+def audit_verify(
+    data_dir: DataDir = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against",
+            metavar="HEAD",
+            help="A head printed by `mentalize audit head` (or SEQ:HASH); the log must still "
+            "contain it. Repeatable.",
+        ),
+    ] = None,
+    against_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--against-file",
+            metavar="FILE",
+            help="A file of heads from `audit head --append` (every line is checked), or a "
+            "backup archive (its manifest's head). Repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Check the audit log: every entry's hash and link, and the append-only triggers.
+
+    Exit 1 at the first break. With --against/--against-file, also check the log against heads
+    kept outside the database, which catches a chain rewritten end to end."""
+    from mentalize.errors import MentalizeError
+
     setup_django(data_dir)
+    from mentalize.web.audit import anchor as audit_anchor
     from mentalize.web.audit.chain import verify
 
-    result = verify()
+    try:  # read the anchors first: a typo is exit 2 before any walk
+        anchors = [audit_anchor.parse(text) for text in against or []]
+        for path in against_file or []:
+            anchors.extend(audit_anchor.read_file(path))
+    except MentalizeError as exc:
+        raise fail(str(exc)) from None
+    result = audit_anchor.check(anchors) if anchors else verify()
     if not result.ok:
+        if result.bad_triggers:
+            raise fail(f"audit log unprotected: {result.problem}", EXIT_INTERNAL)
+        if anchors and result.problem.startswith("entry "):
+            raise fail(f"audit log rewritten: {result.problem}", EXIT_INTERNAL)
         where = (
             f"entry id {result.first_bad_id}" if result.first_bad_id is not None else "chain end"
         )
@@ -313,7 +397,45 @@ def audit_verify(data_dir: DataDir = None) -> None:
             f"({result.checked} entries fine before it)",
             EXIT_INTERNAL,
         )
-    typer.echo(f"audit log intact: {result.checked} entries")
+    matched = f"; matches {len(anchors)} head(s) kept outside the database" if anchors else ""
+    typer.echo(f"audit log intact: {result.checked} entries{matched}")
+
+
+@audit_app.command("head")
+def audit_head(
+    data_dir: DataDir = None,
+    append_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--append",
+            metavar="FILE",
+            help="Also add the line to this file (kept outside the database, ideally on "
+            "another machine); earlier lines are kept.",
+        ),
+    ] = None,
+) -> None:
+    """Print the audit chain's current head as one line to keep outside the database.
+
+    `mentalize audit verify --against LINE` later proves the log up to that entry was not
+    rewritten. Refuses (exit 1) when the log does not verify now.
+    """
+    from mentalize.cli.common import check_output
+    from mentalize.errors import MentalizeError
+
+    check_output(append_to, "--append")
+    setup_django(data_dir)
+    from mentalize.web.audit import anchor as audit_anchor
+
+    try:
+        head = audit_anchor.take()
+    except MentalizeError as exc:
+        raise fail(str(exc), EXIT_INTERNAL) from None
+    if append_to is not None:
+        try:
+            audit_anchor.append(head, append_to)
+        except OSError as exc:
+            raise fail(f"--append {append_to}: {exc.strerror or exc}", EXIT_INTERNAL) from None
+    typer.echo(head.line())
 
 
 def backup(
@@ -350,24 +472,40 @@ def restore(
         bool, typer.Option("--force", help="Replace the database already in the data directory.")
     ] = False,
 ) -> None:
-    """Restore an archive into an empty data directory, then verify the audit chain."""
+    """Restore an archive into an empty data directory, checking it before it is installed.
+
+    The archive is unpacked into a scratch directory inside the data directory (and, on
+    PostgreSQL, a scratch database), migrated and checked there (schema, the audit log's chain
+    and triggers, decryption); only then are the database and key renamed into place, the
+    previous ones kept beside them, and any failure rolls back to exactly what was there.
+    """
     from mentalize.errors import MentalizeError
     from mentalize.web import backup as clinic_backup
     from mentalize.web.datadir import data_dir as default_data_dir
 
     try:
         opened = clinic_backup.open_archive(archive)
-        target = clinic_backup.prepare_data_dir(opened, data_dir or default_data_dir(), force=force)
+        plan = clinic_backup.plan_restore(opened, data_dir or default_data_dir(), force=force)
     except MentalizeError as exc:
         raise fail(str(exc)) from None
-    setup_django(target, migrate=False)
-    from django.conf import settings
-
-    if Path(settings.DATA_DIR) != target:  # Django was set up for another directory already
-        raise fail(f"restore into {target} must run in its own process", EXIT_INTERNAL)
     try:
-        clinic_backup.restore_database(opened, force=force)
-        setup_django(target)  # migrate the restored database forward
-        typer.echo(clinic_backup.check_restored(opened))
+        with clinic_backup.staged(plan) as stage:
+            if stage.database_url:  # Django checks the scratch database, never the live one
+                environment.set_value("MENTALIZE_DATABASE_URL", stage.database_url)
+            setup_django(stage.directory, migrate=False)
+            from django.conf import settings
+
+            if Path(settings.DATA_DIR) != stage.directory:  # set up for another directory
+                raise fail(f"restore into {plan.directory} must run in its own process")
+            clinic_backup.check_migrations(opened)
+            setup_django(stage.directory)  # migrate the scratch copy forward
+            checked = clinic_backup.check_staged(opened, stage)
+            kept = clinic_backup.install(plan, stage)
     except MentalizeError as exc:
         raise fail(str(exc), EXIT_INTERNAL) from None
+    typer.echo(checked)
+    if kept:
+        typer.echo(
+            f"previous database and key kept in {plan.directory}: {', '.join(kept)} "
+            "(sessions emptied); delete them once the restored clinic is in use"
+        )

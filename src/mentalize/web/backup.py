@@ -22,10 +22,44 @@ fields refuse to serialise by design, and pg_dump copies triggers (the audit log
 guard) and sequences exactly. Without the tools on PATH the command says which package to install.
 
 The archive is written to a temporary file beside ``--out`` and renamed into place only when
-complete, so a failed backup leaves no partial archive. ``restore`` checks every member against
-the manifest before it writes anything, refuses a data directory that already holds a database
-unless ``--force``, migrates the restored database forward, and then verifies the audit chain and
-decrypts a row of every clinical table.
+complete, so a failed backup leaves no partial archive.
+
+**No live sessions** (review finding 2, issue 18). A session key is a log-in (second factor
+included), so the rows of :data:`EXCLUDED_DATA` (``django_session``) never reach an archive: the
+SQLite snapshot is emptied with ``secure_delete`` (no key left in free pages), ``pg_dump`` gets
+``--exclude-table-data``; restore empties the table again (older archives carry sessions) and in
+the previous database it keeps. Kept on purpose: API tokens and questionnaire links (SHA-256
+digests only, which open nothing; dropping them would break integrations and open links), axes'
+lock-out records (no secret; they expire in 15 minutes), the task queue (ids), and the TOTP
+devices, whose secrets django-otp stores in the clear: dropping them would silently switch every
+second factor off, so an archive is a credential store and is kept like one.
+
+**Restore checks before it installs** (review finding 3). In order, and nothing outside a scratch
+copy is written until the last step:
+
+1. :func:`open_archive`: the manifest, the expected members, every checksum (exit 2).
+2. :func:`plan_restore`: database kind, an empty target (or ``--force``), the right key.
+3. :func:`staged`: the archive is unpacked into a private ``.restore-*`` directory inside the data
+   directory (the key, and the SQLite file) or, on PostgreSQL, a scratch database beside the
+   configured one (the role needs CREATEDB: pg_restore cannot be pointed at another schema, and
+   a checked database can then be swapped in by renaming); Django is set up on that copy and
+   migrates it forward.
+4. :func:`check_staged`: sessions emptied; every migration applied and every model's columns
+   present; the audit log's append-only triggers exactly as migration ``audit.0002`` made them
+   (our own check, then ``chain.verify()``, which checks the chain and the triggers too); the
+   head no shorter than the manifest's; every encrypted value decrypts with the key the directory
+   will hold.
+5. :func:`install`: renames only (the previous ``clinic.sqlite3`` to
+   ``clinic.sqlite3.before-restore-STAMP``, a replaced key to ``encryption.key.before-restore-
+   STAMP``, the checked copy into place; PostgreSQL: ``NAME`` to ``NAME_pre_restore_STAMP``, the
+   scratch database to ``NAME``), each recorded with its inverse, then the installed copy is
+   compared with what was checked; any failure undoes the steps in reverse, so the previous
+   database and key are back byte for byte. The previous ones are kept after a success.
+
+What restore cannot detect: rows that are not chained. Someone able to rewrite the archive can
+recompute its manifest; the triggers and the chain catch tampering with the audit log, but a
+changed password hash or an added API token restores as it is. Archives must come from a trusted
+place; ``audit verify --against HEAD`` with a head kept elsewhere anchors the history.
 
 Django is imported inside functions: ``restore`` must place the key before Django's settings
 (which create a fresh key when none exists) are imported.
@@ -33,16 +67,18 @@ Django is imported inside functions: ``restore`` must place the key before Djang
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +86,7 @@ from typing import IO, Any
 
 from mentalize import environment
 from mentalize.errors import MentalizeError
-from mentalize.files import atomic_path
+from mentalize.files import atomic_path, fsync_folder
 from mentalize.web import datadir
 
 FORMAT = "mentalize.backup/1"
@@ -61,6 +97,10 @@ KEY_MEMBER = "keys/encryption.key"
 SQLITE_FILE = "clinic.sqlite3"
 _CHUNK = 1 << 20
 _LOW_SPACE = 1 << 20  # below this much free space, an I/O error is reported as a full disk
+# Tables whose rows never leave the clinic in an archive and are emptied in every restored (or
+# kept) database: django_session holds live log-ins (a session key is a password, second factor
+# included). Everything else is kept, see the module docstring for why, table by table.
+EXCLUDED_DATA = ("django_session",)
 
 
 class BackupError(MentalizeError):
@@ -143,6 +183,7 @@ def _snapshot_sqlite(source: Path, dest: Path) -> dict[str, Any]:
     try:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        _drop_secrets_sqlite(dst)
         (check,) = dst.execute("PRAGMA integrity_check").fetchone()
         if check != "ok":
             raise BackupError(f"the snapshot of {source} fails SQLite's integrity check: {check}")
@@ -160,6 +201,20 @@ def _snapshot_sqlite(source: Path, dest: Path) -> dict[str, Any]:
         "audit_head": {"seq": head[0], "hash": head[1]} if head else None,
         "migrations": sorted(f"{app}.{name}" for app, name in migrations),
     }
+
+
+def _drop_secrets_sqlite(db: sqlite3.Connection) -> None:
+    """Empty the tables in :data:`EXCLUDED_DATA` of a snapshot (or a kept copy).
+
+    ``secure_delete`` overwrites the deleted rows' bytes with zeros, so the session keys are not
+    left behind in free pages of the archived file either.
+    """
+    db.execute("PRAGMA secure_delete = ON")
+    present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table in EXCLUDED_DATA:
+        if table in present:
+            db.execute(f'DELETE FROM "{table}"')
+    db.commit()
 
 
 def _tool(name: str) -> str:
@@ -203,20 +258,28 @@ def _dump_postgres(settings_dict: dict[str, Any], dest: Path) -> dict[str, Any]:
     from django.db.migrations.recorder import MigrationRecorder
 
     migrations = sorted(f"{a}.{n}" for a, n in MigrationRecorder(connection).applied_migrations())
+    # The head is read before pg_dump takes its own snapshot: the log only grows, so the dump
+    # holds this entry (perhaps with a few later ones), and the head is a valid outside anchor
+    # for ``audit verify --against-file ARCHIVE`` and a floor for restore's head check.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1")
+        head = cursor.fetchone()
     _run_pg_tool(
         [
             _tool("pg_dump"),
             "--format=custom",
             "--no-owner",
             "--no-privileges",
+            *(f"--exclude-table-data={table}" for table in EXCLUDED_DATA),
             f"--file={dest}",
         ],
         _pg_env(settings_dict),
         "pg_dump",
     )
-    # pg_dump takes its own snapshot, so the head read here could be a few entries behind it:
-    # restore verifies the whole chain instead of comparing heads.
-    return {"audit_head": None, "migrations": migrations}
+    return {
+        "audit_head": {"seq": head[0], "hash": head[1]} if head else None,
+        "migrations": migrations,
+    }
 
 
 def _versions() -> dict[str, str]:
@@ -270,6 +333,7 @@ def _write_backup(
             "migrations": info["migrations"],
             "audit_head": info["audit_head"],
             "key": {"id": key_id(key), "included": include_key},
+            "excluded_data": list(EXCLUDED_DATA),
             "files": files,
         }
 
@@ -369,22 +433,65 @@ def _extract(archive: Archive, name: str, dest: Path) -> None:
         raise _bad(archive.path, f"{name} changed while being read")
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _pg_connect(conninfo: str, dbname: str | None = None) -> Any:
+    """An autocommit connection to the configured server (``dbname`` overrides the URL's)."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    try:
+        info = make_conninfo(conninfo, dbname=dbname) if dbname else conninfo
+        return psycopg.connect(info, connect_timeout=10, autocommit=True)
+    except psycopg.Error as exc:
+        raise BackupError(f"cannot reach the PostgreSQL database: {_first_line(exc)}") from None
+
+
+def _pg_name(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path.lstrip("/"))
+
+
+def _pg_with_name(url: str, name: str) -> str:
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(name)))
+
+
+def _pg_derived(name: str, suffix: str) -> str:
+    """``name`` + ``suffix`` within PostgreSQL's 63-byte identifiers (it would cut it silently)."""
+    return name[: 63 - len(suffix)] + suffix
+
+
 def _postgres_has_tables(url: str) -> bool:
     import psycopg
 
-    try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
+    with _pg_connect(url) as conn:
+        try:
             row = conn.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
             ).fetchone()
-    except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BackupError(f"cannot reach the PostgreSQL database: {first}") from None
+        except psycopg.Error as exc:
+            raise BackupError(f"cannot read the PostgreSQL database: {_first_line(exc)}") from None
     return bool(row and row[0])
 
 
-def prepare_data_dir(archive: Archive, directory: Path, *, force: bool) -> Path:
-    """Check the target before anything is written, then put the key in place.
+@dataclass(frozen=True)
+class RestorePlan:
+    """What restore will do, decided before anything is written."""
+
+    archive: Archive
+    directory: Path  # the target data directory
+    key: bytes  # the key the data directory will hold once restored
+    postgres_url: str | None  # the configured database (None: SQLite in ``directory``)
+
+
+def plan_restore(archive: Archive, directory: Path, *, force: bool) -> RestorePlan:
+    """Check the target and pick the key; writes nothing but the (empty, 0700) directory.
 
     Refuses: a database kind other than the one configured; a directory that already holds a
     database (or a PostgreSQL database with tables) unless ``force``; a key that does not match
@@ -422,8 +529,8 @@ def prepare_data_dir(archive: Archive, directory: Path, *, force: bool) -> Path:
                 f"{key_path} is a different key (id {key_id(current)}) from the archive's "
                 f"({wanted}); pass --force to replace it"
             )
-        if current != key:
-            write_atomically(key_path, lambda handle: handle.write(key))
+        if key_id(key) != wanted:
+            raise _bad(archive.path, f"{KEY_MEMBER} is not the key the manifest names ({wanted})")
     elif current is None:
         raise BackupError(
             f"{archive.path} does not hold the encryption key (made without --include-key); "
@@ -435,7 +542,152 @@ def prepare_data_dir(archive: Archive, directory: Path, *, force: bool) -> Path:
             f"{key_path} has key id {key_id(current)} but the archive's data needs key id "
             f"{wanted}; copy the right encryption.key into {directory}"
         )
-    return directory
+    else:
+        key = current
+    return RestorePlan(archive, directory, key, url or None)
+
+
+@dataclass
+class Stage:
+    """The scratch data directory (and, on PostgreSQL, scratch database) a restore is checked in.
+
+    ``directory`` lies inside the target data directory, so the checked SQLite file is renamed
+    into place on the same file system (atomic); ``head`` is the audit head the checks saw, which
+    the installed database must show too.
+    """
+
+    directory: Path
+    database_url: str | None = None
+    database_name: str | None = None
+    head: tuple[int, str] | None = None
+    installed: bool = False
+
+
+def _close_django_connections() -> None:
+    """Close Django's connections, if Django is set up (rename and DROP need them closed)."""
+    import sys
+
+    if "django.db" not in sys.modules:
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.configured:
+        connections.close_all()
+
+
+@contextmanager
+def staged(plan: RestorePlan) -> Iterator[Stage]:
+    """Unpack the archive into a scratch data directory (and scratch database), never the target.
+
+    Nothing outside the scratch is touched here; on the way out the scratch is removed (and the
+    scratch database dropped) unless :func:`install` moved it into place.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix=".restore-", dir=plan.directory))  # 0700
+    stage = Stage(scratch)
+    try:
+        write_atomically(scratch / datadir.KEY_FILE, lambda handle: handle.write(plan.key))
+        if plan.postgres_url is None:
+            _stage_sqlite(plan.archive, scratch / SQLITE_FILE)
+        else:
+            _stage_postgres(plan, stage)
+        yield stage
+    finally:
+        _close_django_connections()
+        if stage.database_name and not stage.installed and plan.postgres_url:
+            _drop_database(plan.postgres_url, stage.database_name)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _stage_sqlite(archive: Archive, dest: Path) -> None:
+    _extract(archive, archive.member, dest)
+    os.chmod(dest, 0o600)
+    try:
+        with closing(sqlite3.connect(dest)) as check:
+            (result,) = check.execute("PRAGMA integrity_check").fetchone()
+    except sqlite3.Error as exc:
+        raise _bad(archive.path, f"database snapshot unreadable: {exc}") from None
+    if result != "ok":
+        raise _bad(archive.path, f"database snapshot fails integrity check: {result}")
+
+
+def _stage_postgres(plan: RestorePlan, stage: Stage) -> None:
+    """Create a scratch database beside the configured one and pg_restore the archive into it."""
+    import psycopg
+    from psycopg import sql
+
+    assert plan.postgres_url is not None
+    target = _pg_name(plan.postgres_url)
+    scratch = _pg_derived(target, f"_restore_{secrets.token_hex(4)}")
+    with _pg_connect(plan.postgres_url, dbname="postgres") as conn:
+        try:
+            like = conn.execute(
+                "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
+                "WHERE datname = %s",
+                (target,),
+            ).fetchone()
+            if like is None:
+                raise BackupError(f"PostgreSQL database {target} does not exist; create it first")
+            conn.execute(
+                sql.SQL(
+                    "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}"
+                ).format(sql.Identifier(scratch), *(sql.Literal(v) for v in like))
+            )
+        except psycopg.Error as exc:
+            raise BackupError(
+                f"cannot create the scratch database {scratch} that restore checks the archive "
+                f"in ({_first_line(exc)}); the clinic's PostgreSQL role needs CREATEDB and must "
+                f"own {target}; nothing was restored"
+            ) from None
+    stage.database_name = scratch
+    stage.database_url = _pg_with_name(plan.postgres_url, scratch)
+    dump = stage.directory / "clinic.pgdump"
+    _extract(plan.archive, plan.archive.member, dump)
+    args = [
+        _tool("pg_restore"),
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--single-transaction",
+        f"--dbname={scratch}",
+        str(dump),
+    ]
+    env = _pg_env(_settings_dict(plan.postgres_url) | {"NAME": scratch})
+    try:
+        _run_pg_tool(args, env, "pg_restore")
+    except BackupError as exc:
+        raise _bad(plan.archive.path, str(exc)) from None
+    finally:
+        dump.unlink(missing_ok=True)
+
+
+def _settings_dict(url: str) -> dict[str, Any]:
+    """The parts of a database URL that :func:`_pg_env` reads."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url)
+    return {
+        "HOST": params.get("host"),
+        "PORT": params.get("port"),
+        "USER": params.get("user"),
+        "PASSWORD": params.get("password"),
+        "NAME": params.get("dbname"),
+        "OPTIONS": {"sslmode": params.get("sslmode")},
+    }
+
+
+def _drop_database(url: str, name: str) -> None:
+    """Drop a database restore made (best effort: it is on the way out of a failure already)."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with _pg_connect(url, dbname="postgres") as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    except (psycopg.Error, BackupError):
+        pass
 
 
 def check_migrations(archive: Archive) -> None:
@@ -452,76 +704,357 @@ def check_migrations(archive: Archive) -> None:
         )
 
 
-def restore_database(archive: Archive, *, force: bool) -> None:
-    """Replace the configured database with the archive's (Django set up, not yet migrated)."""
-    from django.conf import settings
+def _normal_sql(text: str) -> str:
+    return " ".join(text.split()).rstrip(";").strip()
+
+
+def _check_audit_triggers(archive: Archive) -> None:
+    """The append-only triggers of migration ``audit.0002`` exist, enabled and unaltered.
+
+    A doctored archive with its triggers dropped still passes every checksum (the manifest can be
+    recomputed) and, until someone edits an entry, the hash chain too; so restore looks for the
+    triggers themselves, by the exact statements that migration runs. ``chain.verify()`` checks
+    them as well; this is the second line, with its own wording.
+    """
+    import importlib
+
     from django.db import connection
 
-    check_migrations(archive)
-    connection.close()
-    if archive.vendor == "sqlite":
-        target = Path(connection.settings_dict["NAME"])
-        with _scratch(target.parent, ".restoring") as staged:
-            _extract(archive, archive.member, staged)
-            try:
-                with sqlite3.connect(staged) as check:
-                    (result,) = check.execute("PRAGMA integrity_check").fetchone()
-            except sqlite3.Error as exc:
-                raise _bad(archive.path, f"database snapshot unreadable: {exc}") from None
-            if result != "ok":
-                raise _bad(archive.path, f"database snapshot fails integrity check: {result}")
-            for stale in ("-wal", "-shm", "-journal"):
-                Path(f"{target}{stale}").unlink(missing_ok=True)
-            os.chmod(staged, 0o600)
-            os.replace(staged, target)
-        return
-    with _scratch(Path(settings.DATA_DIR), ".pgdump") as staged:
-        _extract(archive, archive.member, staged)
-        args = [
-            _tool("pg_restore"),
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            "--single-transaction",
-            f"--dbname={connection.settings_dict['NAME']}",
-        ]
-        if force:
-            args += ["--clean", "--if-exists"]
-        _run_pg_tool([*args, str(staged)], _pg_env(connection.settings_dict), "pg_restore")
+    migration = importlib.import_module("mentalize.web.audit.migrations.0002_head_and_append_only")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'audit_auditentry'"
+            )
+            found = {name: _normal_sql(text or "") for name, text in cursor.fetchall()}
+            for statement in migration.SQLITE:
+                name = statement.split()[2]
+                if found.get(name) != _normal_sql(statement):
+                    raise _bad(
+                        archive.path,
+                        f"the audit log's append-only trigger {name} is missing or altered",
+                    )
+            return
+        cursor.execute(
+            "SELECT t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+            "WHERE c.relname = 'audit_auditentry' AND t.tgname = 'audit_entry_append_only' "
+            "AND NOT t.tgisinternal"
+        )
+        row = cursor.fetchone()
+    body = migration.POSTGRES[0].split("$$")[1]
+    if (
+        row is None
+        or row[0] not in ("O", "A")  # D: disabled; R: fires only for replication
+        or "BEFORE DELETE OR UPDATE" not in row[1]
+        or "FOR EACH ROW" not in row[1]
+        or _normal_sql(row[2]) != _normal_sql(body)
+    ):
+        raise _bad(
+            archive.path,
+            "the audit log's append-only trigger audit_entry_append_only is missing, "
+            "disabled or altered",
+        )
 
 
-def check_restored(archive: Archive) -> str:
-    """After migrating: the audit chain verifies, and a row of every clinical table decrypts."""
+def _check_schema(archive: Archive) -> None:
+    """Every migration is applied and every model's table and columns exist."""
     from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        migration = pending[0][0]
+        raise _bad(archive.path, f"migration {migration.app_label}.{migration.name} not applied")
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        for model in apps.get_models(include_auto_created=True):
+            meta = model._meta
+            if not meta.managed or meta.proxy:
+                continue
+            if meta.db_table not in tables:
+                raise _bad(archive.path, f"table {meta.db_table} is missing")
+            columns = {
+                c.name
+                for c in connection.introspection.get_table_description(cursor, meta.db_table)
+            }
+            for field in meta.local_concrete_fields:
+                if field.column not in columns:
+                    raise _bad(archive.path, f"column {meta.db_table}.{field.column} is missing")
+
+
+def _drop_secrets(connection: Any) -> None:
+    """Empty :data:`EXCLUDED_DATA` in the database Django is connected to."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA secure_delete = ON")
+        for table in EXCLUDED_DATA:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+
+
+def check_staged(archive: Archive, stage: Stage) -> str:
+    """Check the migrated scratch database; raise before anything is installed.
+
+    Order: sessions emptied, schema, the audit log's triggers, the hash chain (``verify()``), the
+    chain's head against the manifest, then every encrypted value of every clinical row decrypts
+    with the key the data directory will hold. Returns the line the CLI prints.
+    """
+    from django.apps import apps
+    from django.db import connection
 
     from mentalize.web.audit.chain import verify
-    from mentalize.web.audit.models import AuditHead
+    from mentalize.web.audit.models import AuditEntry, AuditHead
     from mentalize.web.crypto import DecryptionError
     from mentalize.web.fields import EncryptedTextField
 
+    _drop_secrets(connection)
+    _check_schema(archive)
+    _check_audit_triggers(archive)
     result = verify()
     if not result.ok:
         where = f"entry id {result.first_bad_id}" if result.first_bad_id else "the chain's end"
-        raise BackupError(
-            f"restored, but the audit log does not verify at {where}: {result.problem}"
-        )
+        raise _bad(archive.path, f"the audit log does not verify at {where}: {result.problem}")
+    head = AuditHead.objects.filter(pk=1).first()
     recorded = archive.manifest.get("audit_head")
-    if recorded:
-        head = AuditHead.objects.filter(pk=1).first()
-        if head is None or head.seq < recorded["seq"]:
-            raise BackupError("restored, but the audit log is shorter than the manifest says")
-    checked = 0
+    if recorded and (head is None or head.seq < recorded["seq"]):
+        raise _bad(archive.path, "the audit log is shorter than the manifest says")
+    if (
+        recorded
+        and recorded["seq"]
+        and not AuditEntry.objects.filter(seq=recorded["seq"], hash=recorded["hash"]).exists()
+    ):
+        raise _bad(archive.path, f"audit entry {recorded['seq']} differs from the manifest's head")
+    stage.head = (head.seq, head.hash) if head else None
+    tables = rows = 0
     for model in apps.get_models():
-        if any(isinstance(f, EncryptedTextField) for f in model._meta.get_fields()):
-            try:
-                if model.objects.order_by("pk").first() is not None:
-                    checked += 1
-            except DecryptionError:
-                raise BackupError(
-                    f"restored, but {model._meta.label_lower} does not decrypt with the key in "
-                    "the data directory"
-                ) from None
+        encrypted = [
+            f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+        ]
+        if not encrypted:
+            continue
+        tables += 1
+        query = model._base_manager.order_by("pk").only("pk", *encrypted)
+        last: Any = None
+        try:
+            # Pages read whole (list), not a server-side iterator: a decryption error then
+            # leaves no cursor open behind it.
+            while page := list((query if last is None else query.filter(pk__gt=last))[:500]):
+                rows += len(page)
+                last = page[-1].pk
+        except DecryptionError:
+            raise _bad(
+                archive.path,
+                f"{model._meta.label_lower} does not decrypt with the key the data directory "
+                "would hold",
+            ) from None
     return (
-        f"restored {archive.vendor} database from {archive.path.name}: audit log intact "
-        f"({result.checked} entries), clinical text decrypts ({checked} tables checked)"
+        f"restored {archive.vendor} database from {archive.path.name}, checked before it was "
+        f"installed: audit log intact ({result.checked} entries, append-only triggers present), "
+        f"clinical text decrypts ({rows} rows in {tables} tables), sessions cleared"
     )
+
+
+# -- install (atomic, with the previous database and key kept) --------------------------------
+
+
+def _free_name(directory: Path, name: str) -> Path:
+    """``directory/name``, or ``name-1``, ``name-2`` ... if that (or a side file of it) exists."""
+    candidate, n = directory / name, 0
+    while any(Path(f"{candidate}{s}").exists() for s in ("", "-wal", "-shm", "-journal")):
+        n += 1
+        candidate = directory / f"{name}-{n}"
+    return candidate
+
+
+def _install_key(plan: RestorePlan, stamp: str, undo: list[Callable[[], object]]) -> Path | None:
+    path = plan.directory / datadir.KEY_FILE
+    current = path.read_bytes() if path.is_file() else None
+    if current == plan.key:
+        return None
+    kept = None
+    if current is not None:
+        kept = _free_name(plan.directory, f"{datadir.KEY_FILE}.before-restore-{stamp}")
+        os.replace(path, kept)
+        undo.append(lambda: os.replace(kept, path))
+    undo.append(lambda: path.unlink(missing_ok=True))
+    write_atomically(path, lambda handle: handle.write(plan.key))
+    return kept
+
+
+_SIDE = ("-wal", "-shm", "-journal")
+
+
+def _install_sqlite(
+    plan: RestorePlan, stage: Stage, stamp: str, undo: list[Callable[[], object]]
+) -> Path | None:
+    target = plan.directory / SQLITE_FILE
+    staged_db = stage.directory / SQLITE_FILE
+    with closing(sqlite3.connect(staged_db)) as db:  # fold the WAL in: one self-contained file
+        db.execute("PRAGMA journal_mode=DELETE")
+    kept = None
+    if target.exists():
+        kept = _free_name(plan.directory, f"{SQLITE_FILE}.before-restore-{stamp}")
+        for side in ("", *_SIDE):
+            src, dst = Path(f"{target}{side}"), Path(f"{kept}{side}")
+            if src.exists():
+                os.replace(src, dst)
+                undo.append(functools.partial(os.replace, dst, src))
+    else:
+        for side in _SIDE:  # stale side files of no database would be applied to the new one
+            Path(f"{target}{side}").unlink(missing_ok=True)
+
+    def remove_new() -> None:
+        for side in ("", *_SIDE):
+            Path(f"{target}{side}").unlink(missing_ok=True)
+
+    undo.append(remove_new)
+    os.replace(staged_db, target)
+    return kept
+
+
+def _install_postgres(
+    plan: RestorePlan, stage: Stage, stamp: str, undo: list[Callable[[], object]]
+) -> str:
+    """Swap the checked scratch database in by two renames (the old one is kept, renamed)."""
+    import psycopg
+    from psycopg import sql
+
+    assert plan.postgres_url is not None and stage.database_name is not None
+    target, scratch = _pg_name(plan.postgres_url), stage.database_name
+    kept = _pg_derived(target, f"_pre_restore_{stamp.lower()}")
+    rename = sql.SQL("ALTER DATABASE {} RENAME TO {}")
+    with _pg_connect(plan.postgres_url, dbname="postgres") as conn:
+
+        def move(old: str, new: str) -> None:
+            try:
+                conn.execute(rename.format(sql.Identifier(old), sql.Identifier(new)))
+            except psycopg.Error as exc:
+                raise BackupError(
+                    f"cannot rename PostgreSQL database {old} to {new} ({_first_line(exc)}); "
+                    "stop mentalize serve and its workers first"
+                ) from None
+
+        move(target, kept)
+        undo.append(lambda: _pg_rename(plan.postgres_url or "", kept, target))
+        move(scratch, target)
+        undo.append(lambda: _pg_rename(plan.postgres_url or "", target, scratch))
+    return kept
+
+
+def _pg_rename(url: str, old: str, new: str) -> None:
+    from psycopg import sql
+
+    with _pg_connect(url, dbname="postgres") as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(old), sql.Identifier(new)
+            )
+        )
+
+
+def _check_installed(plan: RestorePlan, stage: Stage) -> None:
+    """The installed database is the one checked: same audit head, no sessions; the key file is
+    the archive's key."""
+    if plan.postgres_url is None:
+        uri = f"file:{plan.directory / SQLITE_FILE}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            head = db.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
+            (sessions,) = db.execute("SELECT count(*) FROM django_session").fetchone()
+    else:
+        with _pg_connect(plan.postgres_url) as conn:
+            head = conn.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
+            (sessions,) = conn.execute("SELECT count(*) FROM django_session").fetchone()
+    key = (plan.directory / datadir.KEY_FILE).read_bytes()
+    if (tuple(head) if head else None) != stage.head or sessions or key != plan.key:
+        raise BackupError("the installed database or key is not the one that was checked")
+
+
+def _roll_back(undo: list[Callable[[], object]]) -> str | None:
+    """Undo in reverse order; the first problem, if any undo step failed."""
+    problem = None
+    for step in reversed(undo):
+        try:
+            step()
+        except Exception as exc:  # keep undoing the rest; report the first
+            problem = problem or _first_line(exc)
+    return problem
+
+
+def install(plan: RestorePlan, stage: Stage) -> list[str]:
+    """Move the checked database and key into place; on any failure put the old ones back.
+
+    Every step is a rename (or an atomic write) recorded with its inverse, so a failure (a
+    rename refused, PostgreSQL's database in use, the installed copy not matching what was
+    checked) is undone in reverse and leaves the data directory, and the configured database,
+    exactly as they were. The previous database and key are kept beside the new ones
+    (``*.before-restore-STAMP``; PostgreSQL: database ``NAME_pre_restore_STAMP``), with their
+    sessions emptied once the new database has been checked in place; returns their names.
+    """
+    _close_django_connections()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    undo: list[Callable[[], object]] = []
+    try:
+        if plan.postgres_url is None:
+            kept_db: Path | str | None = _install_sqlite(plan, stage, stamp, undo)
+        else:
+            kept_db = _install_postgres(plan, stage, stamp, undo)
+        kept_key = _install_key(plan, stamp, undo)
+        _check_installed(plan, stage)
+    except (BackupError, OSError, sqlite3.Error) as exc:
+        why = str(exc) if isinstance(exc, BackupError) else _first_line(exc)
+        problem = _roll_back(undo)
+        if problem:
+            raise BackupError(
+                f"restore failed while installing ({why}) and rolling back failed too "
+                f"({problem}); the previous database and key are kept as *.before-restore-* "
+                f"in {plan.directory}"
+            ) from None
+        raise BackupError(
+            f"restore failed while installing ({why}); rolled back, the previous database and "
+            "key are as they were"
+        ) from None
+    stage.installed = True
+    fsync_folder(plan.directory)
+    kept: list[str] = []
+    if isinstance(kept_db, Path):
+        kept.append(kept_db.name)
+        _clear_kept_sqlite(kept_db)
+    elif kept_db is not None:
+        assert plan.postgres_url is not None
+        if _clear_kept_postgres(_pg_with_name(plan.postgres_url, kept_db)):
+            kept.append(f"PostgreSQL database {kept_db}")
+        else:  # it held no tables: nothing worth keeping
+            _drop_database(plan.postgres_url, kept_db)
+    if kept_key is not None:
+        kept.append(kept_key.name)
+    return kept
+
+
+def _clear_kept_sqlite(path: Path) -> None:
+    """Empty the kept copy's sessions: it is a database copy too (best effort)."""
+    try:
+        with closing(sqlite3.connect(path)) as db:
+            _drop_secrets_sqlite(db)
+    except sqlite3.Error:
+        pass
+
+
+def _clear_kept_postgres(url: str) -> bool:
+    """Empty the kept database's sessions; False when it holds no tables at all."""
+    import psycopg
+
+    try:
+        with _pg_connect(url) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            ).fetchone()
+            if not (row and row[0]):
+                return False
+            for table in EXCLUDED_DATA:
+                conn.execute(f'DELETE FROM "{table}"')
+    except (psycopg.Error, BackupError):
+        pass
+    return True

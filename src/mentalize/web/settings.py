@@ -67,6 +67,25 @@ SECRET_KEY = datadir.secret_key(DATA_DIR)
 MENTALIZE_ENCRYPTION_KEY = datadir.encryption_key(DATA_DIR)
 MENTALIZE_ANALYSIS_MODEL = (environment.get("MENTALIZE_CLINIC_MODEL") or "auto").strip()
 MENTALIZE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _whole_number(name: str, default: int) -> int:
+    """A positive whole-number setting from the environment, or one line naming the variable."""
+    text = (environment.get(name) or str(default)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise datadir.ClinicConfigError(
+            f"{name}: {text[:20]!r} is not a whole number of at least 1"
+        )
+    return int(text)
+
+
+# The most turns one uploaded transcript may have. The byte limit alone lets 2 MB of one-word
+# turns (400,000 of them) through, which took minutes of worker time and gigabytes of memory;
+# a real session has hundreds of turns, a long group session a few thousand (docs/clinic.md).
+MENTALIZE_MAX_TURNS = _whole_number("MENTALIZE_MAX_TURNS", 5000)
+# The longest one analysis may run in a worker before it is stopped and the session marked
+# failed with a reason (analysis/tasks.py): a bound even for inputs the turn limit lets through.
+MENTALIZE_ANALYSIS_MAX_SECONDS = _whole_number("MENTALIZE_ANALYSIS_MAX_SECONDS", 300)
 # How long a patient's one-time questionnaire link stays open (docs/clinic.md).
 MENTALIZE_QUESTIONNAIRE_LINK_HOURS = int(
     environment.get("MENTALIZE_QUESTIONNAIRE_LINK_HOURS", "24") or "24"
@@ -127,6 +146,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # The database down, full or read-only: a 503 with one clear line, not a 500 (middleware.py).
     "mentalize.web.middleware.DatabaseUnavailableMiddleware",
+    # Changes others made to the user's account (a supervisor, a password ...), shown once per
+    # log-in after the second factor's gate (accounts/notices.py).
+    "mentalize.web.accounts.notices.AccountNoticeMiddleware",
 ]
 
 ROOT_URLCONF = "mentalize.web.urls"

@@ -1,11 +1,14 @@
-"""Account operations shared by the CLI and the admin: add users, tokens, supervision.
+"""Account operations shared by the CLI and the admin: add users, tokens, supervision, passwords.
 
-Each raises :class:`AccountError` with a one-line message the CLI prints as is.
+Each raises :class:`AccountError` with a one-line message the CLI prints as is, and each change is
+an account event in the audit chain (events.py) in the same transaction: the actor is ``cli`` (the
+``mentalize users`` command on the server) unless a user is given.
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
@@ -14,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentalize.errors import MentalizeError
+from mentalize.web.accounts.events import CLI, AccountAction, record_event
 from mentalize.web.accounts.models import ApiToken, Role, User, token_digest
 
 TOKEN_PREFIX = "mz_"
@@ -55,7 +59,7 @@ def grant_role_permissions(user: User) -> None:
 
 
 @transaction.atomic
-def add_user(name: str, role: str, password: str) -> User:
+def add_user(name: str, role: str, password: str, *, actor: Any = CLI) -> User:
     if role not in Role.values:
         raise AccountError(f"role {role!r} is not one of: {', '.join(Role.values)}")
     if (
@@ -81,10 +85,12 @@ def add_user(name: str, role: str, password: str) -> User:
     user.set_password(password)
     user.save()
     grant_role_permissions(user)
+    record_event(actor, AccountAction.USER_CREATE, user, role=user.role)
     return user
 
 
-def new_token(name: str) -> str:
+@transaction.atomic
+def new_token(name: str, *, actor: Any = CLI) -> str:
     """Create an API token for ``name`` and return it; only its digest is kept."""
     user = _user(name)
     if user.role == Role.ADMIN:
@@ -92,7 +98,8 @@ def new_token(name: str) -> str:
     if not user.is_active:
         raise AccountError(f"user {name!r} is deactivated")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=token_digest(token), prefix=token[:10])
+    made = ApiToken.objects.create(user=user, digest=token_digest(token), prefix=token[:10])
+    record_event(actor, AccountAction.TOKEN_CREATE, user, token=made.pk)
     return token
 
 
@@ -108,7 +115,10 @@ def user_for_token(token: str) -> User | None:
 
 
 @transaction.atomic
-def assign_supervisor(supervisee_name: str, supervisor_name: str) -> None:
+def assign_supervisor(supervisee_name: str, supervisor_name: str, *, actor: Any = CLI) -> None:
+    """Let the supervisor read the supervisee's patients. Deliberately not offered in the admin
+    site: it grants access to clinical records, so it is a server-side act; it is chained and the
+    supervisee is told on their next log-in (notices.py)."""
     supervisee, supervisor = _user(supervisee_name), _user(supervisor_name)
     if supervisee.role != Role.CLINICIAN:
         raise AccountError(
@@ -116,8 +126,27 @@ def assign_supervisor(supervisee_name: str, supervisor_name: str) -> None:
         )
     if supervisor.role != Role.SUPERVISOR:
         raise AccountError(f"{supervisor_name!r} is a {supervisor.role}, not a supervisor")
+    if supervisee.supervisor_id == supervisor.pk:
+        return  # nothing changes, so nothing to record or to tell
     supervisee.supervisor = supervisor
     supervisee.save(update_fields=["supervisor", "is_staff", "is_superuser"])
+    record_event(actor, AccountAction.SUPERVISOR_ASSIGN, supervisee, supervisor=supervisor.pk)
+
+
+@transaction.atomic
+def set_password(name: str, password: str, *, actor: Any = CLI) -> User:
+    """Set ``name``'s password (a forgotten one, or the first of an account made in the admin
+    site, which has none). Only on the server: whoever sets a password knows it and could log in
+    as that user, so the admin site cannot; it is chained and the user is told (notices.py)."""
+    user = _user(name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError("password rejected: " + " ".join(exc.messages)) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_event(actor, AccountAction.PASSWORD_SET, user)
+    return user
 
 
 def reset_mfa(name: str) -> int:

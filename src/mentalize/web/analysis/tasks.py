@@ -12,9 +12,15 @@ the session, and the task returns normally.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import FrameType
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -38,11 +44,53 @@ class SystemActor:
 ANALYSER = SystemActor()
 
 
+class TimeLimitExceeded(BaseException):
+    """Raised inside the analyser when its time is up. A BaseException, like KeyboardInterrupt,
+    so no ``except Exception`` inside the analyser can swallow it and run on."""
+
+
+def time_limit_message() -> str:
+    seconds = settings.MENTALIZE_ANALYSIS_MAX_SECONDS
+    return (
+        f"The analysis ran longer than the {seconds}-second limit for one session "
+        "(MENTALIZE_ANALYSIS_MAX_SECONDS) and was stopped; split the session into parts."
+    )
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`TimeLimitExceeded` in this thread after ``seconds`` (a real-time timer).
+
+    Workers run tasks in their main thread, where a SIGALRM handler can interrupt the analyser
+    between Python bytecodes (a long C call finishes first). Off the main thread, or without
+    SIGALRM (Windows), no budget is enforced: there the turn limit is the only bound.
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def failure_reason(exc: BaseException) -> str:
     """A one-line reason safe to show and store: the clinic's own upload messages pass through
     (they never quote the transcript); anything else is named by its exception class only."""
     if isinstance(exc, services.UploadError):
         return str(exc).splitlines()[0][:300]
+    if isinstance(exc, TimeLimitExceeded):
+        return time_limit_message()[:300]
     return (
         f"The analyser stopped with an internal error ({type(exc).__name__}); "
         "the transcript is stored, try the analysis again or report the error."
@@ -62,12 +110,16 @@ def analyse_session(session_id: int) -> str:
         session.analysis_attempts += 1
         session.save(update_fields=["analysis_status", "analysis_attempts"])
     try:
-        analysed = services.analyse(
-            session.transcript,
-            None if session.source_format == "auto" else session.source_format,
-            label=f"session of {session.date:%Y-%m-%d}",
-        )
-    except Exception as exc:  # any failure becomes a stored one-line reason, never a traceback
+        # A bounded run: a pathological transcript fails with a reason instead of holding the
+        # worker (and gigabytes of memory) for as long as it takes.
+        with time_limit(settings.MENTALIZE_ANALYSIS_MAX_SECONDS):
+            analysed = services.analyse(
+                session.transcript,
+                None if session.source_format == "auto" else session.source_format,
+                label=f"session of {session.date:%Y-%m-%d}",
+            )
+    # any failure becomes a stored one-line reason, never a traceback
+    except (Exception, TimeLimitExceeded) as exc:
         reason = failure_reason(exc)
         log.warning("analysis of session %s failed (%s)", session_id, type(exc).__name__)
         with transaction.atomic():

@@ -147,7 +147,9 @@ def _paths() -> dict[str, Any]:
             "post": _operation(
                 "createPatient",
                 "Add a patient (clinicians only)",
-                "The new patient belongs to the token's clinician.",
+                "The new patient belongs to the token's clinician. Codes are unique within "
+                "that clinician's caseload (ignoring case): a code already there is a 400; "
+                "codes in other caseloads are not consulted.",
                 {
                     "201": _json(_ref("schemas", "Patient"), "The new patient."),
                     **_errors(400, 401, 403),
@@ -227,7 +229,8 @@ def _paths() -> dict[str, Any]:
                 "uploadSession",
                 "Upload a session transcript",
                 "The transcript is read before anything is stored: a file the analyser "
-                "cannot read (binary, empty, not UTF-8, no turns) is refused and nothing is "
+                "cannot read (binary, empty, not UTF-8, no turns), or one with more turns "
+                "than the clinic's limit (MENTALIZE_MAX_TURNS, 5,000), is refused and nothing is "
                 "saved. A readable transcript is stored (encrypted) with its analysis queued, "
                 "and the answer comes at once with analysis_status `pending`; poll the "
                 "session's `url` until it is `done` (or `failed`), then read the analysis.",

@@ -93,7 +93,9 @@ def patients(request: HttpRequest) -> HttpResponse:
         return error(400, "body is not JSON")
     if not isinstance(body, dict):
         return error(400, 'body must be an object like {"code": "MBT-0001"}')
-    form = PatientForm({"code": body.get("code", ""), "name": body.get("name") or ""})
+    form = PatientForm(
+        {"code": body.get("code", ""), "name": body.get("name") or ""}, clinician=request.user
+    )
     if not form.is_valid():
         return JsonResponse({"error": "invalid patient", "fields": form.errors}, status=400)
     patient = services.create_patient(request.user, form.cleaned_data)

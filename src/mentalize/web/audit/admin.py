@@ -9,22 +9,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from mentalize.web.audit.chain import Action, record_raw
+from mentalize.web.audit.chain import HASHED_FIELDS, Action, record_raw
 from mentalize.web.audit.models import AuditEntry
+from mentalize.web.exports import csv_safe
 
-EXPORT_FIELDS = (
-    "id",
-    "seq",
-    "at",
-    "actor_id",
-    "actor",
-    "action",
-    "object_type",
-    "object_id",
-    "patient_id",
-    "prev_hash",
-    "hash",
-)
+EXPORT_FIELDS = ("id", *HASHED_FIELDS, "hash")
 
 
 @admin.register(AuditEntry)
@@ -39,7 +28,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected entries as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEntry]) -> HttpResponse:
         """The entries with their hashes, so the export can be checked against the chain; the
-        export itself is logged."""
+        export itself is logged. Text cells starting like a formula get a leading single quote
+        (:mod:`mentalize.web.exports.csv_safe`): drop it before re-hashing such a cell."""
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
         writer = csv.writer(response)
@@ -47,7 +37,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
         rows = queryset.order_by("seq").values_list(*EXPORT_FIELDS)
         count = 0
         for row in rows.iterator(chunk_size=2000):
-            writer.writerow(row)
+            # an actor or object id like "=cmd|..." must not run in the admin's spreadsheet
+            writer.writerow(csv_safe.row(row))
             count += 1
         record_raw(
             request.user,

@@ -7,13 +7,15 @@ write leaves no entry and a committed write always has one.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,6 +39,20 @@ class Action(models.TextChoices):
     MFA_ENROL = "mfa_enrol"
     MFA_REMOVE = "mfa_remove"
     MFA_RESET = "mfa_reset"
+
+
+#: The fields each entry's hash covers (entry_hash's keyword arguments), in the model's order.
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "patient_id",
+    "prev_hash",
+)
 
 
 def _timestamp(at: datetime) -> str:
@@ -160,10 +176,96 @@ def record_many(user: Any, action: str, objects: list[models.Model]) -> list[Aud
 
 @dataclass(frozen=True)
 class Verification:
+    """What :func:`verify` found. ``bad_triggers`` names the append-only triggers that are
+    missing, altered or disabled (then ``first_bad_id`` is None: no entry is at fault)."""
+
     ok: bool
     checked: int
     first_bad_id: int | None = None
     problem: str = ""
+    bad_triggers: tuple[str, ...] = ()
+
+
+_MIGRATION = "mentalize.web.audit.migrations.0002_head_and_append_only"
+
+
+def _normalised(sql: str) -> str:
+    return " ".join(sql.replace(";", " ").split()).lower()
+
+
+def _expected_triggers() -> dict[str, str]:
+    """Trigger name -> its CREATE statement, for this database's vendor, read from migration
+    0002 itself so the check can never drift from what the migrations create."""
+    migration = importlib.import_module(_MIGRATION)
+    statements: list[str] = {"sqlite": migration.SQLITE, "postgresql": migration.POSTGRES}.get(
+        connection.vendor, []
+    )
+    expected = {}
+    for statement in statements:
+        match = re.match(r"CREATE TRIGGER (\w+)", statement)
+        if match:
+            expected[match.group(1)] = statement
+    return expected
+
+
+# pg_get_triggerdef's form of migration 0002's trigger: no WHEN clause, its events and function.
+_POSTGRES_DEFINITION = re.compile(
+    r"create trigger audit_entry_append_only before delete or update on (\S+\.)?audit_auditentry "
+    r"for each row execute function (\S+\.)?audit_entry_append_only\(\)"
+)
+
+
+def _postgres_function_body() -> str:
+    migration = importlib.import_module(_MIGRATION)
+    match = re.search(r"\$\$(.*)\$\$", migration.POSTGRES[0], re.DOTALL)
+    return match.group(1) if match else ""
+
+
+def trigger_problems() -> list[tuple[str, str]]:
+    """(trigger name, what is wrong) for each append-only trigger that is not as migration 0002
+    made it: missing, re-created with another body (one that no longer refuses), or disabled.
+
+    Why: the hash chain only *detects* changes; the triggers are what *refuse* them, and an
+    attacker who dropped them (or a restore that lost them) left a log that still verified as
+    intact while accepting any UPDATE or DELETE (issue 18, finding 3). Only names are reported,
+    never data.
+    """
+    expected = _expected_triggers()
+    if not expected:
+        return []
+    problems: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'audit_auditentry'"
+            )
+            found = {name: sql or "" for name, sql in cursor.fetchall()}
+            for name, statement in expected.items():
+                if name not in found:
+                    problems.append((name, "is missing"))
+                elif _normalised(found[name]) != _normalised(statement):
+                    problems.append((name, "is not the one the migrations create"))
+        else:  # postgresql
+            cursor.execute(
+                "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc "
+                "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE t.tgrelid = to_regclass('audit_auditentry') AND NOT t.tgisinternal"
+            )
+            pg_found = {row[0]: row[1:] for row in cursor.fetchall()}
+            body = _normalised(_postgres_function_body())
+            for name in expected:
+                if name not in pg_found:
+                    problems.append((name, "is missing"))
+                    continue
+                enabled, definition, source = pg_found[name]
+                if enabled not in ("O", "A"):  # 'D' disabled, 'R' fires only on replicas
+                    problems.append((name, "is disabled"))
+                elif not _POSTGRES_DEFINITION.fullmatch(_normalised(definition)) or (
+                    _normalised(source) != body
+                ):
+                    problems.append((name, "is not the one the migrations create"))
+    return problems
 
 
 def _head() -> tuple[int, str]:
@@ -180,6 +282,14 @@ def verify() -> Verification:
     (Reading the head only after the walk, as this once did, reported a broken chain whenever an
     analysis or a page view appended an entry in between.) Rows cut off the end, rows added
     without moving the head, and a rewritten head are all still caught.
+
+    An intact chain then also needs its append-only triggers (:func:`trigger_problems`): a
+    database without them verified as intact while accepting any change (issue 18, finding 3).
+    The walk comes first so that a changed entry is named when there is one.
+
+    What this cannot see is a chain rewritten end to end (every hash and the head recomputed):
+    that needs a head kept outside the database (``anchor.py``, ``mentalize audit verify
+    --against``).
     """
     before_seq, before_hash = _head()
     hash_at_before = GENESIS if before_seq == 0 else None
@@ -192,20 +302,7 @@ def verify() -> Verification:
             )
         if row["prev_hash"] != prev:
             return Verification(False, checked, row["id"], "previous-hash link does not match")
-        fields = {
-            k: row[k]
-            for k in (
-                "seq",
-                "at",
-                "actor_id",
-                "actor",
-                "action",
-                "object_type",
-                "object_id",
-                "patient_id",
-                "prev_hash",
-            )
-        }
+        fields = {k: row[k] for k in HASHED_FIELDS}
         if entry_hash(**fields) != row["hash"]:
             return Verification(False, checked, row["id"], "contents do not match the stored hash")
         prev, expected_seq, checked = row["hash"], expected_seq + 1, checked + 1
@@ -222,5 +319,14 @@ def verify() -> Verification:
     if after_seq < checked or (after_seq == checked and after_hash != prev):
         return Verification(
             False, checked, None, f"the chain ends at entry {checked} but the head says {after_seq}"
+        )
+    problems = trigger_problems()
+    if problems:
+        return Verification(
+            False,
+            checked,
+            None,
+            "; ".join(f"append-only trigger {name} {what}" for name, what in problems),
+            tuple(name for name, _ in problems),
         )
     return Verification(True, checked)

@@ -51,6 +51,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ("seq",)
         verbose_name_plural = "audit entries"
+        # "Every account event concerning user N" (accounts/events.py: the notice a user gets of
+        # changes others made) is an exact match on both; without the index, a scan of the log.
+        indexes = (models.Index(fields=("object_id", "action"), name="audit_object_action"),)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -16,6 +16,7 @@ from typing import Any
 
 from mentalize.outputs.figures import session_figures
 from mentalize.outputs.schema import from_json
+from mentalize.web.exports import csv_safe
 from mentalize.web.exports.record import PatientRecord
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -170,13 +171,15 @@ def _note_row(n: Any) -> list[Any]:
 
 
 def to_zip(exported: PatientRecord) -> bytes:
-    """The tables as UTF-8 CSV files (header row first) in one zip, built in memory."""
+    """The tables as UTF-8 CSV files (header row first) in one zip, built in memory; text
+    cells are made formula-safe (:mod:`.csv_safe`), so a note cannot become a live formula."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, rows in tables(exported).items():
             text = io.StringIO(newline="")
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow(COLUMNS[name])
-            writer.writerows(rows)
+            # Text that a spreadsheet would run as a formula is quoted; numbers stay numbers.
+            writer.writerows(csv_safe.row(r) for r in rows)
             archive.writestr(name, text.getvalue())
     return buffer.getvalue()

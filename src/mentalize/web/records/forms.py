@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from mentalize import instruments
@@ -27,10 +28,18 @@ class PatientForm(forms.Form):
     )
     name = forms.CharField(required=False, max_length=200, help_text="Optional. Stored encrypted.")
 
+    def __init__(self, *args: Any, clinician: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinician = clinician
+
     def clean_code(self) -> str:
+        """Unique in the clinician's own caseload only: other caseloads are not consulted, so
+        whether a code exists there cannot be learned by trying it (issue 18, finding 7)."""
         code = self.cleaned_data["code"]
-        if Patient.objects.filter(code__iexact=code).exists():
-            raise forms.ValidationError("This code is already in use; choose another.")
+        if Patient.objects.filter(clinician=self.clinician, code__iexact=code).exists():
+            raise forms.ValidationError(
+                "This code is already in use in your caseload; choose another."
+            )
         return code
 
 
@@ -79,6 +88,14 @@ class SessionForm(_TreatmentChoice):
         choices=[("", "Detect"), *((f.name, f.label) for f in formats.REGISTERED)],
         required=False,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The turn limit is a setting (MENTALIZE_MAX_TURNS): say it where the file is chosen.
+        self.fields["transcript_file"].help_text = (
+            f"{formats.file_types()}, UTF-8, up to 5 MiB and "
+            f"{settings.MENTALIZE_MAX_TURNS:,} turns."
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

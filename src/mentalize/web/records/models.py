@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from mentalize.web.fields import EncryptedTextField
 
 
 class Patient(models.Model):
-    """A patient on a clinician's caseload, known in the clinic by a pseudonymous code."""
+    """A patient on a clinician's caseload, known in the clinic by a pseudonymous code.
+
+    Codes are unique within one clinician's caseload (ignoring case), not across the clinic:
+    a clinic-wide rule would tell a clinician that a code they try is in someone else's
+    caseload, which is the existence of a patient they may not see (docs/clinic.md).
+    """
 
     code = models.CharField(
-        max_length=32, unique=True, help_text="Pseudonymous code, e.g. MBT-0142. No names here."
+        max_length=32, help_text="Pseudonymous code, e.g. MBT-0142. No names here."
     )
     name = EncryptedTextField(null=True, blank=True)
     clinician = models.ForeignKey(
@@ -26,6 +32,11 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ("code",)
+        constraints = (
+            models.UniqueConstraint(
+                Lower("code"), "clinician", name="patient_code_unique_per_clinician"
+            ),
+        )
 
     def __str__(self) -> str:
         return self.code

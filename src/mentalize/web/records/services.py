@@ -87,6 +87,15 @@ def too_large_message() -> str:
     return f"The file is larger than the {limit} MiB limit; split the session or export it as text."
 
 
+def too_many_turns_message(turns: int) -> str:
+    """One line naming the count and the limit; nothing from the transcript itself."""
+    limit = settings.MENTALIZE_MAX_TURNS
+    return (
+        f"The transcript has {turns:,} turns, more than the {limit:,}-turn limit for one "
+        "upload; split the session into parts."
+    )
+
+
 def _problem(exc: InputError) -> str:
     where = f" (line {exc.line})" if exc.line is not None else ""
     return exc.problem[:1].upper() + exc.problem[1:] + where + "."
@@ -111,14 +120,21 @@ def _as_text(text: str) -> str:
 
 def check_transcript(text: str, fmt: str | None) -> Checked:
     """Read the transcript's turns (fast: no analysis), so a file the analyser cannot read is
-    refused in the upload's own response and nothing is stored, as before the queue."""
+    refused in the upload's own response and nothing is stored, as before the queue.
+
+    A transcript over ``MENTALIZE_MAX_TURNS`` is refused here too, before anything is written
+    or queued: the analysis's time, memory and stored size grow with the turns, and the byte
+    limit alone admits hundreds of thousands of one-word turns."""
     from mentalize.transcript.readers import parse_transcript
     from mentalize.transcript.roles import assign_roles
 
     try:
-        transcript = assign_roles(parse_transcript(_as_text(text), "<text>", format=fmt))
+        parsed = parse_transcript(_as_text(text), "<text>", format=fmt)
     except InputError as exc:
         raise UploadError(_problem(exc)) from None
+    if len(parsed.turns) > settings.MENTALIZE_MAX_TURNS:
+        raise UploadError(too_many_turns_message(len(parsed.turns)))
+    transcript = assign_roles(parsed)
     return Checked(transcript=text, fmt=fmt or "auto", turns=len(transcript.turns))
 
 
@@ -133,6 +149,9 @@ def analyse(text: str, fmt: str | None, label: str = "uploaded transcript") -> A
     from mentalize.report import render_html
 
     source = _as_text(text)
+    # The worker's own check: a session stored before the turn limit (or under a higher one)
+    # fails with the same one line instead of running for minutes.
+    check_transcript(source, fmt)
     try:
         analysis = analyze_text(source, format=fmt, model=settings.MENTALIZE_ANALYSIS_MODEL)
     except InputError as exc:

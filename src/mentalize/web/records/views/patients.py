@@ -53,7 +53,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     if not scoping.can_create_patients(request.user):
         raise PermissionDenied("Only clinicians add patients.")
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST or None, clinician=request.user)
     if request.method == "POST" and form.is_valid():
         patient = services.create_patient(request.user, form.cleaned_data)
         return redirect("patient", pk=patient.pk)
