@@ -291,6 +291,23 @@ def test_series_csv_refuses_mixed_or_empty_series_and_keeps_dates_inert():
     assert "'=HYPERLINK()" in text
 
 
+@pytest.mark.parametrize("date_text", ["\tTab", "\r=1+1", "@SUM(A1)", "-2", "+3", "=1"])
+def test_series_csv_quotes_every_formula_start(date_text):
+    """One rule with the clinic's exports (mentalize.csv_safe): a tab or carriage return starts
+    a formula too, and such a cell comes back with a leading quote."""
+    text = instruments.series_csv([instruments.score("gad7", [0] * 7)], dates=[date_text])
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["date"] == "'" + date_text
+
+
+def test_series_csv_leaves_negative_numbers_as_numbers():
+    results = [instruments.score("phq9", [2] * 9), instruments.score("phq9", [0] * 9)]
+    text = instruments.series_csv(results, dates=["2025-01-06", "2025-04-07"])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[1]["total_change_from_first"] == "-18"  # a number, not "'-18"
+    assert "'-" not in text
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_resources_parse_with_fhir_resources_models_when_installed(name):
     """Optional cross-check with the ``fhir.resources`` package (pydantic models of FHIR R4B,

@@ -307,3 +307,64 @@ def test_missing_postgres_tools_are_named(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PATH", "")
     with pytest.raises(clinic_backup.BackupError, match="postgresql-client"):
         clinic_backup._tool("pg_dump")
+
+
+# -- a PostgreSQL dump's table of contents (follow-up review, finding 2) ----------------------
+
+GENUINE_TOC = """;
+; Archive created at 2026-12-07 09:23:27 UTC
+;
+267; 1255 54010 FUNCTION public audit_entry_append_only() postgres
+216; 1259 53595 TABLE public accounts_user postgres
+215; 1259 53594 SEQUENCE public accounts_user_id_seq postgres
+3600; 0 53595 TABLE DATA public accounts_user postgres
+3700; 0 0 SEQUENCE SET public accounts_user_id_seq postgres
+3701; 0 0 SEQUENCE OWNED BY public accounts_user_id_seq postgres
+3702; 2604 0 DEFAULT public accounts_user id postgres
+3290; 2606 53600 CONSTRAINT public accounts_user accounts_user_pkey postgres
+3300; 1259 53700 INDEX public accounts_user_supervisor_id_f571ce05 postgres
+3400; 2606 53800 FK CONSTRAINT public accounts_user accounts_user_supervisor_fk postgres
+3527; 2620 54011 TRIGGER public audit_auditentry audit_entry_append_only postgres
+"""
+
+
+def test_a_genuine_table_of_contents_is_restored_whole() -> None:
+    archive = clinic_backup.Archive(Path("clinic.zip"), {})
+    kept = clinic_backup.pg_restore_list(archive, GENUINE_TOC).splitlines()
+    assert kept == [line for line in GENUINE_TOC.splitlines() if line[:1].isdigit()]
+    skipped = GENUINE_TOC + "5; 2615 2200 SCHEMA - public postgres\n"
+    skipped += "6; 0 0 COMMENT - SCHEMA public postgres\n"
+    assert clinic_backup.pg_restore_list(archive, skipped).splitlines() == kept
+
+
+@pytest.mark.parametrize(
+    "entry, kind",
+    [
+        ("4001; 1255 1 FUNCTION public evil() postgres", "FUNCTION other than the audit log's"),
+        ("4002; 0 0 ACL public TABLE accounts_user postgres", "ACL"),
+        ("4003; 0 0 DATABASE PROPERTIES - clinic postgres", "DATABASE PROPERTIES"),
+        ("4004; 1259 2 TABLE elsewhere accounts_user postgres", "TABLE elsewhere"),
+        ("4005; 0 0 COMMENT public TABLE accounts_user postgres", "COMMENT"),
+        ("4006; 3079 3 EXTENSION - dblink", "EXTENSION"),
+        ("4007; 1255 4 FUNCTION public audit_entry_append_only(integer) postgres", "FUNCTION"),
+    ],
+)
+def test_an_unexpected_entry_refuses_the_archive(entry: str, kind: str) -> None:
+    archive = clinic_backup.Archive(Path("doctored.zip"), {})
+    with pytest.raises(clinic_backup.BackupError) as refused:
+        clinic_backup.pg_restore_list(archive, GENUINE_TOC + entry + "\n")
+    message = str(refused.value)
+    assert f"holds a {kind}" in message and f"(#{entry.split(';')[0]})" in message
+    assert "nothing was restored" in message and "\n" not in message
+
+
+def test_a_failed_rollback_names_where_the_previous_database_is(tmp_path: Path) -> None:
+    """Follow-up review, finding 6: on PostgreSQL it is a database, not a *.before-restore-*."""
+    archive = clinic_backup.Archive(Path("clinic.zip"), {})
+    stamp = "20260301T120000Z"
+    pg = clinic_backup.RestorePlan(archive, tmp_path, b"k", "postgresql://u@h/clinic")
+    assert "PostgreSQL database clinic_pre_restore_20260301t120000z" in (
+        clinic_backup._kept_previous(pg, stamp)
+    )
+    lite = clinic_backup.RestorePlan(archive, tmp_path, b"k", None)
+    assert clinic_backup._kept_previous(lite, stamp) == f"as *.before-restore-* in {tmp_path}"

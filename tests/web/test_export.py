@@ -178,6 +178,31 @@ def test_fhir_bundle_holds_the_record(
     assert plan["status"] == "active" and "Call a friend." in plan["note"][0]["text"]
 
 
+def test_one_code_in_two_caseloads_exports_two_identifiers(
+    client: Any, tokens: dict[str, str], chart: dict[str, Any], people: dict[str, Any]
+) -> None:
+    """Codes are unique per caseload (issue 18, finding 7), so ``other`` may have an MBT-0001
+    too; the Patient identifiers' systems name the caseload, so a receiver matching on system
+    and value keeps the two patients apart."""
+    from mentalize.web.exports.fhir_bundle import PATIENT_CODE_SYSTEM, patient_code_system
+    from mentalize.web.records import services
+    from mentalize.web.records.models import Patient
+
+    other = people["other"]
+    twin = services.create(other, Patient, code="MBT-0001", clinician=other)
+    identifiers = []
+    for role, pk in (("owner", chart["patient"].pk), ("other", twin.pk)):
+        response = _api(client, tokens[role], pk, format="fhir")
+        assert response.status_code == 200
+        (patient,) = _resources(json.loads(response.content), "Patient")
+        identifiers.append(patient["identifier"][0])
+    owners = (people["owner"].pk, other.pk)
+    assert [i["value"] for i in identifiers] == ["MBT-0001", "MBT-0001"]
+    assert [i["system"] for i in identifiers] == [patient_code_system(pk) for pk in owners]
+    assert all(i["system"].startswith(f"{PATIENT_CODE_SYSTEM}/clinician/") for i in identifiers)
+    assert identifiers[0]["system"] != identifiers[1]["system"]
+
+
 def test_psychotherapy_notes_when_chosen_are_labelled_and_audited_apart(
     client: Any, tokens: dict[str, str], chart: dict[str, Any]
 ) -> None:

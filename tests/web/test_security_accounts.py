@@ -11,6 +11,8 @@ Each test here fails on the code before the fix.
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from typer.testing import CliRunner
 
 from mentalize.cli import app
+from mentalize.web.accounts import events
 from mentalize.web.accounts.models import ApiToken, Role, User
 from mentalize.web.accounts.services import new_token
 from mentalize.web.audit.chain import verify
@@ -232,24 +235,70 @@ def test_a_refused_cli_change_leaves_no_entry(db: Any, monkeypatch: pytest.Monke
 # -- (d) the user concerned is told ----------------------------------------------------------------
 
 
-def test_the_supervisee_is_told_once_and_sees_the_supervisor(people: dict[str, Any]) -> None:
+def test_the_supervisee_is_told_at_each_log_in_and_sees_the_supervisor(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     nia = _clinician()
     outcome = CliRunner().invoke(app, ["users", "assign-supervisor", "nia", "sup"])
     assert outcome.exit_code == 0, outcome.output
+    [assigned] = _events(nia, "supervisor_assign")
 
     client = Client()
     client.force_login(nia)
     page = client.get("/account/security/").content.decode()
     assert "made sup your supervisor" in page and "command line" in page
+    assert "Shown at each log-in until" in page
     assert "Your supervisor: <strong>sup</strong>" in page
-    # Once: not on the next page, nor at the next log-in.
+    # Once per log-in: not on the next page of the same log-in ...
     assert "made sup your supervisor" not in client.get("/account/security/").content.decode()
+    # ... but again at the next log-in, within the notice window.
     again = Client()
     again.force_login(nia)
-    assert "made sup your supervisor" not in again.get("/account/security/").content.decode()
-    [shown] = _events(nia, "account_notice")
-    assert (shown.actor_id, shown.object_type) == (nia.pk, "accounts.user")
+    assert "made sup your supervisor" in again.get("/account/security/").content.decode()
+    shown = _events(nia, "account_notice")
+    assert len(shown) == 2
+    assert {(e.actor_id, e.object_type) for e in shown} == {
+        (nia.pk, f"accounts.user:upto={assigned.seq}")
+    }
+    # Past the window, a change already shown is not shown again.
+    monkeypatch.setattr(events, "NOTICE_WINDOW", dt.timedelta(0))
+    late = Client()
+    late.force_login(nia)
+    assert "made sup your supervisor" not in late.get("/account/security/").content.decode()
     assert verify().ok
+
+
+def test_a_notice_is_not_consumed_by_whoever_logs_in_first(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review's case: the operator runs set-password, then tries the account; the user's own
+    log-in later still tells them. A change never shown is shown even after the window."""
+    nia = _clinician()
+    monkeypatch.setenv("MENTALIZE_PASSWORD", ATTACKER_PASSWORD)
+    assert CliRunner().invoke(app, ["users", "set-password", "nia"]).exit_code == 0
+    phrase = "set a new password for your account"
+    operator = Client()
+    login = {"username": "nia", "password": ATTACKER_PASSWORD}
+    assert operator.post("/login/", login).status_code == 302
+    assert phrase in operator.get("/account/security/").content.decode()
+    operator.post("/logout/")
+
+    user = Client()
+    assert user.post("/login/", login).status_code == 302
+    assert phrase in user.get("/account/security/").content.decode()
+    assert len(_events(nia, "account_notice")) == 2  # each showing is on the record
+
+    # Never shown, and older than the window: shown once, at the next log-in.
+    bob = _clinician("bob")
+    assert CliRunner().invoke(app, ["users", "set-password", "bob"]).exit_code == 0
+    bob.refresh_from_db()  # the new password's hash: force_login's session must match it
+    monkeypatch.setattr(events, "NOTICE_WINDOW", dt.timedelta(0))
+    first, second = Client(), Client()
+    first.force_login(bob)
+    page = first.get("/account/security/").content.decode()
+    assert phrase in page and "Shown at each log-in" not in page
+    second.force_login(bob)
+    assert phrase not in second.get("/account/security/").content.decode()
 
 
 def test_changes_by_an_admin_are_told_and_own_actions_are_not(
@@ -315,3 +364,138 @@ def test_a_supervisor_given_another_role_supervises_no_one(
     [entry] = _events(owner, "supervisor_remove")
     assert entry.actor == "admin"
     assert verify().ok
+
+
+# -- follow-up review: delete pages, events that escaped the chain ---------------------------------
+
+SECRET = "SECRET-CODE-77"
+
+
+def test_the_delete_pages_name_no_clinical_object_and_refuse(
+    admin_client: Client, people: dict[str, Any], chart: dict[str, Any]
+) -> None:
+    """Django's delete confirmation listed a clinician's patients by code (and their sessions and
+    notes) as protected objects. Now: counts only, single and bulk, and the deletion is refused."""
+    from mentalize.web.records import services
+    from mentalize.web.records.models import Patient
+
+    owner = people["owner"]
+    services.create(owner, Patient, code=SECRET, name="Bea Secret", clinician=owner)
+    forbidden = (SECRET, "MBT-0001", "Ada Example", "Bea Secret", "Patient:", "Session", "note")
+
+    def check(page: str) -> None:
+        for text in forbidden:
+            assert text not in page, text
+        assert "owner owns 2 patients and is named on" in page
+        assert "this account is not deleted; deactivate it instead" in page
+
+    single = f"/admin/accounts/user/{owner.pk}/delete/"
+    answer = admin_client.get(single)
+    assert answer.status_code == 200
+    check(answer.content.decode())
+    answer = admin_client.post(single, {"post": "yes"})
+    assert answer.status_code == 200
+    check(answer.content.decode())
+
+    bulk = {"action": "delete_selected", "_selected_action": [owner.pk, people["other"].pk]}
+    answer = admin_client.post("/admin/accounts/user/", bulk)
+    assert answer.status_code == 200
+    check(answer.content.decode())
+    answer = admin_client.post("/admin/accounts/user/", {**bulk, "post": "yes"})
+    assert answer.status_code == 200
+    check(answer.content.decode())
+
+    assert User.objects.filter(pk__in=[owner.pk, people["other"].pk]).count() == 2
+    assert _events(owner, "user_delete") == [] and _events(people["other"], "user_delete") == []
+
+
+def test_deleting_a_supervisor_ends_the_supervision_on_the_record(
+    admin_client: Client, people: dict[str, Any]
+) -> None:
+    sup, owner = people["sup"], people["owner"]
+    answer = admin_client.post(f"/admin/accounts/user/{sup.pk}/delete/", {"post": "yes"})
+    assert answer.status_code == 302 and not User.objects.filter(pk=sup.pk).exists()
+    owner.refresh_from_db()
+    assert owner.supervisor_id is None
+    [entry] = _events(owner, "supervisor_remove")
+    assert (entry.actor, entry.object_type) == ("admin", "accounts.user")
+    client = Client()
+    client.force_login(owner)
+    assert "An administrator (admin) removed your supervisor" in (
+        client.get("/account/security/").content.decode()
+    )
+    assert verify().ok
+
+
+def test_tokens_deleted_with_their_user_are_revoked_on_the_record(
+    admin_client: Client, people: dict[str, Any]
+) -> None:
+    nia, bob = _clinician(), _clinician("bob", supervisor=people["sup"])
+    nia_token, bob_token = _token_pk(new_token("nia")), _token_pk(new_token("bob"))
+    answer = admin_client.post(f"/admin/accounts/user/{nia.pk}/delete/", {"post": "yes"})
+    assert answer.status_code == 302
+    bulk = {"action": "delete_selected", "_selected_action": [bob.pk, people["sup"].pk]}
+    answer = admin_client.post("/admin/accounts/user/", {**bulk, "post": "yes"})
+    assert answer.status_code == 302
+    assert not ApiToken.objects.filter(pk__in=[nia_token, bob_token]).exists()
+    for user, token in ((nia, nia_token), (bob, bob_token)):
+        [entry] = _events(user, "token_revoke")
+        assert (entry.actor, entry.object_type) == ("admin", f"accounts.user:token={token}")
+        assert len(_events(user, "user_delete")) == 1
+    # bob was deleted with his supervisor: no supervisor_remove for a deleted user.
+    assert _events(bob, "supervisor_remove") == []
+    assert len(_events(people["owner"], "supervisor_remove")) == 1
+    assert verify().ok
+
+
+def test_an_admins_own_password_change_is_chained_not_notified(
+    admin_client: Client, people: dict[str, Any]
+) -> None:
+    admin = people["admin"]
+    admin.set_password(PASSWORD)
+    admin.save()
+    admin_client.force_login(admin)
+    new = "an admin's new passphrase, long enough"
+    wrong = admin_client.post(
+        "/admin/password_change/",
+        {"old_password": "not it", "new_password1": new, "new_password2": new},
+    )
+    assert wrong.status_code == 200 and _events(admin, "password_set") == []
+    answer = admin_client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/admin/password_change/done/"
+    admin.refresh_from_db()
+    assert admin.check_password(new)
+    [entry] = _events(admin, "password_set")
+    assert (entry.actor_id, entry.actor, entry.object_type) == (admin.pk, "admin", "accounts.user")
+    assert events.pending(admin) == []  # one's own change is not a notice
+    assert verify().ok
+
+
+def test_an_upgrade_records_supervision_and_tokens_that_predate_account_events(
+    people: dict[str, Any],
+) -> None:
+    """Audit migration 0004 writes one baseline entry per existing relation and token (else a
+    clinic upgraded from a build without account events could not restore its own backups), the
+    chain still verifies, and the supervisee is told it as an upgrade, not as someone's change."""
+    from django.apps import apps
+
+    baseline = importlib.import_module("mentalize.web.audit.migrations.0004_account_baseline")
+    supervisor = User.objects.create(username="old_sup", role=Role.SUPERVISOR)
+    supervisee = _clinician("old_nia", supervisor=supervisor)  # saved directly: no event
+    token = ApiToken.objects.create(user=supervisee, digest="d" * 64, prefix="mz_old")
+    assert not _events(supervisee, events.AccountAction.SUPERVISOR_ASSIGN)
+
+    baseline._baseline(apps, None)
+
+    (assigned,) = _events(supervisee, events.AccountAction.SUPERVISOR_ASSIGN)
+    assert assigned.actor == "upgrade" and assigned.actor_id is None
+    assert assigned.object_type == f"accounts.user:supervisor={supervisor.pk}"
+    tokens = _events(supervisee, events.AccountAction.TOKEN_CREATE)
+    assert [e.object_type for e in tokens] == [f"accounts.user:token={token.pk}"]
+    assert verify().ok
+    texts = [notice.text for notice in events.pending(supervisee)]
+    assert any("upgraded" in t and "old_sup as your supervisor" in t for t in texts), texts
+    assert not any("administrator" in t.lower() for t in texts), texts

@@ -152,6 +152,154 @@ def test_a_changed_entry_is_still_named_before_missing_triggers(chart: dict[str,
     assert not result.ok and result.first_bad_id == AuditEntry.objects.get(seq=2).id
 
 
+# -- finding 3, follow-up: nothing else on the audit tables -----------------------------------
+
+
+def _extra_trigger(name: str, table: str, *, temp: bool = False) -> None:
+    """A trigger that does nothing, on ``table``: a check of expected names alone passes it."""
+    with connection.cursor() as cursor:
+        if on_postgres():
+            cursor.execute(
+                "CREATE FUNCTION audit_noop() RETURNS trigger AS $$ BEGIN RETURN NEW; END; $$ "
+                "LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_noop()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE {'TEMP ' if temp else ''}TRIGGER {name} BEFORE INSERT ON main.{table} "
+                "BEGIN SELECT 1; END;"
+            )
+
+
+def test_a_fresh_database_has_no_trigger_problems(chart: dict[str, Any]) -> None:
+    """Migrated as the clinic's is: no extra trigger, rule, event trigger or replica role."""
+    from mentalize.web.audit.chain import trigger_problems
+
+    assert trigger_problems() == []
+
+
+@pytest.mark.parametrize(
+    "table, temp",
+    [("audit_auditentry", False), ("audit_audithead", False), ("audit_auditentry", True)],
+)
+def test_an_extra_trigger_on_the_audit_tables_fails_verify_naming_it(
+    chart: dict[str, Any], table: str, temp: bool
+) -> None:
+    if temp and on_postgres():
+        pytest.skip("SQLite's TEMP triggers may sit on a main-database table")
+    _extra_trigger("audit_extra", table, temp=temp)
+    result = verify()
+    assert not result.ok and result.first_bad_id is None
+    assert result.bad_triggers == ("audit_extra",)
+    assert result.problem == (
+        f"audit_extra is a trigger on {table} that the migrations do not create"
+    )
+    outcome = _cli("audit", "verify")
+    assert outcome.exit_code == 1
+    assert f"audit log unprotected: audit_extra is a trigger on {table}" in outcome.output
+    assert len(outcome.output.strip().splitlines()) == 1 and "intact" not in outcome.output
+
+
+@pytest.mark.skipif("not on_postgres()", reason="the forgery uses PL/pgSQL and sha256()")
+def test_a_before_insert_trigger_that_forges_entries_is_caught_on_postgresql(
+    chart: dict[str, Any], people: dict[str, Any]
+) -> None:
+    """The reviewed attack: new entries get a false actor and a recomputed hash, the head is
+    kept in step, so the chain walk and any head kept outside pass; only the triggers show."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """CREATE FUNCTION audit_forge_entry() RETURNS trigger AS $$ BEGIN
+              NEW.actor := 'forger';
+              NEW.hash := encode(sha256(convert_to(
+                '{"action":' || to_json(NEW.action)::text
+                || ',"actor":' || to_json(NEW.actor)::text
+                || ',"actor_id":' || coalesce(NEW.actor_id::text, 'null')
+                || ',"at":' || to_json(to_char(NEW.at AT TIME ZONE 'UTC',
+                                       'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00')::text
+                || ',"object_id":' || to_json(NEW.object_id)::text
+                || ',"object_type":' || to_json(NEW.object_type)::text
+                || ',"patient_id":' || coalesce(NEW.patient_id::text, 'null')
+                || ',"prev_hash":' || to_json(NEW.prev_hash)::text
+                || ',"seq":' || NEW.seq::text || '}', 'UTF8')), 'hex');
+              RETURN NEW; END; $$ LANGUAGE plpgsql"""
+        )
+        cursor.execute(
+            "CREATE TRIGGER audit_forge_entry BEFORE INSERT ON audit_auditentry "
+            "FOR EACH ROW EXECUTE FUNCTION audit_forge_entry()"
+        )
+        cursor.execute(
+            "CREATE FUNCTION audit_forge_head() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.hash IS DISTINCT FROM OLD.hash THEN "
+            "NEW.hash := (SELECT hash FROM audit_auditentry WHERE seq = NEW.seq); END IF; "
+            "RETURN NEW; END; $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER audit_forge_head BEFORE UPDATE ON audit_audithead "
+            "FOR EACH ROW EXECUTE FUNCTION audit_forge_head()"
+        )
+    record_raw(people["owner"], "read", object_type="test.thing", object_id="1")
+    record_raw(people["owner"], "read", object_type="test.thing", object_id="2")
+    last = AuditEntry.objects.order_by("-seq").first()
+    assert last.actor == "forger"  # the log now lies about who read it
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, head.hash) == (last.seq, last.hash)
+
+    result = verify()
+    assert not result.ok
+    assert result.first_bad_id is None and result.checked == last.seq  # every hash fits
+    assert result.bad_triggers == ("audit_forge_entry", "audit_forge_head")
+    assert "audit_forge_entry is a trigger on audit_auditentry" in result.problem
+    assert "audit_forge_head is a trigger on audit_audithead" in result.problem
+    assert "forger" not in result.problem
+
+
+@pytest.mark.skipif("not on_postgres()", reason="SQLite has no rules")
+def test_a_rule_on_the_audit_tables_is_caught_on_postgresql(chart: dict[str, Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE RULE audit_rule AS ON INSERT TO audit_auditentry DO ALSO NOTIFY audit_rule"
+        )
+    result = verify()
+    assert not result.ok and result.bad_triggers == ("audit_rule",)
+    assert (
+        result.problem
+        == "audit_rule is a rule on audit_auditentry that the migrations do not create"
+    )
+
+
+@pytest.mark.skipif("not on_postgres()", reason="session_replication_role is PostgreSQL's")
+def test_replica_replication_role_is_caught_on_postgresql(chart: dict[str, Any]) -> None:
+    """``replica`` stops ordinary triggers firing: the append-only one then refuses nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute("UPDATE audit_auditentry SET actor = actor WHERE seq = 1")  # accepted
+            result = verify()
+        finally:
+            cursor.execute("SET session_replication_role = origin")
+    assert not result.ok and result.bad_triggers == ("session_replication_role",)
+    assert "session_replication_role is 'replica', not 'origin'" in result.problem
+    assert verify().ok
+
+
+@pytest.mark.skipif("not on_postgres()", reason="event triggers are PostgreSQL's")
+def test_an_event_trigger_is_caught_on_postgresql(chart: dict[str, Any]) -> None:
+    """One could drop the append-only trigger (or a forging one) around any check."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION audit_evt() RETURNS event_trigger AS $$ BEGIN END; $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE EVENT TRIGGER audit_evt ON ddl_command_end EXECUTE FUNCTION audit_evt()"
+        )
+    result = verify()
+    assert not result.ok and result.bad_triggers == ("audit_evt",)
+    assert "audit_evt is an event trigger" in result.problem
+
+
 # -- finding 5: the external anchor -----------------------------------------------------------
 
 
@@ -283,19 +431,20 @@ def test_a_bad_line_in_the_file_is_named(chart: dict[str, Any], tmp_path: Path) 
     assert outcome.exit_code == 2 and f"{heads} line 3: not an audit head" in outcome.output
 
 
-def _archive(path: Path, audit_head: dict[str, Any] | None) -> Path:
+def _archive(path: Path, audit_head: dict[str, Any] | None, vendor: str = "sqlite") -> Path:
     """A minimal archive in backup.py's format (what `mentalize backup` writes), recording
-    ``audit_head`` as the SQLite backups do."""
+    ``audit_head`` as SQLite and PostgreSQL backups both do (PostgreSQL read before pg_dump)."""
     from mentalize.web import backup
 
+    member = backup.SQLITE_MEMBER if vendor == "sqlite" else backup.POSTGRES_MEMBER
     database = b"not read by the anchor check"
     manifest = {
         "format": backup.FORMAT,
-        "database": {"vendor": "sqlite", "member": backup.SQLITE_MEMBER},
+        "database": {"vendor": vendor, "member": member},
         "audit_head": audit_head,
         "key": {"id": "0" * 16, "included": False},
         "files": {
-            backup.SQLITE_MEMBER: {
+            member: {
                 "sha256": hashlib.sha256(database).hexdigest(),
                 "bytes": len(database),
             }
@@ -303,18 +452,33 @@ def _archive(path: Path, audit_head: dict[str, Any] | None) -> Path:
     }
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(backup.MANIFEST, json.dumps(manifest))
-        archive.writestr(backup.SQLITE_MEMBER, database)
+        archive.writestr(member, database)
     return path
 
 
-def test_a_backup_manifest_is_an_anchor_too(chart: dict[str, Any], tmp_path: Path) -> None:
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_a_backup_manifest_is_an_anchor_too(
+    chart: dict[str, Any], tmp_path: Path, vendor: str
+) -> None:
+    """Whichever database made the archive: a PostgreSQL backup's manifest records the head too
+    (read just before pg_dump), and ``--against-file`` takes it as it takes a SQLite one's."""
     head = AuditHead.objects.get(pk=1)
-    archive = _archive(tmp_path / "b.zip", {"seq": head.seq, "hash": head.hash})
-    assert _cli("audit", "verify", "--against-file", str(archive)).exit_code == 0
+    archive = _archive(tmp_path / "b.zip", {"seq": head.seq, "hash": head.hash}, vendor)
+    outcome = _cli("audit", "verify", "--against-file", str(archive))
+    assert outcome.exit_code == 0, outcome.output
+    assert "matches 1 head(s)" in outcome.output
     _rewrite_from(3, action="read")
     outcome = _cli("audit", "verify", "--against-file", str(archive))
     assert outcome.exit_code == 1 and "rewritten" in outcome.output
 
-    none = _archive(tmp_path / "pg.zip", None)
-    outcome = _cli("audit", "verify", "--against-file", str(none))
+
+@pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
+def test_a_backup_manifest_without_a_head_is_an_input_error(
+    chart: dict[str, Any], tmp_path: Path, vendor: str
+) -> None:
+    """An archive whose manifest has no head (an older PostgreSQL backup) anchors nothing: that
+    is said, rather than a pass that checked no head."""
+    headless = _archive(tmp_path / "old.zip", None, vendor)
+    outcome = _cli("audit", "verify", "--against-file", str(headless))
     assert outcome.exit_code == 2 and "records no audit head" in outcome.output
+    assert "intact" not in outcome.output

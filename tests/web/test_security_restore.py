@@ -13,8 +13,11 @@ Each test reproduces the attack as the review ran it, in real processes (``menta
   previous database and ``encryption.key`` byte for byte;
 * a ``--force`` restore that succeeds keeps the previous database and key beside the new ones.
 
-The "triggers dropped" refusal is made by restore's own trigger check (``backup.py``); the audit
-chain's ``verify()`` is being extended to check the triggers too, which catches the same archive.
+The "triggers dropped" refusal is made by restore's trigger check (``chain.trigger_problems()``,
+shared with ``audit verify``). The follow-up review's findings are at the end: supervisors and
+API tokens cross-checked against the chain's account events, PostgreSQL dumps whose table of
+contents holds entries a clinic's never has, database errors while installing, sessions left in
+a kept database, and a SQLite database still being written.
 """
 
 from __future__ import annotations
@@ -173,6 +176,9 @@ def test_restore_empties_sessions_carried_by_an_older_archive(
     shutil.copy2(_data_dir(live["env"]) / "secret_key", target / "secret_key")
     restored = _mentalize(env, "restore", str(old))
     assert restored.returncode == 0, restored.stderr
+    # Restore migrates it forward, and audit 0004 writes the baseline of what stood then.
+    verified = _mentalize(env, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     if clinic.postgres:
         import psycopg
 
@@ -187,9 +193,17 @@ def test_restore_empties_sessions_carried_by_an_older_archive(
 # -- doctored archives -----------------------------------------------------------------------------
 
 
-def _rebuilt(archive: Path, tmp_path: Path, change: Any, *, key: bytes | None = None) -> Path:
+def _rebuilt(
+    archive: Path,
+    tmp_path: Path,
+    change: Any,
+    *,
+    key: bytes | None = None,
+    manifest_change: Any = None,
+) -> Path:
     """``archive`` with its database changed by ``change(path_or_url)`` (and optionally another
-    key), every hash in the manifest recomputed: what an attacker with the archive can make."""
+    key, or its manifest changed by ``manifest_change(manifest)``), every hash in the manifest
+    recomputed: what an attacker with the archive can make."""
     with zipfile.ZipFile(archive) as opened:
         manifest = json.loads(opened.read("manifest.json"))
         member = manifest["database"]["member"]
@@ -211,6 +225,8 @@ def _rebuilt(archive: Path, tmp_path: Path, change: Any, *, key: bytes | None = 
         from mentalize.web.backup import key_id
 
         manifest["key"]["id"] = key_id(key)
+    if manifest_change is not None:
+        manifest_change(manifest)
     out = tmp_path / f"doctored-{uuid.uuid4().hex[:6]}.zip"
     with zipfile.ZipFile(out, "w") as new:
         new.writestr("manifest.json", json.dumps(manifest))
@@ -414,3 +430,282 @@ def test_a_successful_force_restore_keeps_the_previous_database_and_key(
         assert db.execute("SELECT count(*) FROM django_session").fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM records_patient").fetchone() == (1,)
     assert oct((directory / "clinic.sqlite3").stat().st_mode & 0o777) == "0o600"
+
+
+# -- follow-up review: account rows cross-checked against the chain, dumps that are code ---------
+
+ACCOUNTS = """
+import json, django
+django.setup()
+from mentalize.web.accounts import services
+from mentalize.web.accounts.models import ApiToken, User
+password = "correct horse battery staple 42"
+services.add_user("sam", "supervisor", password)
+services.add_user("kim", "supervisor", password)
+services.assign_supervisor("ines", "sam")
+services.new_token("ines")
+print(json.dumps({n: User.objects.get(username=n).pk for n in ("ines", "sam", "kim")}
+                 | {"token": ApiToken.objects.get().pk}))
+"""
+
+# Installing works, then the check of the installed copy hits a database error (not a
+# BackupError): it must still roll back, with one line and no traceback.
+FAIL_INSTALL_DB = """
+import sys
+import django.db
+from mentalize.web import backup
+def broken(plan, stage):
+    raise django.db.OperationalError("simulated: server closed the connection unexpectedly")
+backup._check_installed = broken
+from mentalize.cli import app
+app(sys.argv[1:], prog_name="mentalize")
+"""
+
+# Emptying the kept database's sessions fails: the CLI must not claim it did.
+KEPT_NOT_CLEARED = """
+import sys
+from mentalize.web import backup
+backup._clear_kept_sqlite = lambda path: False
+backup._clear_kept_postgres = lambda url: False
+from mentalize.cli import app
+app(sys.argv[1:], prog_name="mentalize")
+"""
+
+
+@pytest.fixture(scope="module")
+def supervised(clinic: Clinic) -> dict[str, Any]:
+    """A clinic where ines is supervised by sam and has an API token, all made the normal way
+    (so chained), and its archive."""
+    env = _env(clinic, "supervised")
+    seeded = _run(env, "-c", SEED.format(example=str(EXAMPLE), note=NOTE))
+    assert seeded.returncode == 0, seeded.stderr
+    made = _run(env, "-c", ACCOUNTS)
+    assert made.returncode == 0, made.stderr
+    ids = json.loads(made.stdout.strip().splitlines()[-1])
+    archive = clinic.root / "supervised.zip"
+    done = _mentalize(env, "backup", "--out", str(archive), "--include-key")
+    assert done.returncode == 0, done.stderr
+    return {"env": env, "archive": archive, **ids}
+
+
+def _insert_user(target: Any, name: str, supervisor: int | None) -> None:
+    _execute(
+        target,
+        [
+            (
+                "INSERT INTO accounts_user (password, is_superuser, username, first_name, "
+                "last_name, email, is_staff, is_active, date_joined, role, supervisor_id) "
+                "VALUES ('!', %s, %s, '', '', '', %s, %s, '2026-01-01 00:00:00+00:00', "
+                "'clinician', %s)",
+                (False, name, False, True, supervisor),
+            ),
+            (
+                "INSERT INTO accounts_apitoken (user_id, digest, prefix, created_at) "
+                "SELECT id, %s, 'mz_old', '2026-01-01 00:00:00+00:00' FROM accounts_user "
+                "WHERE username = %s",
+                (hashlib.sha256(name.encode()).hexdigest(), name),
+            ),
+        ],
+    )
+
+
+def _refused_fresh(clinic: Clinic, archive: Path, *words: str) -> str:
+    """Restore ``archive`` into a fresh clinic: refused in one line, nothing left behind."""
+    env = _env(clinic, f"f{uuid.uuid4().hex[:6]}")
+    before = _state(env)
+    refused = _mentalize(env, "restore", str(archive))
+    _refused_once(refused, "nothing was restored", *words)
+    assert _state(env)["files"] in (None, {})
+    assert _state(env) == before | {"files": _state(env)["files"]}
+    return refused.stderr
+
+
+def test_an_archive_with_chained_supervisors_and_tokens_restores(
+    clinic: Clinic, supervised: dict[str, Any]
+) -> None:
+    env = _env(clinic, f"s{uuid.uuid4().hex[:6]}")
+    restored = _mentalize(env, "restore", str(supervised["archive"]))
+    assert restored.returncode == 0, restored.stderr
+
+
+def test_a_doctored_supervisor_is_refused(
+    clinic: Clinic, supervised: dict[str, Any], tmp_path: Path
+) -> None:
+    """Finding 1: ines's supervisor switched from sam to kim in the snapshot (chain, triggers
+    and head untouched, manifest recomputed): kim would read ines's caseload unseen."""
+    ines, kim = supervised["ines"], supervised["kim"]
+
+    def switch(target: Any) -> None:
+        _execute(
+            target, [("UPDATE accounts_user SET supervisor_id = %s WHERE id = %s", (kim, ines))]
+        )
+
+    doctored = _rebuilt(supervised["archive"], tmp_path, switch)
+    stderr = _refused_fresh(clinic, doctored, f"user {ines} has supervisor {kim}")
+    assert "ines" not in stderr and "kim" not in stderr  # ids only, no names
+
+
+def test_a_planted_token_is_refused_even_with_intact_triggers(
+    clinic: Clinic, supervised: dict[str, Any], tmp_path: Path
+) -> None:
+    def plant(target: Any) -> None:
+        from mentalize.web.accounts.models import token_digest
+
+        _execute(
+            target,
+            [
+                (
+                    "INSERT INTO accounts_apitoken (user_id, digest, prefix, created_at) "
+                    "VALUES (%s, %s, %s, '2026-03-01 00:00:00+00:00')",
+                    (supervised["ines"], token_digest(PLANTED_TOKEN), PLANTED_TOKEN[:8]),
+                )
+            ],
+        )
+
+    doctored = _rebuilt(supervised["archive"], tmp_path, plant)
+    _refused_fresh(clinic, doctored, "API token", f"of user {supervised['ines']}", "token_create")
+
+
+def _without_account_events_migration(manifest: dict[str, Any]) -> None:
+    later = {"audit.0003_account_events", "audit.0004_account_baseline"}
+    manifest["migrations"] = [m for m in manifest["migrations"] if m not in later]
+
+
+def test_rows_from_before_chained_account_events_are_allowed_only_in_such_an_archive(
+    clinic: Clinic, supervised: dict[str, Any], tmp_path: Path
+) -> None:
+    """A user with a supervisor and a token but no account event at all restores only from an
+    archive that predates migration audit.0003 (manifest and snapshot both lack it); claiming
+    that in the manifest alone is not enough."""
+    sam = supervised["sam"]
+
+    def legacy(target: Any) -> None:
+        _insert_user(target, "olduser", sam)
+        _execute(
+            target,
+            [
+                (  # an archive from before chained account events lacks 0003 and 0004
+                    "DELETE FROM django_migrations WHERE app = 'audit' AND name IN (%s, %s)",
+                    ("0003_account_events", "0004_account_baseline"),
+                ),
+                ("DROP INDEX audit_object_action", ()),
+            ],
+        )
+
+    old = _rebuilt(
+        supervised["archive"], tmp_path, legacy, manifest_change=_without_account_events_migration
+    )
+    env = _env(clinic, f"o{uuid.uuid4().hex[:6]}")
+    restored = _mentalize(env, "restore", str(old))
+    assert restored.returncode == 0, restored.stderr
+    # Restore migrates it forward, and audit 0004 writes the baseline of what stood then.
+    verified = _mentalize(env, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    claimed = _rebuilt(
+        supervised["archive"],
+        tmp_path,
+        lambda target: _insert_user(target, "olduser", sam),
+        manifest_change=_without_account_events_migration,
+    )
+    _refused_fresh(clinic, claimed, "supervisor_assign")
+
+
+def test_a_force_restore_whose_installed_check_hits_a_database_error_rolls_back(
+    clinic: Clinic, live: dict[str, Any]
+) -> None:
+    """Finding 3: a psycopg/Django error after the renames was not caught: no rollback, the new
+    database left installed and a traceback printed."""
+    env = _env(clinic, f"d{uuid.uuid4().hex[:6]}")
+    seeded = _run(env, "-c", SEED.format(example=str(EXAMPLE), note="Another clinic's note."))
+    assert seeded.returncode == 0, seeded.stderr
+    before = _state(env)
+    failed = _run(env, "-c", FAIL_INSTALL_DB, "restore", str(live["archive"]), "--force")
+    _refused_once(failed, "rolled back", "simulated")
+    assert _state(env) == before
+    assert _read_back(env, 1)["note"] == "Another clinic's note."
+
+
+def test_the_cli_says_when_the_kept_database_still_holds_sessions(
+    clinic: Clinic, live: dict[str, Any], victim: dict[str, str]
+) -> None:
+    restored = _run(victim, "-c", KEPT_NOT_CLEARED, "restore", str(live["archive"]), "--force")
+    assert restored.returncode == 0, restored.stderr
+    assert "sessions NOT emptied" in restored.stdout
+    assert "(sessions emptied)" not in restored.stdout
+
+
+def test_a_force_restore_is_refused_while_the_database_is_being_written(
+    clinic: Clinic, live: dict[str, Any], victim: dict[str, str]
+) -> None:
+    if clinic.postgres:
+        pytest.skip("SQLite only: PostgreSQL's rename refuses a database in use by itself")
+    before = _state(victim)
+    writer = sqlite3.connect(_data_dir(victim) / "clinic.sqlite3", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # what serve holds while it writes
+        refused = _mentalize(victim, "restore", str(live["archive"]), "--force")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    _refused_once(refused, "stop mentalize serve", "nothing was restored")
+    assert _state(victim) == before
+
+
+@pytest.mark.parametrize(
+    "extra, kind",
+    [
+        (
+            "CREATE FUNCTION evil() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql",
+            "FUNCTION other than the audit log's",
+        ),
+        ("GRANT ALL ON TABLE accounts_user TO PUBLIC", "ACL"),
+        ("CREATE SCHEMA elsewhere", "SCHEMA"),
+    ],
+)
+def test_a_dump_with_entries_a_clinic_never_has_is_refused_before_restore(
+    clinic: Clinic, live: dict[str, Any], tmp_path: Path, extra: str, kind: str
+) -> None:
+    """Finding 2: pg_restore ran every definition of a doctored dump as the clinic's role before
+    any check. Entries other than a clinic's own kinds are refused from ``pg_restore --list``,
+    before any database is made."""
+    if not clinic.postgres:
+        pytest.skip("PostgreSQL only (MENTALIZE_TEST_DATABASE_URL)")
+    doctored = _rebuilt(live["archive"], tmp_path, lambda url: _execute(url, [(extra, ())]))
+    _refused_fresh(clinic, doctored, f"holds a {kind}", "which a clinic's dump never has")
+
+
+def test_a_genuine_dump_lists_only_allowed_entries(
+    clinic: Clinic, supervised: dict[str, Any], tmp_path: Path
+) -> None:
+    """What a clinic's pg_dump holds, entry kind by entry kind: the allow-list is exactly this."""
+    if not clinic.postgres:
+        pytest.skip("PostgreSQL only (MENTALIZE_TEST_DATABASE_URL)")
+    from mentalize.web import backup
+
+    opened = backup.open_archive(supervised["archive"])
+    dump = tmp_path / "clinic.pgdump"
+    with zipfile.ZipFile(supervised["archive"]) as archive:
+        dump.write_bytes(archive.read(opened.member))
+    toc = subprocess.run(
+        ["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True
+    ).stdout
+    entries = [line for line in toc.splitlines() if line and not line.startswith(";")]
+    kept = backup.pg_restore_list(opened, toc).splitlines()
+    assert kept == entries  # nothing refused, nothing skipped
+    kinds = {
+        next(k for k in backup._PG_KINDS if line.split(" ", 3)[3].startswith(k + " "))
+        for line in entries
+    }
+    assert kinds <= set(backup._PG_KINDS)
+    assert {
+        "TABLE",
+        "TABLE DATA",
+        "INDEX",
+        "CONSTRAINT",
+        "FK CONSTRAINT",
+        "TRIGGER",
+        "FUNCTION",
+    } <= kinds
+    functions = [line.split(" ")[5] for line in entries if line.split(" ")[3] == "FUNCTION"]
+    assert functions == ["audit_entry_append_only()"]

@@ -3,6 +3,12 @@
 Every file is written to a temporary name in its folder and renamed into place, so a reader (or
 an interrupted run) only ever sees complete files. CSV needs nothing beyond the standard library;
 Parquet needs pyarrow (``pip install 'mentalize[corpus]'``), imported only when asked for.
+
+CSV text cells go through :func:`mentalize.csv_safe.cell` (a turn's ``text``, its ``speaker``,
+the ``source`` file name and every other string): one that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a single quote in front, so a transcript line reading
+``=HYPERLINK(...)`` cannot become a live formula in a spreadsheet. Numbers and booleans are
+written as before, and Parquet stores the text unchanged (it is not read as formulas).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mentalize import csv_safe
 from mentalize.errors import MissingExtra
 from mentalize.files import atomic_path
 from mentalize.outputs.tables import ColumnType
@@ -40,14 +47,17 @@ def _arrow_schema(columns: Columns) -> Any:
 
 
 def _csv_value(value: Any) -> Any:
-    """CSV cells: empty for null, ``true``/``false`` for booleans, ``repr`` for floats (exact)."""
+    """CSV cells: empty for null, ``true``/``false`` for booleans, ``repr`` for floats (exact),
+    text formula-safe (:mod:`mentalize.csv_safe`); numbers are never quoted."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return value
+    if isinstance(value, int):
+        return value
+    return csv_safe.cell(value)
 
 
 def write_table(rows: Sequence[dict[str, Any]], columns: Columns, target: Path, fmt: str) -> None:
@@ -101,9 +111,10 @@ def join_parts(parts: Iterable[Path], columns: Columns, target: Path, fmt: str) 
 
 
 def write_errors(errors: Sequence[tuple[str, str]], target: Path) -> None:
-    """``errors.csv``: one row per input that could not be read, ``file,reason``."""
+    """``errors.csv``: one row per input that could not be read, ``file,reason`` (formula-safe:
+    a file name is chosen by whoever made the corpus)."""
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "reason"])
         for source, reason in errors:
-            writer.writerow([source, reason])
+            writer.writerow(csv_safe.row([source, reason]))

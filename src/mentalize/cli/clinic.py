@@ -504,8 +504,13 @@ def restore(
     except MentalizeError as exc:
         raise fail(str(exc), EXIT_INTERNAL) from None
     typer.echo(checked)
-    if kept:
+    if kept.names:
+        sessions = (
+            f"sessions NOT emptied in {', '.join(kept.sessions_left)}: delete them now"
+            if kept.sessions_left
+            else "sessions emptied"
+        )
         typer.echo(
-            f"previous database and key kept in {plan.directory}: {', '.join(kept)} "
-            "(sessions emptied); delete them once the restored clinic is in use"
+            f"previous database and key kept in {plan.directory}: {', '.join(kept.names)} "
+            f"({sessions}); delete them once the restored clinic is in use"
         )

@@ -2,7 +2,8 @@
 
 The functions here return strings; writing them is the caller's job (the CLI uses
 :func:`mentalize.files.write_atomic`, so files appear whole and readable by the owner
-only).
+only). Every text cell of the CSV is formula-safe (:mod:`mentalize.csv_safe`: a leading ``=``,
+``+``, ``-``, ``@``, tab or carriage return gets a single quote); numbers are left as numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from mentalize import csv_safe
 from mentalize.errors import InputError
 from mentalize.instruments.change import compare
 from mentalize.instruments.model import ChangeResult, Instrument, ScoreResult
@@ -32,9 +34,8 @@ def _when(value: date | datetime | str | None) -> str:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text = str(value)
     # a spreadsheet would run "=..." as a formula: keep free text inert
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return str(csv_safe.cell(str(value)))
 
 
 def series_rows(
@@ -116,5 +117,6 @@ def series_csv(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header)
     writer.writeheader()
-    writer.writerows(rows)
+    # the instrument's own ids (a local instrument file's band or flag ids) are text too
+    writer.writerows({key: csv_safe.cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()

@@ -43,12 +43,14 @@ copy is written until the last step:
    directory (the key, and the SQLite file) or, on PostgreSQL, a scratch database beside the
    configured one (the role needs CREATEDB: pg_restore cannot be pointed at another schema, and
    a checked database can then be swapped in by renaming); Django is set up on that copy and
-   migrates it forward.
+   migrates it forward. A dump's table of contents is checked first (:func:`pg_restore_list`):
+   only a clinic's own entry kinds reach the server, the rest refuses the archive.
 4. :func:`check_staged`: sessions emptied; every migration applied and every model's columns
-   present; the audit log's append-only triggers exactly as migration ``audit.0002`` made them
-   (our own check, then ``chain.verify()``, which checks the chain and the triggers too); the
-   head no shorter than the manifest's; every encrypted value decrypts with the key the directory
-   will hold.
+   present; the audit log's triggers exactly as migration ``audit.0002`` made them
+   (``chain.trigger_problems()``, then ``chain.verify()``, which checks the chain and the
+   triggers too); the head no shorter than the manifest's; supervisors and API tokens recorded
+   by the chain's account events (:func:`_check_accounts`); every encrypted value decrypts with
+   the key the directory will hold.
 5. :func:`install`: renames only (the previous ``clinic.sqlite3`` to
    ``clinic.sqlite3.before-restore-STAMP``, a replaced key to ``encryption.key.before-restore-
    STAMP``, the checked copy into place; PostgreSQL: ``NAME`` to ``NAME_pre_restore_STAMP``, the
@@ -57,9 +59,13 @@ copy is written until the last step:
    database and key are back byte for byte. The previous ones are kept after a success.
 
 What restore cannot detect: rows that are not chained. Someone able to rewrite the archive can
-recompute its manifest; the triggers and the chain catch tampering with the audit log, but a
-changed password hash or an added API token restores as it is. Archives must come from a trusted
-place; ``audit verify --against HEAD`` with a head kept elsewhere anchors the history.
+recompute its manifest; the triggers and the chain catch tampering with the audit log, account
+events catch a supervisor or an API token the chain does not record, but a changed password hash
+restores as it is. A PostgreSQL archive is code: the table-of-contents check reads pg_dump's
+labels, and a hand-made archive can label any SQL as a table, which pg_restore runs as the
+restoring role; so restore runs as the clinic's own role, never a superuser (documented, not
+enforced: CI restores as ``postgres``). Archives must come from a trusted place; ``audit verify
+--against HEAD`` with a head kept elsewhere anchors the history.
 
 Django is imported inside functions: ``restore`` must place the key before Django's settings
 (which create a fresh key when none exists) are imported.
@@ -71,6 +77,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -246,11 +253,12 @@ def _pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def _run_pg_tool(args: list[str], env: dict[str, str], what: str) -> None:
+def _run_pg_tool(args: list[str], env: dict[str, str], what: str) -> str:
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["(no message)"])[0]
         raise BackupError(f"{what} failed (exit {done.returncode}): {first}")
+    return done.stdout
 
 
 def _dump_postgres(settings_dict: dict[str, Any], dest: Path) -> dict[str, Any]:
@@ -480,6 +488,26 @@ def _postgres_has_tables(url: str) -> bool:
     return bool(row and row[0])
 
 
+def _check_not_in_use(path: Path, timeout: float = 1.0) -> None:
+    """Refuse when another process is writing the SQLite database a ``--force`` restore would
+    replace (``mentalize serve``, a worker): its writes would go to the renamed file, or be lost.
+
+    An exclusive transaction, taken and given back at once, waits ``timeout`` seconds for any
+    other writer; an idle open connection cannot be seen this way, hence the advice.
+    """
+    if not path.is_file():
+        return
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=timeout)) as db:
+            db.execute("BEGIN EXCLUSIVE")
+            db.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise BackupError(
+            f"{path} is in use by another process ({_first_line(exc)}); stop mentalize serve "
+            "and its workers first; nothing was restored"
+        ) from None
+
+
 @dataclass(frozen=True)
 class RestorePlan:
     """What restore will do, decided before anything is written."""
@@ -514,6 +542,8 @@ def plan_restore(archive: Archive, directory: Path, *, force: bool) -> RestorePl
             f"{directory} is not empty ({', '.join(held[:3])}); restore into an empty data "
             "directory, or pass --force to replace its database"
         )
+    if not url and force:
+        _check_not_in_use(directory / SQLITE_FILE)
     if url and not force and _postgres_has_tables(url):
         raise BackupError(
             "the PostgreSQL database already has tables; restore into an empty database, or "
@@ -561,6 +591,8 @@ class Stage:
     database_name: str | None = None
     head: tuple[int, str] | None = None
     installed: bool = False
+    # The migrations the snapshot itself recorded, read before restore migrates it forward.
+    snapshot_migrations: frozenset[str] = frozenset()
 
 
 def _close_django_connections() -> None:
@@ -588,7 +620,7 @@ def staged(plan: RestorePlan) -> Iterator[Stage]:
     try:
         write_atomically(scratch / datadir.KEY_FILE, lambda handle: handle.write(plan.key))
         if plan.postgres_url is None:
-            _stage_sqlite(plan.archive, scratch / SQLITE_FILE)
+            stage.snapshot_migrations = _stage_sqlite(plan.archive, scratch / SQLITE_FILE)
         else:
             _stage_postgres(plan, stage)
         yield stage
@@ -599,16 +631,111 @@ def staged(plan: RestorePlan) -> Iterator[Stage]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _stage_sqlite(archive: Archive, dest: Path) -> None:
+def _stage_sqlite(archive: Archive, dest: Path) -> frozenset[str]:
+    """Unpack and check the SQLite snapshot; return the migrations it recorded."""
     _extract(archive, archive.member, dest)
     os.chmod(dest, 0o600)
     try:
         with closing(sqlite3.connect(dest)) as check:
             (result,) = check.execute("PRAGMA integrity_check").fetchone()
+            if result == "ok":
+                rows = check.execute("SELECT app, name FROM django_migrations").fetchall()
     except sqlite3.Error as exc:
         raise _bad(archive.path, f"database snapshot unreadable: {exc}") from None
     if result != "ok":
         raise _bad(archive.path, f"database snapshot fails integrity check: {result}")
+    return frozenset(f"{app}.{name}" for app, name in rows)
+
+
+# The kinds of entry (``pg_restore --list``) a clinic's ``pg_dump`` holds, longest first so that
+# ``TABLE DATA`` is not read as ``TABLE``. What a genuine dump lists (PostgreSQL 15, checked by
+# ``test_a_genuine_dump_lists_only_allowed_entries``): TABLE, TABLE DATA, SEQUENCE, SEQUENCE SET,
+# INDEX, CONSTRAINT, FK CONSTRAINT, TRIGGER and the one FUNCTION of migration ``audit.0002``;
+# SEQUENCE OWNED BY and DEFAULT are what other versions use for serial columns.
+_PG_KINDS = (
+    "SEQUENCE OWNED BY",
+    "FK CONSTRAINT",
+    "SEQUENCE SET",
+    "TABLE DATA",
+    "CONSTRAINT",
+    "FUNCTION",
+    "SEQUENCE",
+    "TRIGGER",
+    "DEFAULT",
+    "INDEX",
+    "TABLE",
+)
+# Entries some pg_dump versions add about the ``public`` schema itself: harmless, and skipped
+# (never restored) rather than refused.
+_PG_SKIPPED = ("SCHEMA - public ", "COMMENT - SCHEMA public ")
+_PG_ENTRY = re.compile(r"(\d+); (\d+) (\d+) (.*)")
+
+
+def _audit_functions() -> frozenset[str]:
+    """The functions migration ``audit.0002`` creates (``name()``), the only ones a dump holds."""
+    import importlib
+
+    migration = importlib.import_module("mentalize.web.audit.migrations.0002_head_and_append_only")
+    return frozenset(
+        f"{match.group(1)}()"
+        for statement in migration.POSTGRES
+        if (match := re.match(r"CREATE (?:OR REPLACE )?FUNCTION (\w+)\(\)", statement))
+    )
+
+
+def _entry_kind(rest: str) -> str:
+    """The kind of an unexpected TOC entry for the refusal: its leading upper-case words (pg_dump
+    writes kinds in capitals, names as they are), printable ASCII only."""
+    words = []
+    for word in rest.split(" "):
+        if not word.isalpha() or not word.isupper():
+            break
+        words.append(word)
+    kind = " ".join(words) or rest.split(" ")[0]
+    return "".join(c for c in kind if c.isprintable() and c.isascii())[:40] or "?"
+
+
+def pg_restore_list(archive: Archive, toc: str) -> str:
+    """The ``--use-list`` file for ``pg_restore``: the dump's entries that a clinic's dump holds
+    (tables, their data, sequences, indexes, constraints, triggers in schema ``public``, and the
+    audit log's append-only function), or refuse the archive naming the first other entry.
+
+    Why: pg_restore sends each entry's SQL to the server as the clinic's role before any check
+    can run, so a doctored dump could carry ``ALTER ROLE``, ``ALTER DATABASE <live> SET ...``, a
+    function of its own or, with a superuser, ``COPY ... TO PROGRAM``. This checks the entries'
+    kinds and names as pg_dump labels them; a hand-made archive can still label any SQL as a
+    table, which is why a PostgreSQL archive is code and restore should not run as a superuser
+    (module docstring).
+    """
+    functions = _audit_functions()
+    kept = []
+    for line in toc.splitlines():
+        if not line.strip() or line.startswith(";"):
+            continue
+        match = _PG_ENTRY.fullmatch(line)
+        if match is None:
+            raise _bad(archive.path, "its database dump has an unreadable table of contents")
+        rest = match.group(4)
+        if rest.startswith(_PG_SKIPPED):
+            continue
+        kind = next((k for k in _PG_KINDS if rest.startswith(k + " ")), None)
+        namespace, _, tag = rest[len(kind) + 1 :].partition(" ") if kind else ("", "", "")
+        allowed = (
+            kind is not None
+            and namespace == "public"
+            and (kind != "FUNCTION" or tag.split(" ")[0] in functions)
+        )
+        if not allowed:
+            what = f"{kind} {namespace}" if kind else _entry_kind(rest)
+            if kind == "FUNCTION":
+                what = "FUNCTION other than the audit log's"
+            raise _bad(
+                archive.path,
+                f"its database dump holds a {what} entry (#{match.group(1)}), which a clinic's "
+                "dump never has",
+            )
+        kept.append(line)
+    return "\n".join(kept) + "\n"
 
 
 def _stage_postgres(plan: RestorePlan, stage: Stage) -> None:
@@ -617,6 +744,17 @@ def _stage_postgres(plan: RestorePlan, stage: Stage) -> None:
     from psycopg import sql
 
     assert plan.postgres_url is not None
+    # The dump's entries are checked before any database is made: pg_restore --list reads the
+    # file only. Nothing but the allowed entries is ever sent to the server (--use-list).
+    dump, uses = stage.directory / "clinic.pgdump", stage.directory / "clinic.pgdump.list"
+    _extract(plan.archive, plan.archive.member, dump)
+    try:
+        toc = _run_pg_tool(
+            [_tool("pg_restore"), "--list", str(dump)], dict(os.environ), "pg_restore --list"
+        )
+    except BackupError as exc:
+        raise _bad(plan.archive.path, str(exc)) from None
+    uses.write_text(pg_restore_list(plan.archive, toc), encoding="utf-8")
     target = _pg_name(plan.postgres_url)
     scratch = _pg_derived(target, f"_restore_{secrets.token_hex(4)}")
     with _pg_connect(plan.postgres_url, dbname="postgres") as conn:
@@ -641,12 +779,13 @@ def _stage_postgres(plan: RestorePlan, stage: Stage) -> None:
             ) from None
     stage.database_name = scratch
     stage.database_url = _pg_with_name(plan.postgres_url, scratch)
-    dump = stage.directory / "clinic.pgdump"
-    _extract(plan.archive, plan.archive.member, dump)
     args = [
         _tool("pg_restore"),
         "--no-owner",
         "--no-privileges",
+        "--no-comments",
+        "--no-tablespaces",
+        f"--use-list={uses}",
         "--exit-on-error",
         "--single-transaction",
         f"--dbname={scratch}",
@@ -659,6 +798,13 @@ def _stage_postgres(plan: RestorePlan, stage: Stage) -> None:
         raise _bad(plan.archive.path, str(exc)) from None
     finally:
         dump.unlink(missing_ok=True)
+        uses.unlink(missing_ok=True)
+    with _pg_connect(stage.database_url) as conn:
+        try:
+            rows = conn.execute("SELECT app, name FROM django_migrations").fetchall()
+        except psycopg.Error:
+            rows = []  # no table: migrate makes it, and the schema check judges the rest
+    stage.snapshot_migrations = frozenset(f"{app}.{name}" for app, name in rows)
 
 
 def _settings_dict(url: str) -> dict[str, Any]:
@@ -704,57 +850,21 @@ def check_migrations(archive: Archive) -> None:
         )
 
 
-def _normal_sql(text: str) -> str:
-    return " ".join(text.split()).rstrip(";").strip()
-
-
 def _check_audit_triggers(archive: Archive) -> None:
-    """The append-only triggers of migration ``audit.0002`` exist, enabled and unaltered.
+    """The audit log's tables carry exactly the triggers migration ``audit.0002`` made.
 
     A doctored archive with its triggers dropped still passes every checksum (the manifest can be
-    recomputed) and, until someone edits an entry, the hash chain too; so restore looks for the
-    triggers themselves, by the exact statements that migration runs. ``chain.verify()`` checks
-    them as well; this is the second line, with its own wording.
+    recomputed) and, until someone edits an entry, the hash chain too; so restore asks
+    ``chain.trigger_problems()`` (the one definition of "as the migrations made them", shared
+    with ``audit verify``) before the chain is walked, and refuses with its own wording.
     """
-    import importlib
+    from mentalize.web.audit.chain import describe, trigger_problems
 
-    from django.db import connection
-
-    migration = importlib.import_module("mentalize.web.audit.migrations.0002_head_and_append_only")
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'trigger' AND tbl_name = 'audit_auditentry'"
-            )
-            found = {name: _normal_sql(text or "") for name, text in cursor.fetchall()}
-            for statement in migration.SQLITE:
-                name = statement.split()[2]
-                if found.get(name) != _normal_sql(statement):
-                    raise _bad(
-                        archive.path,
-                        f"the audit log's append-only trigger {name} is missing or altered",
-                    )
-            return
-        cursor.execute(
-            "SELECT t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t "
-            "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
-            "WHERE c.relname = 'audit_auditentry' AND t.tgname = 'audit_entry_append_only' "
-            "AND NOT t.tgisinternal"
-        )
-        row = cursor.fetchone()
-    body = migration.POSTGRES[0].split("$$")[1]
-    if (
-        row is None
-        or row[0] not in ("O", "A")  # D: disabled; R: fires only for replication
-        or "BEFORE DELETE OR UPDATE" not in row[1]
-        or "FOR EACH ROW" not in row[1]
-        or _normal_sql(row[2]) != _normal_sql(body)
-    ):
+    problems = trigger_problems()
+    if problems:
         raise _bad(
             archive.path,
-            "the audit log's append-only trigger audit_entry_append_only is missing, "
-            "disabled or altered",
+            "the audit log's tables are not as the migrations left them: " + describe(*problems[0]),
         )
 
 
@@ -795,12 +905,84 @@ def _drop_secrets(connection: Any) -> None:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
 
 
+#: The migration that came with chained account events (accounts/events.py); a database that never
+#: had it may hold supervisors and tokens from before, with no entry for them.
+ACCOUNT_EVENTS_MIGRATION = "audit.0003_account_events"
+
+
+def _check_accounts(archive: Archive, stage: Stage) -> None:
+    """Every supervisor and API token in the copy is one the audit chain records.
+
+    Why: a doctored archive (manifest recomputed, chain and triggers untouched) could otherwise
+    grant a supervisor read access to a caseload, or plant a token, unseen. Account events are
+    chained, so: each non-null ``supervisor_id`` must be the value of the user's latest
+    ``supervisor_assign`` with no ``supervisor_remove`` after it, and each ``accounts_apitoken``
+    row must have a ``token_create`` entry naming it, for its user. The one allowance: a database
+    from before chained account events (neither the manifest nor the snapshot records
+    :data:`ACCOUNT_EVENTS_MIGRATION`), for a user with no account event at all. Password hashes
+    are not chained and cannot be checked (module docstring). Refusals name ids only.
+    """
+    from django.apps import apps
+    from django.db.models import Q
+
+    from mentalize.web.accounts.events import USER, AccountAction
+    from mentalize.web.audit.models import AuditEntry
+
+    users, tokens = apps.get_model("accounts", "User"), apps.get_model("accounts", "ApiToken")
+    supervised = dict(
+        users._base_manager.exclude(supervisor_id=None).values_list("pk", "supervisor_id")
+    )
+    made = list(tokens._base_manager.order_by("pk").values_list("pk", "user_id"))
+    if not supervised and not made:
+        return
+    recorded = set(archive.manifest.get("migrations") or []) | stage.snapshot_migrations
+    legacy = ACCOUNT_EVENTS_MIGRATION not in recorded
+    wanted = {str(pk) for pk in supervised} | {str(user) for _, user in made}
+    events = (
+        AuditEntry.objects.filter(object_id__in=wanted, action__in=AccountAction.values)
+        .filter(Q(object_type=USER) | Q(object_type__startswith=USER + ":"))
+        .order_by("seq")
+        .values_list("action", "object_type", "object_id")
+    )
+    chained: set[str] = set()  # users with any account event
+    supervisor: dict[str, str | None] = {}  # user -> supervisor per the latest assign/remove
+    created: set[tuple[str, str]] = set()  # (user, token) with a token_create entry
+    for action, object_type, object_id in events.iterator(chunk_size=2000):
+        chained.add(object_id)
+        key, _, value = object_type.partition(":")[2].partition("=")
+        if action == AccountAction.SUPERVISOR_ASSIGN and key == "supervisor":
+            supervisor[object_id] = value
+        elif action == AccountAction.SUPERVISOR_REMOVE:
+            supervisor[object_id] = None
+        elif action == AccountAction.TOKEN_CREATE and key == "token":
+            created.add((object_id, value))
+    for pk, supervisor_id in sorted(supervised.items()):
+        user = str(pk)
+        if legacy and user not in chained:
+            continue
+        if supervisor.get(user) != str(supervisor_id):
+            raise _bad(
+                archive.path,
+                f"user {pk} has supervisor {supervisor_id}, which no supervisor_assign entry "
+                "of the audit log records",
+            )
+    for token, owner in made:
+        if legacy and str(owner) not in chained:
+            continue
+        if (str(owner), str(token)) not in created:
+            raise _bad(
+                archive.path,
+                f"API token {token} of user {owner} has no token_create entry in the audit log",
+            )
+
+
 def check_staged(archive: Archive, stage: Stage) -> str:
     """Check the migrated scratch database; raise before anything is installed.
 
     Order: sessions emptied, schema, the audit log's triggers, the hash chain (``verify()``), the
-    chain's head against the manifest, then every encrypted value of every clinical row decrypts
-    with the key the data directory will hold. Returns the line the CLI prints.
+    chain's head against the manifest, supervisors and API tokens against the chain's account
+    events, then every encrypted value of every clinical row decrypts with the key the data
+    directory will hold. Returns the line the CLI prints.
     """
     from django.apps import apps
     from django.db import connection
@@ -828,6 +1010,7 @@ def check_staged(archive: Archive, stage: Stage) -> str:
     ):
         raise _bad(archive.path, f"audit entry {recorded['seq']} differs from the manifest's head")
     stage.head = (head.seq, head.hash) if head else None
+    _check_accounts(archive, stage)
     tables = rows = 0
     for model in apps.get_models():
         encrypted = [
@@ -955,18 +1138,34 @@ def _pg_rename(url: str, old: str, new: str) -> None:
         )
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a database step may raise: sqlite3's, and psycopg's and Django's where they
+    are loaded (an uncaught one would skip the rollback and print a traceback)."""
+    import sys
+
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    if "psycopg" in sys.modules:
+        errors.append(sys.modules["psycopg"].Error)
+    if "django.db" in sys.modules:
+        errors.append(sys.modules["django.db"].Error)
+    return tuple(errors)
+
+
 def _check_installed(plan: RestorePlan, stage: Stage) -> None:
     """The installed database is the one checked: same audit head, no sessions; the key file is
     the archive's key."""
-    if plan.postgres_url is None:
-        uri = f"file:{plan.directory / SQLITE_FILE}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True)) as db:
-            head = db.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
-            (sessions,) = db.execute("SELECT count(*) FROM django_session").fetchone()
-    else:
-        with _pg_connect(plan.postgres_url) as conn:
-            head = conn.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
-            (sessions,) = conn.execute("SELECT count(*) FROM django_session").fetchone()
+    try:
+        if plan.postgres_url is None:
+            uri = f"file:{plan.directory / SQLITE_FILE}?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True)) as db:
+                head = db.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
+                (sessions,) = db.execute("SELECT count(*) FROM django_session").fetchone()
+        else:
+            with _pg_connect(plan.postgres_url) as conn:
+                head = conn.execute("SELECT seq, hash FROM audit_audithead WHERE id = 1").fetchone()
+                (sessions,) = conn.execute("SELECT count(*) FROM django_session").fetchone()
+    except _database_errors() as exc:
+        raise BackupError(f"cannot read the installed database: {_first_line(exc)}") from None
     key = (plan.directory / datadir.KEY_FILE).read_bytes()
     if (tuple(head) if head else None) != stage.head or sessions or key != plan.key:
         raise BackupError("the installed database or key is not the one that was checked")
@@ -983,7 +1182,27 @@ def _roll_back(undo: list[Callable[[], object]]) -> str | None:
     return problem
 
 
-def install(plan: RestorePlan, stage: Stage) -> list[str]:
+@dataclass(frozen=True)
+class Kept:
+    """What :func:`install` kept of the previous clinic: the names, and those whose sessions
+    could not be emptied (the CLI says so rather than claiming they were)."""
+
+    names: list[str]
+    sessions_left: list[str]
+
+
+def _kept_previous(plan: RestorePlan, stamp: str) -> str:
+    """Where a failed rollback leaves the previous database, in this vendor's terms."""
+    if plan.postgres_url is None:
+        return f"as *.before-restore-* in {plan.directory}"
+    kept = _pg_derived(_pg_name(plan.postgres_url), f"_pre_restore_{stamp.lower()}")
+    return (
+        f"as PostgreSQL database {kept} (the key as encryption.key.before-restore-* in "
+        f"{plan.directory})"
+    )
+
+
+def install(plan: RestorePlan, stage: Stage) -> Kept:
     """Move the checked database and key into place; on any failure put the old ones back.
 
     Every step is a rename (or an atomic write) recorded with its inverse, so a failure (a
@@ -991,11 +1210,13 @@ def install(plan: RestorePlan, stage: Stage) -> list[str]:
     checked) is undone in reverse and leaves the data directory, and the configured database,
     exactly as they were. The previous database and key are kept beside the new ones
     (``*.before-restore-STAMP``; PostgreSQL: database ``NAME_pre_restore_STAMP``), with their
-    sessions emptied once the new database has been checked in place; returns their names.
+    sessions emptied once the new database has been checked in place; returns their names (and
+    any whose sessions could not be emptied).
     """
     _close_django_connections()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     undo: list[Callable[[], object]] = []
+    failures: tuple[type[BaseException], ...] = (BackupError, OSError, *_database_errors())
     try:
         if plan.postgres_url is None:
             kept_db: Path | str | None = _install_sqlite(plan, stage, stamp, undo)
@@ -1003,14 +1224,13 @@ def install(plan: RestorePlan, stage: Stage) -> list[str]:
             kept_db = _install_postgres(plan, stage, stamp, undo)
         kept_key = _install_key(plan, stamp, undo)
         _check_installed(plan, stage)
-    except (BackupError, OSError, sqlite3.Error) as exc:
+    except failures as exc:
         why = str(exc) if isinstance(exc, BackupError) else _first_line(exc)
         problem = _roll_back(undo)
         if problem:
             raise BackupError(
                 f"restore failed while installing ({why}) and rolling back failed too "
-                f"({problem}); the previous database and key are kept as *.before-restore-* "
-                f"in {plan.directory}"
+                f"({problem}); the previous database and key are kept {_kept_previous(plan, stamp)}"
             ) from None
         raise BackupError(
             f"restore failed while installing ({why}); rolled back, the previous database and "
@@ -1019,31 +1239,38 @@ def install(plan: RestorePlan, stage: Stage) -> list[str]:
     stage.installed = True
     fsync_folder(plan.directory)
     kept: list[str] = []
+    left: list[str] = []
     if isinstance(kept_db, Path):
         kept.append(kept_db.name)
-        _clear_kept_sqlite(kept_db)
+        if not _clear_kept_sqlite(kept_db):
+            left.append(kept_db.name)
     elif kept_db is not None:
         assert plan.postgres_url is not None
-        if _clear_kept_postgres(_pg_with_name(plan.postgres_url, kept_db)):
-            kept.append(f"PostgreSQL database {kept_db}")
-        else:  # it held no tables: nothing worth keeping
+        cleared = _clear_kept_postgres(_pg_with_name(plan.postgres_url, kept_db))
+        if cleared is None:  # it held no tables: nothing worth keeping
             _drop_database(plan.postgres_url, kept_db)
+        else:
+            kept.append(f"PostgreSQL database {kept_db}")
+            if not cleared:
+                left.append(f"PostgreSQL database {kept_db}")
     if kept_key is not None:
         kept.append(kept_key.name)
-    return kept
+    return Kept(kept, left)
 
 
-def _clear_kept_sqlite(path: Path) -> None:
-    """Empty the kept copy's sessions: it is a database copy too (best effort)."""
+def _clear_kept_sqlite(path: Path) -> bool:
+    """Empty the kept copy's sessions (it is a database copy too); False if that failed."""
     try:
         with closing(sqlite3.connect(path)) as db:
             _drop_secrets_sqlite(db)
     except sqlite3.Error:
-        pass
+        return False
+    return True
 
 
-def _clear_kept_postgres(url: str) -> bool:
-    """Empty the kept database's sessions; False when it holds no tables at all."""
+def _clear_kept_postgres(url: str) -> bool | None:
+    """Empty the kept database's sessions: True when done, False when that failed, None when
+    the database holds no tables at all."""
     import psycopg
 
     try:
@@ -1052,9 +1279,9 @@ def _clear_kept_postgres(url: str) -> bool:
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
             ).fetchone()
             if not (row and row[0]):
-                return False
+                return None
             for table in EXCLUDED_DATA:
                 conn.execute(f'DELETE FROM "{table}"')
     except (psycopg.Error, BackupError):
-        pass
+        return False
     return True

@@ -4,21 +4,28 @@ Why: an account change is how clinical access changes hands. A supervisor assign
 access to a caseload; a password set by someone else lets that person log in as the user. So
 every such change is an entry in the hash-chained audit log (not only Django's editable admin
 log), with who did it (the admin, or ``cli`` for the ``mentalize users`` command on the server)
-and whom it concerns, and the user concerned is told on their next page.
+and whom it concerns, and the user concerned is told on their first page of each log-in for
+:data:`NOTICE_WINDOW` after the change (and in any case at the next log-in after it).
+
+API tokens are not told anything: they are made on the server for integrations, not for people,
+and a token's user is told at their next log-in to the pages like anyone else.
 
 Entry format (the chain's fields are fixed, chain.py): ``object_id`` is always the id of the user
 concerned, so "everything done to user 12" is one exact, indexed filter; ``object_type`` is
 ``accounts.user``, followed by ``:key=value`` where the event has a value (the new role, the new
-supervisor's id, the token's id). Ids and role names only: user names change, and no entry holds
+supervisor's id, the token's id; for ``account_notice``, ``upto=`` the seq of the last event
+shown). Ids and role names only: user names change, and no entry holds
 clinical text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from mentalize.web.accounts.mfa import CommandLine
@@ -26,6 +33,10 @@ from mentalize.web.audit.chain import Action, record_raw
 from mentalize.web.audit.models import AuditEntry
 
 USER = "accounts.user"
+
+#: The actor of the baseline entries written once at upgrade (audit migration 0004) for
+#: supervision and tokens that predate chained account events.
+UPGRADE_ACTOR = "upgrade"
 
 #: The actor of changes made with ``mentalize users ...`` on the server: no user, named ``cli``
 #: (the same actor as ``mentalize users reset-mfa``).
@@ -46,7 +57,7 @@ class AccountAction(models.TextChoices):
     USER_REACTIVATE = "user_reactivate"
     PROFILE_CHANGE = "profile_change"
     USER_DELETE = "user_delete"
-    # The user was shown the notice of the events above, up to this entry.
+    # The user was shown the notice of the events above, up to ``upto`` (the last event's seq).
     ACCOUNT_NOTICE = "account_notice"
 
 
@@ -79,6 +90,13 @@ def _value(entry: AuditEntry) -> str:
     return rest.partition("=")[2]
 
 
+#: How long a change made by someone else is shown again at each log-in. Why not once: whoever
+#: logs in first would consume it, e.g. the operator who ran ``set-password`` and then tried the
+#: account, and the user would never be told. Fourteen days covers a clinician's holiday; a
+#: change is also shown at the first log-in after it however late that is (it is "unseen").
+NOTICE_WINDOW = dt.timedelta(days=14)
+
+
 @dataclass(frozen=True)
 class Notice:
     """One line to show a user about a change to their account."""
@@ -87,23 +105,33 @@ class Notice:
     text: str
 
 
-def pending(user: Any) -> list[Notice]:
-    """Changes to ``user``'s account made by anyone else (an admin, the command line) since the
-    user was last shown them, oldest first. Two indexed queries on the chain, no extra state."""
-    target = str(user.pk)
-    seen = (
+def _seen_up_to(user: Any) -> int:
+    """The seq of the last event ``user`` was shown (``upto`` of the latest ``account_notice``;
+    entries written before ``upto`` existed covered everything before themselves)."""
+    last = (
         AuditEntry.objects.filter(
-            object_id=target, action=AccountAction.ACCOUNT_NOTICE, actor_id=user.pk
+            object_id=str(user.pk), action=AccountAction.ACCOUNT_NOTICE, actor_id=user.pk
         )
         .order_by("-seq")
-        .values_list("seq", flat=True)
         .first()
-    ) or 0
+    )
+    if last is None:
+        return 0
+    value = _value(last)
+    return int(value) if value.isdigit() else last.seq
+
+
+def pending(user: Any) -> list[Notice]:
+    """Changes to ``user``'s account made by anyone else (an admin, the command line) that the
+    user was not shown yet, or made in the last :data:`NOTICE_WINDOW`, oldest first. Two indexed
+    queries on the chain, no extra state."""
+    since = timezone.now() - NOTICE_WINDOW
     entries = [
         entry
         for entry in AuditEntry.objects.filter(
-            object_id=target, action__in=[str(a) for a in NOTIFIED], seq__gt=seen
+            object_id=str(user.pk), action__in=[str(a) for a in NOTIFIED]
         )
+        .filter(Q(seq__gt=_seen_up_to(user)) | Q(at__gte=since))
         .exclude(actor_id=user.pk)
         .order_by("seq")
         if entry.object_type == USER or entry.object_type.startswith(USER + ":")
@@ -112,10 +140,16 @@ def pending(user: Any) -> list[Notice]:
 
 
 def mark_shown(user: Any, notices: list[Notice]) -> None:
-    """Record in the chain that ``user`` was shown ``notices`` (so each is shown once, and the
-    log proves the user was told)."""
+    """Record in the chain that ``user`` was shown ``notices``, up to the last one's seq (the log
+    proves the user was told; an event chained meanwhile is still unseen)."""
     if notices:
-        record_raw(user, AccountAction.ACCOUNT_NOTICE, object_type=USER, object_id=str(user.pk))
+        upto = max(notice.seq for notice in notices)
+        record_raw(
+            user,
+            AccountAction.ACCOUNT_NOTICE,
+            object_type=f"{USER}:upto={upto}",
+            object_id=str(user.pk),
+        )
 
 
 def _who(entry: AuditEntry) -> str:
@@ -134,6 +168,16 @@ def _username(pk: str) -> str:
 def _text(entry: AuditEntry) -> str:
     when = timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")
     who, value, action = _who(entry), _value(entry), entry.action
+    if entry.actor_id is None and entry.actor == UPGRADE_ACTOR:
+        # A baseline entry (audit migration 0004): what stood before account events were
+        # chained, recorded at the upgrade; no one changed anything then.
+        what = (
+            f"{_username(value)} as your supervisor: they may read your patients' records "
+            "(read-only)"
+            if action == AccountAction.SUPERVISOR_ASSIGN
+            else "an API token of your account"
+        )
+        return f"When the clinic was upgraded on {when}, its audit log began recording {what}."
     if action == AccountAction.SUPERVISOR_ASSIGN:
         what = (
             f"made {_username(value)} your supervisor: they may read your patients' records "
@@ -143,7 +187,11 @@ def _text(entry: AuditEntry) -> str:
         what = f"changed your role to {value}"
     else:
         what = _PHRASES.get(action, "changed your account")
-    return f"{who} {what} on {when}."
+    end = entry.at + NOTICE_WINDOW
+    if end <= timezone.now():  # shown now because it was never shown: once more only
+        return f"{who} {what} on {when}."
+    until = timezone.localtime(end).strftime("%Y-%m-%d")
+    return f"{who} {what} on {when}. (Shown at each log-in until {until}.)"
 
 
 _PHRASES = {

@@ -6,6 +6,14 @@ chain is read by admins; the person whose access or credential changed should le
 without having to look. The check runs once per log-in session (a flag in the session), after the
 second factor's gate, so a password alone reveals nothing, and on a GET only, so a POST (a refused
 one included) changes nothing it would not otherwise change.
+
+A change is shown at every log-in for 14 days after it was made (events.NOTICE_WINDOW), not once:
+otherwise whoever logged in first would consume it (the operator who ran ``set-password`` and then
+tried the account), and the user would never be told. A change never shown is shown at the next
+log-in, however late. Each showing is chained (``account_notice``).
+
+The API (``/api/``) shows no notices: tokens are made on the server for integrations, not for
+people (docs/clinic.md, "Accounts").
 """
 
 from __future__ import annotations
@@ -34,8 +42,8 @@ def _second_factor_owed(user: Any) -> bool:
 
 
 class AccountNoticeMiddleware:
-    """Adds one warning message per account change made by someone else since the user last saw
-    one, and records in the chain that they were shown (each notice appears once)."""
+    """Adds one warning message per account change made by someone else, on the first page of a
+    log-in (see the module docstring for which), and records in the chain that they were shown."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

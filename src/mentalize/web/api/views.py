@@ -98,7 +98,9 @@ def patients(request: HttpRequest) -> HttpResponse:
     )
     if not form.is_valid():
         return JsonResponse({"error": "invalid patient", "fields": form.errors}, status=400)
-    patient = services.create_patient(request.user, form.cleaned_data)
+    patient = services.save_patient(request.user, form)
+    if patient is None:  # a same-caseload race on the code: the form holds the error
+        return JsonResponse({"error": "invalid patient", "fields": form.errors}, status=400)
     return JsonResponse(_patient(patient), status=201)
 
 

@@ -14,7 +14,8 @@ The anchor is one line, no spaces, safe to paste into a shell::
 
 ``<seq>:<hash>`` alone is accepted too (what someone copies onto paper), and the hash may be cut
 to its first 32 hex characters (128 bits: still far beyond forging). A backup archive's manifest
-(``audit_head``, SQLite backups) is an anchor as well.
+(``audit_head``) is an anchor as well, for SQLite and PostgreSQL backups alike: on PostgreSQL the
+head is read just before ``pg_dump`` takes its snapshot, so the dump holds that entry.
 
 Not keyed (no HMAC): a key would have to sit next to the database, on the machine an attacker
 with database access already controls, so it would add little; what protects the anchor is that
@@ -128,8 +129,8 @@ def _from_backup(path: Path) -> Anchor:
     head = manifest.get("audit_head")
     if not isinstance(head, dict):
         raise AnchorError(
-            f"{path}: this backup records no audit head (PostgreSQL backups do not); "
-            "use one from `mentalize audit head`"
+            f"{path}: this backup records no audit head (PostgreSQL backups made by older "
+            "versions did not); use one from `mentalize audit head`"
         )
     return parse(f"{head.get('seq')}:{head.get('hash')}", f"{path} (backup manifest)")
 

@@ -176,8 +176,9 @@ def record_many(user: Any, action: str, objects: list[models.Model]) -> list[Aud
 
 @dataclass(frozen=True)
 class Verification:
-    """What :func:`verify` found. ``bad_triggers`` names the append-only triggers that are
-    missing, altered or disabled (then ``first_bad_id`` is None: no entry is at fault)."""
+    """What :func:`verify` found. ``bad_triggers`` names what :func:`trigger_problems` found: an
+    append-only trigger missing, altered or disabled, or a trigger, rule or setting that should
+    not be there (then ``first_bad_id`` is None: no entry is at fault)."""
 
     ok: bool
     checked: int
@@ -221,9 +222,39 @@ def _postgres_function_body() -> str:
     return match.group(1) if match else ""
 
 
+#: The audit log's tables: only the triggers of migration 0002 may be on them, and no rules.
+AUDIT_TABLES = ("audit_auditentry", "audit_audithead")
+
+# What is wrong with one of migration 0002's own triggers (:func:`describe` names it so).
+_MISSING = "is missing"
+_ALTERED = "is not the one the migrations create"
+_DISABLED = "is disabled"
+
+
+def describe(name: str, what: str) -> str:
+    """One short line for a problem from :func:`trigger_problems` (names only, never data)."""
+    if what in (_MISSING, _ALTERED, _DISABLED):
+        return f"append-only trigger {name} {what}"
+    return f"{name} {what}"
+
+
+def _extra(name: str, kind: str, table: str) -> tuple[str, str]:
+    return (name, f"is a {kind} on {table} that the migrations do not create")
+
+
 def trigger_problems() -> list[tuple[str, str]]:
-    """(trigger name, what is wrong) for each append-only trigger that is not as migration 0002
-    made it: missing, re-created with another body (one that no longer refuses), or disabled.
+    """(name, what is wrong) for each way the audit tables are not as the migrations left them;
+    :func:`describe` turns one into a line. Checked:
+
+    * each append-only trigger of migration 0002: missing, re-created with another body (one that
+      no longer refuses), or disabled;
+    * any *other* trigger on ``audit_auditentry`` or ``audit_audithead``, and (PostgreSQL) any
+      rule on them: a ``BEFORE INSERT`` trigger can rewrite ``NEW.actor`` and recompute
+      ``NEW.hash`` (PostgreSQL has ``sha256()``), and one on the head keep it in step, so the log
+      records a false actor while the chain and every head kept outside verify;
+    * (PostgreSQL) ``session_replication_role`` other than ``origin``: ``replica`` stops ordinary
+      triggers firing for the session; and any event trigger at all, which can drop or alter the
+      triggers as they are checked or after.
 
     Why: the hash chain only *detects* changes; the triggers are what *refuse* them, and an
     attacker who dropped them (or a restore that lost them) left a log that still verified as
@@ -236,35 +267,76 @@ def trigger_problems() -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
+            # sqlite_temp_master too: a TEMP trigger may sit on a main-database table.
+            placeholders = ", ".join("%s" for _ in AUDIT_TABLES)
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'audit_auditentry'"
+                "SELECT 0, name, lower(tbl_name), sql FROM sqlite_master WHERE type = 'trigger' "
+                f"AND lower(tbl_name) IN ({placeholders}) "
+                "UNION ALL SELECT 1, name, lower(tbl_name), sql FROM sqlite_temp_master "
+                f"WHERE type = 'trigger' AND lower(tbl_name) IN ({placeholders}) ORDER BY 1, 2",
+                [*AUDIT_TABLES, *AUDIT_TABLES],
             )
-            found = {name: sql or "" for name, sql in cursor.fetchall()}
+            found: dict[str, str] = {}
+            for _schema, name, table, sql in cursor.fetchall():
+                if name in expected and table == "audit_auditentry" and name not in found:
+                    found[name] = sql or ""
+                else:
+                    problems.append(_extra(name, "trigger", table))
             for name, statement in expected.items():
                 if name not in found:
-                    problems.append((name, "is missing"))
+                    problems.append((name, _MISSING))
                 elif _normalised(found[name]) != _normalised(statement):
-                    problems.append((name, "is not the one the migrations create"))
+                    problems.append((name, _ALTERED))
         else:  # postgresql
             cursor.execute(
-                "SELECT t.tgname, t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc "
-                "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
-                "WHERE t.tgrelid = to_regclass('audit_auditentry') AND NOT t.tgisinternal"
+                "SELECT c.relname, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid), p.prosrc "
+                "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE t.tgrelid IN (to_regclass(%s), to_regclass(%s)) AND NOT t.tgisinternal "
+                "ORDER BY c.relname, t.tgname",
+                list(AUDIT_TABLES),
             )
-            pg_found = {row[0]: row[1:] for row in cursor.fetchall()}
+            pg_found = {}
+            for table, name, *rest in cursor.fetchall():
+                if name in expected and table == "audit_auditentry":
+                    pg_found[name] = rest
+                else:
+                    problems.append(_extra(name, "trigger", table))
             body = _normalised(_postgres_function_body())
             for name in expected:
                 if name not in pg_found:
-                    problems.append((name, "is missing"))
+                    problems.append((name, _MISSING))
                     continue
                 enabled, definition, source = pg_found[name]
                 if enabled not in ("O", "A"):  # 'D' disabled, 'R' fires only on replicas
-                    problems.append((name, "is disabled"))
+                    problems.append((name, _DISABLED))
                 elif not _POSTGRES_DEFINITION.fullmatch(_normalised(definition)) or (
                     _normalised(source) != body
                 ):
-                    problems.append((name, "is not the one the migrations create"))
+                    problems.append((name, _ALTERED))
+            # Tables have no rules (a view's _RETURN is one; a table never has it), so any is out.
+            cursor.execute(
+                "SELECT c.relname, r.rulename FROM pg_rewrite r "
+                "JOIN pg_class c ON c.oid = r.ev_class "
+                "WHERE r.ev_class IN (to_regclass(%s), to_regclass(%s)) "
+                "ORDER BY c.relname, r.rulename",
+                list(AUDIT_TABLES),
+            )
+            problems.extend(_extra(name, "rule", table) for table, name in cursor.fetchall())
+            cursor.execute("SELECT current_setting('session_replication_role')")
+            (role,) = cursor.fetchone()
+            if role != "origin":
+                problems.append(
+                    (
+                        "session_replication_role",
+                        f"is '{role}', not 'origin': the append-only triggers do not fire",
+                    )
+                )
+            cursor.execute("SELECT evtname FROM pg_event_trigger ORDER BY evtname")
+            problems.extend(
+                (name, "is an event trigger, which could drop or alter the append-only triggers")
+                for (name,) in cursor.fetchall()
+            )
     return problems
 
 
@@ -283,8 +355,10 @@ def verify() -> Verification:
     analysis or a page view appended an entry in between.) Rows cut off the end, rows added
     without moving the head, and a rewritten head are all still caught.
 
-    An intact chain then also needs its append-only triggers (:func:`trigger_problems`): a
-    database without them verified as intact while accepting any change (issue 18, finding 3).
+    An intact chain then also needs its append-only triggers, and no other trigger or rule on
+    the audit tables (:func:`trigger_problems`): a database without them verified as intact while
+    accepting any change (issue 18, finding 3), and an extra ``BEFORE INSERT`` trigger could
+    forge new entries with valid hashes.
     The walk comes first so that a changed entry is named when there is one.
 
     What this cannot see is a chain rewritten end to end (every hash and the head recomputed):
@@ -326,7 +400,7 @@ def verify() -> Verification:
             False,
             checked,
             None,
-            "; ".join(f"append-only trigger {name} {what}" for name, what in problems),
+            "; ".join(describe(name, what) for name, what in problems),
             tuple(name for name, _ in problems),
         )
     return Verification(True, checked)

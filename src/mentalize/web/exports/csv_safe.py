@@ -1,35 +1,18 @@
 """CSV cells that a spreadsheet will not run as formulas (OWASP "CSV injection").
 
-Excel, LibreOffice and Google Sheets treat a cell that starts with ``=``, ``+``, ``-`` or ``@``
-(and, in some versions, a tab or carriage return before one) as a formula: a note reading
-``=HYPERLINK("http://x","y")`` becomes a live link, and worse formulas can fetch data or run
-commands. Every CSV the clinic writes (the patient export's tables, the admin's audit log export)
-goes through :func:`cell`.
+The rule lives in :mod:`mentalize.csv_safe` (standard library only, below the core, so the batch
+tables and the questionnaire series use the same one); this module re-exports it for the clinic:
+every CSV the clinic writes (the patient export's tables, the admin's audit log export) goes
+through :func:`cell`.
 
-The rule, OWASP's: a **text** cell that starts with one of those characters gets a single quote
-in front, which spreadsheets show as text and do not evaluate. Numbers written as numbers
-(``int``, ``float``, ``Decimal``) are left alone, so ``-0.25`` in a numeric column is still the
-number -0.25; only text is ever changed. Reading a value back: a text cell that starts with a
-single quote followed by one of those characters had the quote added here.
+A **text** cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+single quote in front; numbers written as numbers (``int``, ``float``, ``Decimal``) are left
+alone, so ``-0.25`` in a numeric column is still the number -0.25. Reading a value back: a text
+cell that starts with a single quote followed by one of those characters had the quote added.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
-from typing import Any
+from mentalize.csv_safe import FORMULA_STARTS, cell, row
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: Any) -> Any:
-    """``value`` as it may go into a CSV file: text that could start a formula is quoted."""
-    if isinstance(value, bool | int | float | Decimal) or value is None:
-        return value
-    text = value if isinstance(value, str) else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def row(values: Iterable[Any]) -> list[Any]:
-    """Every cell of one row through :func:`cell`."""
-    return [cell(value) for value in values]
+__all__ = ["FORMULA_STARTS", "cell", "row"]

@@ -2,7 +2,9 @@
 
 Resources and why:
 
-    Patient                  the pseudonymous code as identifier; ``name.text`` only if stored
+    Patient                  the pseudonymous code as identifier, in one system per clinician
+                             (codes are unique per caseload, not per clinic: see
+                             :func:`patient_code_system`); ``name.text`` only if stored
     EpisodeOfCare            one per treatment episode (modality and frequency in ``type``)
     Encounter                one per session (class AMB, finished)
     DocumentReference        the session's analysis: the ``mentalize.session/1`` JSON attached
@@ -49,7 +51,7 @@ def local_system(name: str) -> str:
     return f"urn:uuid:{uuid.uuid5(NAMESPACE, name)}"
 
 
-PATIENT_CODE_SYSTEM = local_system("patient-code")
+PATIENT_CODE_SYSTEM = local_system("patient-code")  # + "/clinician/<id>": patient_code_system
 ROW_ID_SYSTEM = local_system("row-id")  # + "/<model>": the clinic's database id of the row
 MODALITY_SYSTEM = local_system("treatment-modality")
 OUTCOME_SYSTEM = local_system("outcome-event")
@@ -70,6 +72,17 @@ EPISODE_STATUS = {
 
 def _instant(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
+
+
+def patient_code_system(clinician_id: int) -> str:
+    """The identifier system of the patient codes in one clinician's caseload.
+
+    A code is unique within one caseload only (ignoring case; ``records`` migration 0004), so two
+    clinicians may each have an ``MBT-0001``. An identifier's ``system`` is the namespace in which
+    its ``value`` is unique, and a FHIR receiver matches patients on system and value together:
+    one system per caseload keeps the two apart, and leaves the value the code as the clinician
+    knows it. Built like :data:`ROW_ID_SYSTEM`'s per-model systems."""
+    return f"{PATIENT_CODE_SYSTEM}/clinician/{clinician_id}"
 
 
 def _identifier(obj: Any) -> list[dict[str, str]]:
@@ -116,7 +129,7 @@ class _Builder:
         resource: dict[str, Any] = {
             "resourceType": "Patient",
             "identifier": [
-                {"use": "usual", "system": PATIENT_CODE_SYSTEM, "value": p.code},
+                {"use": "usual", "system": patient_code_system(p.clinician_id), "value": p.code},
                 *_identifier(p),
             ],
         }

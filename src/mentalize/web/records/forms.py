@@ -19,6 +19,9 @@ INSTRUMENTS: tuple[str, ...] = instruments.available()
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> needs
 
 
+DUPLICATE_CODE = "This code is already in use in your caseload; choose another."
+
+
 class PatientForm(forms.Form):
     code = forms.RegexField(
         regex=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
@@ -37,10 +40,13 @@ class PatientForm(forms.Form):
         whether a code exists there cannot be learned by trying it (issue 18, finding 7)."""
         code = self.cleaned_data["code"]
         if Patient.objects.filter(clinician=self.clinician, code__iexact=code).exists():
-            raise forms.ValidationError(
-                "This code is already in use in your caseload; choose another."
-            )
+            raise forms.ValidationError(DUPLICATE_CODE, code="duplicate")
         return code
+
+    def duplicate_code(self) -> None:
+        """The code was taken in the caseload after :meth:`clean_code` looked (two requests at
+        once, ``abc`` and ``ABC``): the same error as a duplicate found while validating."""
+        self.add_error("code", forms.ValidationError(DUPLICATE_CODE, code="duplicate"))
 
 
 class TreatmentForm(forms.Form):

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from mentalize.errors import InputError, MentalizeError
 
@@ -41,6 +41,11 @@ log = logging.getLogger("mentalize.web.records")
 
 class UploadError(MentalizeError):
     """A transcript the clinic cannot store: the message is safe to show (no transcript text)."""
+
+
+class DuplicatePatientCode(MentalizeError):
+    """The patient code is already in the clinician's caseload (ignoring case): another request
+    stored it between the form's check and this save."""
 
 
 @dataclass(frozen=True)
@@ -239,8 +244,40 @@ def create(user: Any, model: type[Any], **fields: Any) -> Any:
 
 
 def create_patient(user: Any, cleaned: dict[str, Any]) -> Patient:
-    """A new patient on ``user``'s caseload from a valid ``PatientForm``'s data (page and API)."""
-    return create(user, Patient, code=cleaned["code"], name=cleaned["name"] or None, clinician=user)
+    """A new patient on ``user``'s caseload from a valid ``PatientForm``'s data (page and API).
+
+    The form checks the code against the caseload, but two requests at once (``abc`` and
+    ``ABC``) can both pass that check; the database's ``patient_code_unique_per_clinician``
+    then refuses the second insert. That refusal is rolled back to a savepoint (so an enclosing
+    transaction stays usable, and no audit entry is written) and raised as
+    :class:`DuplicatePatientCode`; any other integrity error propagates unchanged."""
+    code = cleaned["code"]
+    try:
+        return create(user, Patient, code=code, name=cleaned["name"] or None, clinician=user)
+    except IntegrityError as exc:
+        # The constraint's name is in the message on PostgreSQL and SQLite alike; the row check
+        # covers a backend that words it otherwise.
+        if not (
+            "patient_code_unique_per_clinician" in str(exc)
+            or Patient.objects.filter(clinician=user, code__iexact=code).exists()
+        ):
+            raise
+        log.info("patient code taken concurrently in the caseload of user %s", user.pk)
+        raise DuplicatePatientCode(
+            "This code is already in use in your caseload; choose another."
+        ) from exc
+
+
+def save_patient(user: Any, form: Any) -> Patient | None:
+    """The patient of a valid ``PatientForm`` (page and API), or ``None`` with the form's
+    duplicate-code error added when the code was taken meanwhile (:func:`create_patient`): the
+    view then answers exactly as for a duplicate found while validating (the form again, or a
+    400 with ``fields.code``), never a 500."""
+    try:
+        return create_patient(user, form.cleaned_data)
+    except DuplicatePatientCode:
+        form.duplicate_code()
+        return None
 
 
 def add_note(user: Any, session: Session, text: str, *, restricted: bool) -> Any:

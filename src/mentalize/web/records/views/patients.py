@@ -55,8 +55,10 @@ def patient_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only clinicians add patients.")
     form = PatientForm(request.POST or None, clinician=request.user)
     if request.method == "POST" and form.is_valid():
-        patient = services.create_patient(request.user, form.cleaned_data)
-        return redirect("patient", pk=patient.pk)
+        # save_patient turns a same-caseload race on the code into the form's own error.
+        patient = services.save_patient(request.user, form)
+        if patient is not None:
+            return redirect("patient", pk=patient.pk)
     return render(request, "clinic/patient_form.html", {"form": form})
 
 
