@@ -98,3 +98,24 @@ def test_results_record_the_fast_encoder(monkeypatch, fresh):
     finally:
         layer.learned_layer.cache_clear()
     assert analysis.model is not None and fast.FAST_SUFFIX in analysis.model
+
+
+@needs_fast
+def test_a_texts_fast_vector_does_not_depend_on_the_other_texts(monkeypatch, fresh):
+    """Dynamic quantisation picks one activation range per run: in a batch, a text's vector
+    moved with its neighbours. Each text now runs alone, so it is the same bit for bit whatever
+    else is encoded with it, in whatever order, on one thread or several."""
+    import numpy as np
+
+    monkeypatch.setenv(fast.ENCODER_ENV, "fast")
+    encoder = encoder_module.load_encoder()
+    crowd = SENTENCES + [
+        f"Another turn, number {i}, with {'many ' * (i % 9)}words." for i in range(40)
+    ]
+    together = encoder.encode(crowd)
+    alone = np.stack([encoder.encode([text])[0] for text in SENTENCES])
+    assert np.array_equal(together[: len(SENTENCES)], alone)
+    reordered = encoder.encode(crowd[::-1])[::-1]
+    assert np.array_equal(reordered, together)
+    single = encoder_module.SentenceEncoder.from_installed(threads=1, variant="fast")
+    assert np.array_equal(single.encode(crowd), together)

@@ -15,9 +15,10 @@ Why the derived model is opt-in
     A per-channel int8 re-quantisation of these weights (onnxruntime's dynamic quantisation) runs
     1.3-2.1x faster, more on CPUs with int8 dot-product instructions. But its vectors fall to a
     cosine of about 0.99 on average and 0.96 at worst (0.9992 and 0.9953 for the shipped file
-    against fp32). And because it quantises each batch with one activation range, a text's vector
-    shifts a little with whatever else is in its batch. So the default is the shipped file as it
-    is, with nothing derived or cached. ``MENTALIZE_ENCODER=fast`` opts in to the derived model
+    against fp32). It quantises each run's activations with one range, so it embeds each text in
+    a run of its own (deterministic: a text's vector never depends on other texts), with runs
+    side by side on the cores. So the default is the shipped file as it is, with nothing derived
+    or cached. ``MENTALIZE_ENCODER=fast`` opts in to the derived model
     for large corpora (:mod:`mentalize.models.fast`). Sorting texts by length gained 2.2x on real
     turns (against in-order batches), at no cost in fidelity, in both variants.
 
@@ -38,6 +39,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -188,12 +190,23 @@ class SentenceEncoder:
     model_id: str = MODEL_ID
 
     def __init__(
-        self, session: Any, tokenizer: Any, threads: int, model_id: str = MODEL_ID
+        self,
+        session: Any,
+        tokenizer: Any,
+        threads: int,
+        model_id: str = MODEL_ID,
+        *,
+        one_text_per_run: bool = False,
     ) -> None:
         self.model_id = model_id
         self._session = session
         self._tokenizer = tokenizer
         self.threads = threads
+        # The fast variant quantises each run's activations with one range, so it runs each text
+        # alone (its vector then cannot depend on other texts), ``threads`` runs side by side on
+        # a session of one thread each (see _embed_one_by_one).
+        self._one_text_per_run = one_text_per_run
+        self._pool: ThreadPoolExecutor | None = None
         inputs = {i.name for i in session.get_inputs()}
         if not {"input_ids", "attention_mask"} <= inputs:
             raise ModelError(f"{MODEL.distribution}: unexpected model inputs {sorted(inputs)}")
@@ -239,7 +252,9 @@ class SentenceEncoder:
         tokenizer.no_padding()
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        # fast: one thread per run, ``threads`` runs at once (one text each); exact: one padded
+        # batch at a time on ``threads`` threads.
+        options.intra_op_num_threads = 1 if variant == "fast" else threads
         options.inter_op_num_threads = 1  # the graph is one chain: no parallel branches to run
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -250,7 +265,7 @@ class SentenceEncoder:
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"{MODEL.distribution}: onnxruntime cannot load model.onnx") from exc
-        return cls(session, tokenizer, threads, model_id)
+        return cls(session, tokenizer, threads, model_id, one_text_per_run=variant == "fast")
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
         """Embed ``texts``: an ``(n, 384)`` float32 array, each row of unit length.
@@ -282,6 +297,9 @@ class SentenceEncoder:
         if distinct:
             encodings = self._tokenizer.encode_batch(distinct)
             ids_per_text = [e.ids for e in encodings]
+            if self._one_text_per_run:
+                vectors[:] = self._embed_one_by_one(ids_per_text)
+                return vectors[index]
             lengths = np.fromiter(map(len, ids_per_text), dtype=np.intp, count=len(distinct))
             order = np.argsort(lengths, kind="stable")
             start = 0
@@ -294,6 +312,31 @@ class SentenceEncoder:
                 vectors[chunk] = self._embed([ids_per_text[j] for j in chunk])
                 start += rows
         return vectors[index]
+
+    def _embed_one_by_one(self, ids_per_text: list[list[int]]) -> npt.NDArray[np.float32]:
+        """Each text in a run of its own, ``threads`` runs side by side.
+
+        Why: onnxruntime's dynamic quantisation picks one activation range per run, so in a batch
+        a text's vector moves with its neighbours (up to 0.065 in a coordinate, measured); alone,
+        it is the same in any transcript, bit for bit. One text per run also wastes nothing on
+        padding, and single-threaded runs in parallel use two cores better than one two-threaded
+        run over one small matrix: 824-832 texts/s against 431-447 for one text at a time on two
+        threads and 486-517 for the exact model's batches (2 cores, 3,000 distinct turns,
+        docs/encoder.md). Runs release the GIL, so threads suffice.
+        """
+        import numpy as np
+
+        if self.threads == 1 or len(ids_per_text) == 1:
+            rows = [self._embed([ids]) for ids in ids_per_text]
+        else:
+            if self._pool is None:
+                with _pool_lock:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(
+                            self.threads, thread_name_prefix="mentalize-encoder"
+                        )
+            rows = list(self._pool.map(lambda ids: self._embed([ids]), ids_per_text))
+        return np.concatenate(rows, axis=0)
 
     def _embed(self, ids_per_text: list[list[int]]) -> npt.NDArray[np.float32]:
         """Run one padded batch; mean-pool over real tokens, then L2-normalise.
@@ -321,6 +364,7 @@ class SentenceEncoder:
 
 _encoders: dict[str, SentenceEncoder] = {}
 _lock = threading.Lock()
+_pool_lock = threading.Lock()
 
 
 def load_encoder() -> SentenceEncoder:

@@ -10,11 +10,14 @@ Why it exists
 What it costs (measured, docs/encoder.md)
     Vectors move: cosine to the shipped model's vectors about 0.990 on average and 0.96 at
     worst. The shipped heads read them almost unchanged (AnnoMI behaviour agreed on 98% of
-    turns, macro-F1 0.729 against 0.732; EmoBank arousal r 0.504 against 0.506). And because
-    onnxruntime quantises each batch's activations with one range, a turn's vector depends
-    slightly on the other turns in its batch: the same transcript gives the same result every
-    time, but the same sentence in another transcript may score a little differently. Hence
-    opt-in (``MENTALIZE_ENCODER=fast``), recorded in every result's ``model`` field.
+    turns, macro-F1 0.729 against 0.732; EmoBank arousal r 0.504 against 0.506). Hence opt-in
+    (``MENTALIZE_ENCODER=fast``), recorded in every result's ``model`` field.
+
+Deterministic
+    onnxruntime quantises each run's activations with one range, so in a batch a turn's vector
+    moved slightly with its neighbours. The encoder therefore runs each text alone in this
+    variant, with runs side by side on single-thread sessions (encoder.py): a text's vector is
+    the same in any transcript, and the variant is still 1.6-1.7x the shipped model.
 
 How it is derived
     From the verified bytes of the pinned ``model.onnx``: onnxruntime folds the int8 weights to
