@@ -110,6 +110,13 @@ RULES: dict[str, Rule] = {
     ),
     "patients/<int:pk>/": Rule(lambda c: f"/patients/{_p(c)}/", READ, GET_ONLY),
     "patients/<int:pk>/overview/": Rule(lambda c: f"/patients/{_p(c)}/overview/", READ, GET_ONLY),
+    # Marking an alert reviewed: the treating clinician only (a supervisor reads the reviews).
+    "patients/<int:pk>/alerts/review/": Rule(
+        lambda c: f"/patients/{_p(c)}/alerts/review/",
+        POST_ONLY,
+        WRITE,
+        lambda c: {"key": f"risk_flags:{c['chart']['session'].pk}", "note": "Discussed."},
+    ),
     "patients/<int:pk>/treatments/new/": Rule(
         lambda c: f"/patients/{_p(c)}/treatments/new/",
         FORM,

@@ -116,6 +116,16 @@ class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
 
 
+class AlertReviewForm(forms.Form):
+    """Marks one open alert reviewed. The key is the alert's own (``kind:row id``, see
+    :attr:`.overview.Alert.key`); which alerts are open is decided again on the server."""
+
+    key = forms.RegexField(regex=r"^[a-z_]{1,24}:[0-9]{1,12}$", max_length=40)
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
 class CrisisPlanForm(forms.Form):
     patient_can_do = forms.CharField(
         label="What the patient can do",

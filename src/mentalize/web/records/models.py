@@ -239,3 +239,45 @@ class QuestionnaireAdministration(models.Model):
 
     class Meta:
         ordering = ("-date", "-pk")
+
+
+class AlertReview(models.Model):
+    """A clinician's review of one alert of the overview (:mod:`.overview`), with an optional note.
+
+    Alerts are computed, not stored, so a review names its alert by a stable key: the alert's
+    ``kind`` and the id of the row that raised it (the outcome event, the questionnaire
+    administration, or the session). A newer row raises a new alert with a new key, which shows
+    again until it is reviewed in turn. Reviews are append-only, never edited or deleted, so the
+    record keeps who reviewed which alert, when and why; one review per alert (a second submit of
+    the same form adds nothing). The note is clinical text and is encrypted like every other.
+    """
+
+    class Kind(models.TextChoices):
+        OUTCOME = "outcome", "Outcome event"
+        QUESTIONNAIRE_FLAG = "questionnaire_flag", "Critical item"
+        RISK_FLAGS = "risk_flags", "Risk language"
+        DETERIORATION = "deterioration", "Reliable deterioration"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alert_reviews")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    source_id = models.PositiveIntegerField(
+        help_text="Id of the row that raised the alert (event, administration or session)"
+    )
+    alert_date = models.DateField(help_text="The alert's own date (of the row that raised it)")
+    note = EncryptedTextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-reviewed_at", "-pk")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("patient", "kind", "source_id"), name="alert_review_once"
+            ),
+        )
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.source_id}"

@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from mentalize.learned.reading import POLARITIES
 from mentalize.outputs.labels import RISK_SEVERITY_LABELS
-from mentalize.web.audit.chain import Action, record_raw
+from mentalize.web.audit.chain import Action, record, record_raw
 from mentalize.web.records import scoping, services
 from mentalize.web.records.figures import finite_number, session_figures
 from mentalize.web.records.models import (
     SESSION_TEXT_FIELDS,
+    AlertReview,
     OutcomeEvent,
     Patient,
     QuestionnaireAdministration,
@@ -41,6 +42,7 @@ __all__ = [
     "Alert",
     "OutcomePoint",
     "Overview",
+    "ReviewedAlert",
     "ScorePoint",
     "ScoreSeries",
     "SessionPoint",
@@ -49,6 +51,7 @@ __all__ = [
     "build",
     "compute",
     "questionnaire_series",
+    "review_alert",
     "summarise_session",
     "to_dict",
 ]
@@ -155,6 +158,29 @@ class Alert:
     url: str
     link_text: str
     date: date
+    source_id: int = 0
+    """Id of the row that raised it: the outcome event, the questionnaire administration (the
+    latest one, for a critical item or a deterioration) or the session."""
+
+    @property
+    def key(self) -> str:
+        """Stable across page views, and new for each newer row that raises the same kind of
+        alert: what a review (:class:`~.models.AlertReview`) is filed against."""
+        return f"{self.kind}:{self.source_id}"
+
+
+@dataclass(frozen=True)
+class ReviewedAlert:
+    """One review, with its alert while the alert would still be raised (an outcome event that
+    has aged out of the window, say, is no longer computed, but its review stays listed)."""
+
+    review: AlertReview
+    alert: Alert | None
+    url: str
+
+    @property
+    def label(self) -> str:
+        return str(AlertReview.Kind(self.review.kind).label)
 
 
 @dataclass(frozen=True)
@@ -165,6 +191,9 @@ class Overview:
     series: tuple[ScoreSeries, ...]
     outcomes: tuple[OutcomePoint, ...]
     alerts: tuple[Alert, ...] = field(default=())
+    """The alerts still open: raised and not yet reviewed."""
+    reviewed: tuple[ReviewedAlert, ...] = field(default=())
+    """Every review of the patient's alerts, newest first (the history is kept)."""
 
     def dates(self) -> list[date]:
         """Every date the charts place, for one shared time axis."""
@@ -310,7 +339,8 @@ def alerts(
       published change rule (PHQ-9, GAD-7; the RFQ-8 has none, so it never alerts).
 
     An alert disappears when its cause does: an event ages past the window, a later
-    administration is no longer reliably worse or no longer flags.
+    administration is no longer reliably worse or no longer flags. It also leaves the open
+    alerts once a clinician has reviewed it (:func:`compute`); a newer row raises a new one.
     """
     out: list[Alert] = []
     since = today - timedelta(days=ALERT_WINDOW_DAYS)
@@ -323,6 +353,7 @@ def alerts(
                     reverse("overview", args=[patient_id]) + "#events",
                     "See the time line",
                     o.date,
+                    o.id,
                 )
             )
     seen: set[str] = set()
@@ -340,6 +371,7 @@ def alerts(
                     reverse("questionnaire", args=[latest.id]),
                     f"Open the {x.short_title}",
                     latest.date,
+                    latest.id,
                 )
             )
     for s in sorted(sessions, key=lambda s: (s.date, s.id), reverse=True):
@@ -358,6 +390,7 @@ def alerts(
                     reverse("session", args=[s.id]),
                     "Open the session",
                     s.date,
+                    s.id,
                 )
             )
     for x in series:
@@ -374,9 +407,19 @@ def alerts(
                     reverse("questionnaire", args=[latest.id]),
                     f"Open the latest {x.short_title}",
                     latest.date,
+                    latest.id,
                 )
             )
     return tuple(out)
+
+
+def _source_url(patient_id: int, kind: str, source_id: int) -> str:
+    """The page of the row that raised an alert of ``kind`` (as :func:`alerts` links it)."""
+    if kind == AlertReview.Kind.OUTCOME:
+        return reverse("overview", args=[patient_id]) + "#events"
+    if kind == AlertReview.Kind.RISK_FLAGS:
+        return reverse("session", args=[source_id])
+    return reverse("questionnaire", args=[source_id])
 
 
 def compute(
@@ -385,8 +428,13 @@ def compute(
     administrations: list[QuestionnaireAdministration],
     events: list[OutcomeEvent],
     today: date | None = None,
+    reviews: list[AlertReview] | None = None,
 ) -> Overview:
-    """The overview of rows already fetched (and audited) by the caller."""
+    """The overview of rows already fetched (and audited) by the caller.
+
+    ``reviews`` (the patient's :class:`~.models.AlertReview` rows) take their alerts out of the
+    open ones, so a reviewed alert stops counting on the caseload, and are listed with them.
+    """
     today = today or timezone.localdate()
     # A session still waiting for (or failed in) its analysis has no reading to chart yet.
     analysed = (summarise_session(s) for s in sessions if s.analysed)
@@ -396,17 +444,29 @@ def compute(
         OutcomePoint(o.pk, o.date, o.kind, o.get_kind_display())
         for o in sorted(events, key=lambda o: (o.date, o.pk))
     )
+    raised = alerts(patient.pk, points, series, outcomes, today)
+    found = {a.key: a for a in raised}
+    done = sorted(reviews or [], key=lambda r: (r.reviewed_at, r.pk), reverse=True)
+    reviewed_keys = {r.key for r in done}
     return Overview(
         patient_id=patient.pk,
         today=today,
         sessions=points,
         series=series,
         outcomes=outcomes,
-        alerts=alerts(patient.pk, points, series, outcomes, today),
+        alerts=tuple(a for a in raised if a.key not in reviewed_keys),
+        reviewed=tuple(
+            ReviewedAlert(r, found.get(r.key), _source_url(patient.pk, r.kind, r.source_id))
+            for r in done
+        ),
     )
 
 
-def _rows(user: Any, patient: Patient) -> tuple[list[Any], list[Any], list[Any]]:
+def _rows(
+    user: Any, patient: Patient, *, notes: bool = True
+) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """The rows an overview is computed from; ``notes=False`` leaves the reviews' encrypted
+    notes unread (the caseload only counts)."""
     sessions = list(
         scoping.visible(user, Session).filter(patient=patient).defer(*SESSION_TEXT_FIELDS)
     )
@@ -414,23 +474,62 @@ def _rows(user: Any, patient: Patient) -> tuple[list[Any], list[Any], list[Any]]
         scoping.visible(user, QuestionnaireAdministration).filter(patient=patient)
     )
     events = list(scoping.visible(user, OutcomeEvent).filter(patient=patient))
-    return sessions, administrations, events
+    reviews = scoping.visible(user, AlertReview).filter(patient=patient)
+    reviews = reviews.select_related("reviewed_by") if notes else reviews.defer("note")
+    return sessions, administrations, events, list(reviews)
 
 
 def build(user: Any, pk: Any, today: date | None = None) -> tuple[Patient, Overview]:
     """The patient (404 unless ``user`` may read it) and its overview; one audit read entry per
-    row the overview was computed from."""
+    row the overview was computed from (the alert reviews, whose notes it shows, included)."""
     patient = scoping.get_for(user, Patient, pk)
-    sessions, administrations, events = _rows(user, patient)
-    services.audit_reads(user, [patient, *sessions, *administrations, *events])
-    return patient, compute(patient, sessions, administrations, events, today)
+    sessions, administrations, events, reviews = _rows(user, patient)
+    services.audit_reads(user, [patient, *sessions, *administrations, *events, *reviews])
+    return patient, compute(patient, sessions, administrations, events, today, reviews)
+
+
+def review_alert(
+    user: Any, patient: Patient, key: str, note: str, today: date | None = None
+) -> AlertReview | None:
+    """File ``user``'s review of the patient's open alert ``key``, with its audit entry.
+
+    The caller has checked that ``user`` may write to ``patient`` (:func:`.scoping.get_for` with
+    ``write=True``): only the treating clinician reviews; a supervisor reads the reviews. The
+    alert is looked up among those open now, so a key that was made up, has cleared since the
+    page was drawn, or was reviewed already (a second click, another tab) files nothing and
+    answers ``None``; two requests at once meet the ``alert_review_once`` constraint instead,
+    rolled back to a savepoint so the caller's transaction stays usable.
+    """
+    sessions, administrations, events, reviews = _rows(user, patient, notes=False)
+    found = compute(patient, sessions, administrations, events, today, reviews)
+    alert = next((a for a in found.alerts if a.key == key), None)
+    if alert is None:
+        return None
+    try:
+        with transaction.atomic():
+            review = AlertReview.objects.create(
+                patient=patient,
+                kind=alert.kind,
+                source_id=alert.source_id,
+                alert_date=alert.date,
+                note=note,
+                reviewed_by=user,
+            )
+            record(user, Action.CREATE, review)
+    except IntegrityError:
+        if not AlertReview.objects.filter(
+            patient=patient, kind=alert.kind, source_id=alert.source_id
+        ).exists():
+            raise
+        return None
+    return review
 
 
 OVERVIEW_AUDIT_TYPE = "records.patient.alerts"
 
 
 def alert_counts(user: Any, patients: list[Patient], today: date | None = None) -> dict[int, int]:
-    """How many alerts each patient has, for the caseload.
+    """How many open (not yet reviewed) alerts each patient has, for the caseload.
 
     Computing them reads every session analysis and questionnaire result of the patient, so the
     caseload logs one read entry per patient (object type ``records.patient.alerts``) rather than
@@ -438,8 +537,9 @@ def alert_counts(user: Any, patients: list[Patient], today: date | None = None) 
     """
     counts: dict[int, int] = {}
     for patient in patients:
-        sessions, administrations, events = _rows(user, patient)
-        counts[patient.pk] = len(compute(patient, sessions, administrations, events, today).alerts)
+        sessions, administrations, events, reviews = _rows(user, patient, notes=False)
+        found = compute(patient, sessions, administrations, events, today, reviews)
+        counts[patient.pk] = len(found.alerts)  # open alerts only: reviewed ones stop counting
     # Logged together after the work, so the audit chain's head is not locked while parsing.
     with transaction.atomic():
         for patient in patients:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("patients/new/", patients.patient_create, name="patient_create"),
     path("patients/<int:pk>/", patients.patient_detail, name="patient"),
     path("patients/<int:pk>/overview/", overview_views.patient_overview, name="overview"),
+    path("patients/<int:pk>/alerts/review/", overview_views.alert_review, name="alert_review"),
     path("patients/<int:pk>/treatments/new/", patients.treatment_create, name="treatment_create"),
     path("patients/<int:pk>/sessions/new/", sessions.session_create, name="session_create"),
     path("patients/<int:pk>/outcomes/new/", care.outcome_add, name="outcome_create"),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from mentalize.web.records import overview as service
 from mentalize.web.records import scoping
+from mentalize.web.records.forms import AlertReviewForm
+from mentalize.web.records.models import Patient
 from mentalize.web.records.overview_chart import overview_svg
 
 _CLASSIFICATION_WORDS = {
@@ -41,6 +44,8 @@ def patient_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "overview": overview,
             "alerts": overview.alerts,
+            "reviewed": overview.reviewed,
+            "back": "overview",
             # Built from numbers, dates and fixed labels only, every one escaped on the way in.
             "chart": mark_safe(svg) if svg else None,
             "tables": tables,
@@ -48,3 +53,27 @@ def patient_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "can_write": scoping.can_write(request.user, patient),
         },
     )
+
+
+@login_required
+@require_POST
+def alert_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one open alert of the patient reviewed, with an optional note (audited).
+
+    Only the treating clinician reviews (``write=True``: their supervisor gets 403, anyone else
+    404), so the review stays the clinician's own clinical act; supervisors read the reviews on
+    the overview. The answer is a redirect back to the page the form was on (one of two fixed
+    names, never a URL from the request).
+    """
+    patient = scoping.get_for(request.user, Patient, pk, write=True)
+    back = "overview" if request.POST.get("back") == "overview" else "patient"
+    form = AlertReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The review was not saved: the note is too long or the form old.")
+    elif service.review_alert(
+        request.user, patient, form.cleaned_data["key"], form.cleaned_data["note"]
+    ):
+        messages.success(request, "Alert marked as reviewed.")
+    else:
+        messages.info(request, "That alert is no longer open: it was reviewed or has cleared.")
+    return redirect(back, pk=patient.pk)

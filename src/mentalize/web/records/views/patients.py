@@ -83,12 +83,15 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sessions = list(patient.sessions.select_related("treatment").defer(*SESSION_TEXT_FIELDS))
     questionnaires = list(patient.questionnaires.all())
     outcomes = list(patient.outcome_events.all())
+    # Which alerts are reviewed (the notes themselves are shown on the overview, not here).
+    reviews = list(patient.alert_reviews.defer("note"))
     for admin in questionnaires:
         admin.scored = json.loads(admin.result)
         admin.title, admin.shown_scores = _score_summary(admin)
     services.audit_reads(
-        request.user, [patient, *treatments, *sessions, *questionnaires, *outcomes]
+        request.user, [patient, *treatments, *sessions, *questionnaires, *outcomes, *reviews]
     )
+    found = overview.compute(patient, sessions, questionnaires, outcomes, reviews=reviews)
     return render(
         request,
         "clinic/patient.html",
@@ -100,9 +103,12 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outcomes": outcomes,
             "instruments": [(i, instruments.load(i).short_title) for i in INSTRUMENTS],
             "can_write": scoping.can_write(request.user, patient),
-            # Alerts from the rows read (and audited) above; the overview page charts them.
-            "alerts": overview.compute(patient, sessions, questionnaires, outcomes).alerts,
+            # Open alerts from the rows read (and audited) above; the overview page charts them
+            # and lists the reviewed ones.
+            "alerts": found.alerts,
+            "reviewed_count": len(found.reviewed),
             "window_days": overview.ALERT_WINDOW_DAYS,
+            "back": "patient",
         },
     )
 
