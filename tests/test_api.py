@@ -84,6 +84,16 @@ def test_analyze_raises_input_error_on_bad_input():
         mentalize.analyze_text(b"T: hello")  # type: ignore[arg-type]
 
 
+def test_rtf_is_an_input_error_that_says_how_to_export_text(tmp_path):
+    rtf = "{\\rtf1\\ansi T: hello\\par P: hi\\par}"
+    path = tmp_path / "session.rtf"
+    path.write_text(rtf, encoding="ascii")
+    for call in (lambda: mentalize.analyze(path), lambda: mentalize.analyze_text(rtf)):
+        with pytest.raises(mentalize.InputError, match="is an RTF document") as caught:
+            call()
+        assert "Save As > Plain Text (.txt)" in str(caught.value)
+
+
 def test_analysis_is_typed_and_immutable(attuned):
     assert isinstance(attuned, mentalize.SessionAnalysis)
     assert all(isinstance(t, mentalize.TurnAnalysis) for t in attuned.turns)

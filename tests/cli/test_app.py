@@ -74,6 +74,8 @@ BAD_INPUTS = {
     "bad csv": ("rows.csv", b"name,words\nT,hello\n"),
     "bad jsonl": ("rows.jsonl", b'{"speaker": "T", "text": "hi"}\n{not json}\n'),
     "bad vtt": ("cues.vtt", b"WEBVTT\n\n00:00:xx.000 --> 00:00:05.000\n<v T>Hello\n"),
+    "rtf": ("session.rtf", b"{\\rtf1\\ansi T: hello\\par P: hi\\par}"),
+    "rtf as txt": ("session.txt", b"{\\rtf1\\ansi T: hello\\par P: hi\\par}"),
 }
 
 
@@ -89,6 +91,18 @@ def test_bad_input_gives_one_line_naming_the_file_and_no_output(tmp_path, case):
     assert lines[0].startswith("mentalize: error:") and name in lines[0]
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["session.rtf", "session.txt"])
+def test_rtf_is_named_with_how_to_save_plain_text(tmp_path, name):
+    path = _write(tmp_path, name, b"{\\rtf1\\ansi T: hello\\par P: hi\\par}")
+    out_json, out_html = tmp_path / "out.json", tmp_path / "out.html"
+    result = run("analyze", str(path), "--json", str(out_json), "--html", str(out_html))
+    assert result.exit_code == 2, result.output
+    line = " ".join(result.output.split())
+    assert f"{name}: is an RTF document" in line
+    assert "Save As > Plain Text (.txt)" in line and "JSON" not in line
+    assert not out_json.exists() and not out_html.exists()
 
 
 def test_missing_file_and_directory_and_unknown_format(tmp_path):

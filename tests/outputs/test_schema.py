@@ -103,3 +103,52 @@ def test_schema_reading_lists_every_reader_field():
 
     properties = json_schema()["$defs"]["reading"]["oneOf"][1]["properties"]
     assert set(properties) == {*READING_FIELDS, "evidence"}
+
+
+# Issue 19: people read "turn 1"; JSON carried only the 0-based index.
+def test_each_turn_carries_the_number_people_read_beside_its_index(validator, misattuned):
+    from mentalize.outputs.schema import from_json
+    from mentalize.report.text import turn_range
+
+    data = to_dict(misattuned)
+    assert [t["number"] for t in data["turns"]] == [t["index"] + 1 for t in data["turns"]]
+    assert data["turns"][0] == {**data["turns"][0], "index": 0, "number": 1}
+    # the report's "turn N" for an episode is the JSON number of the turn at its start_turn
+    by_index = {t["index"]: t for t in data["turns"]}
+    episode = data["episodes"][0]
+    assert turn_range(episode["start_turn"], episode["start_turn"]) == (
+        f"turn {by_index[episode['start_turn']]['number']}"
+    )
+    # additive within /1: documented, optional, and older files without it still read back
+    assert "number" in json_schema()["properties"]["turns"]["items"]["properties"]
+    assert "number" not in json_schema()["properties"]["turns"]["items"]["required"]
+    assert (
+        "`number`"
+        in (
+            __import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+        ).read_text()
+    )
+    older = json.loads(json.dumps(data))
+    for turn in older["turns"]:
+        del turn["number"]
+    validator.validate(older)
+    assert from_json(json.dumps(older)) == from_json(json.dumps(data)) == misattuned
+
+
+def test_summary_says_the_same_turn_number_as_the_json(misattuned, tmp_path):
+    from typer.testing import CliRunner
+
+    from mentalize.cli import app
+
+    from ..conftest import EXAMPLES
+
+    out = tmp_path / "m.json"
+    result = CliRunner().invoke(
+        app, ["analyze", str(EXAMPLES / "misattuned_session.vtt"), "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    first = data["episodes"][0]
+    numbers = {t["index"]: t["number"] for t in data["turns"]}
+    shown = f"{numbers[first['start_turn']]}-{numbers[first['end_turn']]}"
+    assert shown in " ".join(result.output.split())

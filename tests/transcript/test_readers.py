@@ -620,3 +620,41 @@ def test_messages_never_quote_text_across_formats() -> None:
     text = f"T: {SECRET}\nP: {SECRET}?\n"
     for fmt in ("vtt", "srt", "csv", "jsonl"):
         parse_error(text, format=fmt)
+
+
+# --------------------------------------------------------------------------- RTF (issue 19)
+
+RTF = (
+    b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0 T: hello\\par P: " + SECRET.encode() + b"}"
+)
+RTF_ADVICE = "File > Save As > Plain Text (.txt)"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("session.rtf", RTF),  # extension and content
+        ("session.txt", RTF),  # content: a renamed export was sniffed as JSONL before
+        ("session.txt", b"\xef\xbb\xbf\n  " + RTF),  # BOM and leading whitespace
+        ("session.txt", RTF + b"\\'e9 caf\xe9"),  # raw code-page bytes: RTF, not "not UTF-8"
+        ("session.RTF", b"T: hello\nP: " + SECRET.encode()),  # extension alone
+    ],
+)
+def test_rtf_file_is_named_with_how_to_export_text(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    error = read_error(write(tmp_path, name, content))
+    assert error.problem.startswith("is an RTF document")
+    assert RTF_ADVICE in error.problem
+    assert "JSON" not in error.problem and error.line is None
+
+
+def test_rtf_string_is_named() -> None:
+    assert parse_error(RTF.decode("latin-1")).problem.startswith("is an RTF document")
+
+
+def test_rtf_extension_with_a_format_given_reads_the_content(tmp_path: Path) -> None:
+    # --format says the user knows better than the extension; RTF content still fails.
+    path = write(tmp_path, "s.rtf", "T: What happened?\nP: I don't know.\n")
+    assert pairs(read_transcript(path, format="text"))[0] == ("T", "What happened?")
+    assert read_error(write(tmp_path, "r.rtf", RTF), format="text").problem.startswith("is an RTF")

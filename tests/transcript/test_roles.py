@@ -169,9 +169,10 @@ def test_forcing_an_unknown_name_lists_the_speakers() -> None:
     assert "secret" not in message
 
 
-def test_one_speaker_is_a_patient() -> None:
+def test_one_speaker_is_a_patient_unless_labelled_therapist() -> None:
     assert roles_of([("Writer", "Dear diary?"), ("Writer", "More?")]) == {"Writer": "patient"}
-    assert roles_of([("T", "Only me.")]) == {"T": "patient"}
+    # README: "T" is a therapist label, alone or not (issue 19)
+    assert roles_of([("T", "Only me.")]) == {"T": "therapist"}
 
 
 def test_one_person_plus_a_note_is_still_one_speaker() -> None:
@@ -203,3 +204,41 @@ def test_every_speaker_gets_a_role() -> None:
 def test_empty_transcript() -> None:
     transcript = Transcript(source="s.txt", turns=(), format="text")
     assert assign_roles(transcript).roles == {}
+
+
+# Issue 19: a therapist-only excerpt was read as a patient's monologue.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("T: What happened then?\nT: And what did you make of it?", {"T": "therapist"}),
+        ("Therapist: I wonder what she felt.", {"Therapist": "therapist"}),
+        ("Dr. Shah: Shall we start?", {"Dr. Shah": "therapist"}),
+        # T plus a note: the note stays other, T the therapist
+        (
+            "T: What now?\nNOTE: long silence\nT: Take your time.",
+            {"T": "therapist", "NOTE": "other"},
+        ),
+        # T plus unlabelled opening lines
+        (
+            "(recording starts)\nT: Hello.\nT: How was the week?",
+            {UNLABELLED: "other", "T": "therapist"},
+        ),
+        # T plus a name: the named speaker is the patient
+        ("T: How was it?\nMaria: Awful.\nT: Awful how?", {"T": "therapist", "Maria": "patient"}),
+        # unchanged: a lone unlabelled or patient voice is the patient's writing
+        ("Maria: I wrote this down after the session.", {"Maria": "patient"}),
+        ("P: I keep thinking about it.", {"P": "patient"}),
+        ("Client: Why do I do this?", {"Client": "patient"}),
+    ],
+)
+def test_a_lone_therapist_label_stays_the_therapist(text: str, expected: dict[str, str]) -> None:
+    assert dict(assign_roles(parse_transcript(text)).roles) == expected
+
+
+def test_therapist_only_file_analyses_as_therapist_turns(tmp_path) -> None:
+    import mentalize
+
+    path = tmp_path / "t_only.txt"
+    path.write_text("T: What was that like for you?\nT: What do you think he felt?\n")
+    analysis = mentalize.analyze(path)
+    assert {turn.role for turn in analysis.turns} == {"therapist"}

@@ -27,6 +27,7 @@ def test_logs_and_urls_carry_ids_not_text(
     from mentalize.web.records.models import Session
 
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="mentalize.web.audit")  # audit lines are DEBUG
     client.force_login(people["owner"])
     response = client.post("/patients/new/", {"code": "MBT-PRIV", "name": "Imogen Quillfeather"})
     assert response.status_code == 302

@@ -129,6 +129,7 @@ def to_dict(analysis: SessionAnalysis) -> dict[str, Any]:
         "turns": [
             {
                 "index": t.index,
+                "number": t.index + 1,  # what people read ("turn 1"); index stays for /1 readers
                 "speaker": t.speaker,
                 "role": t.role,
                 "text": t.text,

@@ -46,6 +46,14 @@ _MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
 )
+# Word processors' Rich Text Format: plain ASCII, so it decodes and would otherwise be sniffed as
+# JSONL (it starts with "{") and fail as "not valid JSON", which sends people the wrong way.
+_RTF_MAGIC = b"{\\rtf"
+_RTF_EXTENSION = ".rtf"
+_RTF_PROBLEM = (
+    "is an RTF document (a word-processor file), not plain text; in the word processor use "
+    "File > Save As > Plain Text (.txt) and try again"
+)
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BINARY_SHARE = 0.10
@@ -60,7 +68,10 @@ def read_transcript(path: str | os.PathLike[str], format: str | None = None) -> 
     """
     source = str(path)
     fmt = _check_format(format, source)
-    text = decode_text(_read_bytes(path, source), source)
+    data = _read_bytes(path, source)
+    if format is None and os.path.splitext(source)[1].lower() == _RTF_EXTENSION:
+        raise InputError(source, _RTF_PROBLEM)  # whatever its content: not one of FORMATS
+    text = decode_text(data, source)
     if fmt is None:
         fmt = FORMAT_BY_EXTENSION.get(os.path.splitext(source)[1].lower())
     return _parse(text, source, fmt, noun="file")
@@ -140,6 +151,9 @@ def decode_text(data: bytes, source: str) -> str:
             except UnicodeDecodeError as exc:
                 problem = f"not valid {codec.upper()} at byte offset {exc.start}; save it as UTF-8"
                 raise InputError(source, problem) from None
+    if _is_rtf(data):
+        # before UTF-8: RTF may carry raw code-page bytes, and "not UTF-8" is the wrong advice
+        raise InputError(source, _RTF_PROBLEM)
     kind = _binary_kind(data)
     if kind == "" and (utf16 := _bomless_utf16(data)) is not None:
         problem = f"looks like {utf16} text without a byte-order mark; save it as UTF-8"
@@ -152,6 +166,11 @@ def decode_text(data: bytes, source: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         problem = f"not valid UTF-8 at byte offset {exc.start}; save it as UTF-8"
         raise InputError(source, problem, line) from None
+
+
+def _is_rtf(data: bytes) -> bool:
+    """Whether ``data`` is an RTF document (``{\\rtf`` after optional BOM and whitespace)."""
+    return data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(_RTF_MAGIC)
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -204,6 +223,8 @@ def _prepare(text: str, source: str, noun: str) -> str:
     text = text.removeprefix("\ufeff")
     if len(text) > MAX_BYTES:
         raise InputError(source, _too_large(noun))
+    if text.lstrip().startswith(_RTF_MAGIC.decode("ascii")):  # pasted or UTF-16 RTF
+        raise InputError(source, _RTF_PROBLEM)
     sample = text[:_SNIFF_CHARS]
     controls = len(_CONTROL_CHARS.findall(sample))
     if "\x00" in text or (sample and controls / len(sample) > _BINARY_SHARE):

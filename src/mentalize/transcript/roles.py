@@ -2,7 +2,9 @@
 
 Readers keep speaker labels as written; this module maps every label to a :data:`Role`. The
 order of evidence is: what the user says (``therapists``), then conventional labels ("T",
-"Therapist 2", "Client A"), then behaviour (therapists ask the most questions). Every speaker
+"Therapist 2", "Client A"), then behaviour (therapists ask the most questions). A lone speaker
+with no conventional label is the patient (a piece of writing); a lone "T"/"Therapist" stays
+the therapist. Every speaker
 keeps their own label, so group sessions (several patients) and co-therapy (two therapists) work.
 """
 
@@ -53,7 +55,10 @@ def assign_roles(transcript: Transcript, therapists: Sequence[str] = ()) -> Tran
         return transcript.with_roles(_forced_roles(transcript, therapists))
     roles: dict[str, Role | None] = {speaker: role_from_label(speaker) for speaker in speakers}
     people = [speaker for speaker in speakers if roles[speaker] != "other"] or list(speakers)
-    if len(people) == 1:  # a single voice is a piece of writing by the patient
+    if len(people) == 1 and roles[people[0]] != "therapist":
+        # A single unnamed voice is a piece of writing by the patient; but a label that says
+        # therapist ("T", "Therapist") is the user's word, as for any other file: a
+        # therapist-only excerpt stays therapist turns, not a patient's monologue.
         roles[people[0]] = "patient"
     unresolved = [speaker for speaker in speakers if roles[speaker] is None]
     if unresolved and "therapist" not in roles.values():

@@ -254,9 +254,15 @@ LOGGING = {
         "link_tokens": {"()": "mentalize.web.questionnaire_links.redact.RedactLinkTokens"},
         # The database down or full: one line per request, not a traceback (middleware.py).
         "outages": {"()": "mentalize.web.middleware.OneLineOutages"},
+        # An ordinary refusal (403, 404, 400): "403 GET /path", no traceback; 5xx keep theirs.
+        # First, so that link_tokens redacts the path it writes.
+        "client_errors": {"()": "mentalize.web.middleware.OneLineClientErrors"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["link_tokens", "outages"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors", "link_tokens", "outages"],
+        }
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},

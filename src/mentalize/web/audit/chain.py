@@ -132,7 +132,8 @@ def record_raw(
         entry = AuditEntry(**fields, hash=entry_hash(**fields))
         entry.save()
         AuditHead.objects.filter(pk=1).update(hash=entry.hash)
-    log.info("audit #%s %s %s %s", entry.seq, action, object_type, object_id)
+    # DEBUG: the chain itself is the record; serve's console (INFO) echoed every entry
+    log.debug("audit #%s %s %s %s", entry.seq, action, object_type, object_id)
     return entry
 
 
@@ -170,7 +171,7 @@ def record_many(user: Any, action: str, objects: list[models.Model]) -> list[Aud
         AuditEntry.objects.bulk_create(entries)
         AuditHead.objects.filter(pk=1).update(hash=prev)
     for entry in entries:
-        log.info("audit #%s %s %s %s", entry.seq, action, entry.object_type, entry.object_id)
+        log.debug("audit #%s %s %s %s", entry.seq, action, entry.object_type, entry.object_id)
     return entries
 
 
