@@ -117,6 +117,13 @@ RULES: dict[str, Rule] = {
         WRITE,
         lambda c: {"key": f"risk_flags:{c['chart']['session'].pk}", "note": "Discussed."},
     ),
+    # Supervision comments: the owner's supervisor writes; the owner and supervisor read.
+    "patients/<int:pk>/supervision/": Rule(
+        lambda c: f"/patients/{_p(c)}/supervision/",
+        READ,
+        _all(404, anon=302, owner=403, sup=302),
+        lambda c: {"text": "Curious about the pause after the break."},
+    ),
     "patients/<int:pk>/treatments/new/": Rule(
         lambda c: f"/patients/{_p(c)}/treatments/new/",
         FORM,
@@ -164,6 +171,9 @@ RULES: dict[str, Rule] = {
     ),
     "sessions/<int:pk>/report/": Rule(
         lambda c: f"/sessions/{c['chart']['session'].pk}/report/", READ, GET_ONLY
+    ),
+    "sessions/<int:pk>/report/<slug:how>/": Rule(
+        lambda c: f"/sessions/{c['chart']['session'].pk}/report/download/", READ, GET_ONLY
     ),
     "sessions/<int:pk>/notes/<slug:kind>/": Rule(
         lambda c: f"/sessions/{c['chart']['session'].pk}/notes/psychotherapy/",

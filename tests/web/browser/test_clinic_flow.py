@@ -170,7 +170,7 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
     expect(scores.get_by_role("row", name=re.compile("^Band"))).to_contain_text(
         phq["band"]["label"]
     )
-    expect(page.get_by_text(re.compile(r"^Item 9:"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Item 9 \("))).to_be_visible()  # said once (issue 19)
     shot("08-phq9-scores")
 
     # Both on the patient page.

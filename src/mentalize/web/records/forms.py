@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from mentalize import instruments
 from mentalize.transcript import formats
-from mentalize.web.records.models import OutcomeEvent, Patient, Treatment
+from mentalize.web.records.models import (
+    SESSION_TEXT_FIELDS,
+    OutcomeEvent,
+    Patient,
+    Session,
+    Treatment,
+)
 
 # Every bundled questionnaire (instruments/data/*.toml): adding one there offers it here, in the
 # API and in its OpenAPI enum, with no list to keep in step.
@@ -76,6 +82,12 @@ class _TreatmentChoice(forms.Form):
         field = self.fields["treatment"]
         field.queryset = patient.treatments.all()
         field.empty_label = "(no episode)"
+        # With exactly one active episode, that is almost always the one meant: preselect it, so
+        # a questionnaire or session is not filed under no episode by a missed select. With none
+        # or several there is no safe guess, and the clinician chooses.
+        active = list(patient.treatments.filter(status=Treatment.Status.ACTIVE)[:2])
+        if len(active) == 1 and "treatment" not in self.initial:
+            field.initial = active[0].pk
 
 
 class SessionForm(_TreatmentChoice):
@@ -124,6 +136,36 @@ class AlertReviewForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
+
+
+class _SessionChoice(forms.ModelChoiceField):
+    """A session named by its date and length: a session has no other name a page may show."""
+
+    def label_from_instance(self, obj: Session) -> str:
+        return f"{obj.date:%Y-%m-%d} ({obj.turns} turns)"
+
+
+class SupervisionCommentForm(forms.Form):
+    """A supervisor's comment on a supervisee's patient, optionally about one of its sessions.
+
+    Only that patient's sessions are offered (and accepted), loaded without their encrypted
+    text: the choice needs the date and length only."""
+
+    session = _SessionChoice(
+        queryset=Session.objects.none(),
+        required=False,
+        label="About the session (optional)",
+        empty_label="(the treatment in general)",
+    )
+    text = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = patient.sessions.defer(
+            *SESSION_TEXT_FIELDS, "figures_json"
+        )
 
 
 class CrisisPlanForm(forms.Form):

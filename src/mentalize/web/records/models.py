@@ -281,3 +281,32 @@ class AlertReview(models.Model):
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.source_id}"
+
+
+class SupervisionComment(models.Model):
+    """A supervisor's comment on a supervisee's patient, optionally about one session (issue 19).
+
+    Supervision in MBT is where a clinician's own mentalizing of the patient is looked at, so the
+    comment belongs in the record where the clinician sees it, not in e-mail. Only the treating
+    clinician's supervisor writes one; the clinician and that supervisor read them (see
+    :mod:`.services`, ``may_comment``). Comments are append-only, never edited or deleted, so the
+    record keeps who said what, and when; the text is clinical and encrypted like every other.
+    A deleted session leaves the comment in place (``SET_NULL``): it is still part of the history.
+    """
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="supervision_comments"
+    )
+    session = models.ForeignKey(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervision_comments",
+    )
+    text = EncryptedTextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")

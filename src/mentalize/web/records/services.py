@@ -33,6 +33,7 @@ from mentalize.web.records.models import (
     PsychotherapyNote,
     QuestionnaireAdministration,
     Session,
+    SupervisionComment,
     Treatment,
 )
 
@@ -359,6 +360,18 @@ def add_outcome(
         kind=kind,
         date=on,
         recorded_by=user,
+    )
+
+
+def add_supervision_comment(
+    user: Any, patient: Patient, text: str, session: Session | None = None
+) -> SupervisionComment:
+    """A supervisor's comment on ``patient`` (optionally about one of its sessions), with its
+    audit entry in the same transaction. The caller has checked that ``user`` supervises the
+    patient's clinician (:func:`mentalize.web.records.views.supervision.may_comment`). There is
+    no function to edit or delete one: comments are append-only, so the record keeps them all."""
+    return create(
+        user, SupervisionComment, patient=patient, session=session, text=text, author=user
     )
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from mentalize.web.exports import views as export_views
-from mentalize.web.records.views import care, patients, sessions
+from mentalize.web.records.views import care, patients, sessions, supervision
 from mentalize.web.records.views import overview as overview_views
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/<int:pk>/", patients.patient_detail, name="patient"),
     path("patients/<int:pk>/overview/", overview_views.patient_overview, name="overview"),
     path("patients/<int:pk>/alerts/review/", overview_views.alert_review, name="alert_review"),
+    path("patients/<int:pk>/supervision/", supervision.comments, name="supervision_comments"),
     path("patients/<int:pk>/treatments/new/", patients.treatment_create, name="treatment_create"),
     path("patients/<int:pk>/sessions/new/", sessions.session_create, name="session_create"),
     path("patients/<int:pk>/outcomes/new/", care.outcome_add, name="outcome_create"),
@@ -26,6 +27,11 @@ urlpatterns = [
     path("treatments/<int:pk>/crisis-plan/", care.crisis_plan, name="crisis_plan"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session"),
     path("sessions/<int:pk>/report/", sessions.session_report, name="session_report"),
+    path(
+        "sessions/<int:pk>/report/<slug:how>/",
+        sessions.session_report_copy,
+        name="session_report_copy",
+    ),
     path("sessions/<int:pk>/notes/<slug:kind>/", sessions.note_add, name="note_create"),
     path("sessions/<int:pk>/analysis/retry/", sessions.analysis_retry, name="analysis_retry"),
 ]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from mentalize.web.records import scoping, services
+from mentalize.web.records.figures import finite_number
 from mentalize.web.records.forms import (
     INSTRUMENTS,
     CrisisPlanForm,
@@ -20,8 +22,11 @@ from mentalize.web.records.forms import (
 )
 from mentalize.web.records.models import Patient, QuestionnaireAdministration, Treatment
 
+# The overview's words for a classification, so the two pages say the same.
+from mentalize.web.records.views.overview import CLASSIFICATION_WORDS
+
 if TYPE_CHECKING:
-    from mentalize.instruments.model import Scale
+    from mentalize.instruments.model import Instrument, Scale
 
 
 @login_required
@@ -100,11 +105,21 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
     definition = load(entry.instrument)
     scored = json.loads(entry.result)
     answers = json.loads(entry.answers)
+    flags = scored.get("flags", [])
+    flagged = {flag["item"] for flag in flags}
     rows = [
-        (item.number, item.text, answer, definition.option(answer).label)
+        (item.number, item.text, answer, definition.option(answer).label, item.number in flagged)
         for item, answer in zip(definition.items, answers, strict=True)
     ]
-    services.audit_reads(request.user, [entry])
+    earlier = list(
+        scoping.visible(request.user, QuestionnaireAdministration)
+        .filter(patient=entry.patient, instrument=entry.instrument)
+        .filter(Q(date__lt=entry.date) | Q(date=entry.date, pk__lt=entry.pk))
+        .order_by("date", "pk")
+    )
+    # The previous administration, then the first when that is another one.
+    baselines = earlier[-1:] + earlier[:1] if len(earlier) > 1 else earlier
+    services.audit_reads(request.user, [entry, *baselines])
     return render(
         request,
         "clinic/questionnaire.html",
@@ -113,10 +128,66 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": entry.patient,
             "instrument": definition,
             "scored": scored,
+            "flags": [_flag_text(flag) for flag in flags],
+            "interpretation": _without_flags(scored.get("interpretation", ""), flags),
             "scales": [(s.label, _shown(scored["scores"].get(s.id), s)) for s in definition.scales],
             "rows": rows,
+            "changes": _changes(definition, scored, baselines),
+            "change_note": None if definition.change else definition.change_unavailable,
         },
     )
+
+
+def _flag_text(flag: dict[str, Any]) -> str:
+    """A flag's message, led by its item only where the message does not already name it (the
+    instruments' messages do: "Item 9 (thoughts of ...) was endorsed"), so it is not said twice."""
+    message = str(flag.get("message", ""))
+    lead = f"Item {flag.get('item')}"
+    return message if message.startswith(lead) else f"{lead}: {message}"
+
+
+def _without_flags(interpretation: str, flags: list[dict[str, Any]]) -> str:
+    """The engine's interpretation less its "FLAG (item N answered A): ..." sentences: the page
+    shows each flag on its own just above, and the same words twice read as two flags."""
+    for flag in flags:
+        lead = f"FLAG (item {flag.get('item')} answered {flag.get('answer')}):"
+        part = " ".join(f"{lead} {flag.get('message')}".split())
+        interpretation = interpretation.replace(part + " ", "", 1).replace(part, "", 1)
+    return interpretation.strip()
+
+
+def _changes(
+    definition: Instrument, scored: dict[str, Any], baselines: list[QuestionnaireAdministration]
+) -> list[dict[str, Any]]:
+    """Change from the previous administration of this instrument and, when that is not the
+    first, from the first (the baseline the overview and its alerts compare with), by the
+    instrument engine's reliable-change rule, in the overview's words."""
+    from mentalize.instruments import compare
+
+    params = definition.change
+    scales = [definition.scale(params.scale)] if params else list(definition.scales)
+    out: list[dict[str, Any]] = []
+    for which, other in zip(("previous", "first"), baselines, strict=False):
+        result = json.loads(other.result)
+        for scale in scales:
+            pre = finite_number(result.get("scores", {}).get(scale.id))
+            post = finite_number(scored.get("scores", {}).get(scale.id))
+            if pre is None or post is None:
+                continue
+            change = compare(definition, pre, post, scale=scale.id)
+            out.append(
+                {
+                    "which": which,
+                    "entry": other,
+                    "label": scale.label,
+                    "pre": _shown(pre, scale),
+                    "change": ("+" if change.change > 0 else "") + _shown(change.change, scale),
+                    "classification": change.classification,
+                    "words": CLASSIFICATION_WORDS.get(change.classification, change.classification),
+                    "criterion": change.reliable_change,
+                }
+            )
+    return out
 
 
 def _shown(value: float | None, scale: Scale) -> str:

@@ -15,7 +15,7 @@ from mentalize.web.records.forms import AlertReviewForm
 from mentalize.web.records.models import Patient
 from mentalize.web.records.overview_chart import overview_svg
 
-_CLASSIFICATION_WORDS = {
+CLASSIFICATION_WORDS = {
     None: "—",
     "unchanged": "no reliable change",
     "improved": "reliable improvement",
@@ -33,7 +33,7 @@ def patient_overview(request: HttpRequest, pk: int) -> HttpResponse:
     tables = [
         (
             x,
-            [(p, _CLASSIFICATION_WORDS.get(p.classification, p.classification)) for p in x.points],
+            [(p, CLASSIFICATION_WORDS.get(p.classification, p.classification)) for p in x.points],
         )
         for x in overview.series
     ]

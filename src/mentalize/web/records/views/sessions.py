@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -108,8 +109,40 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_write": scoping.can_write(request.user, session),
             "show_restricted": own,
             "note_form": NoteForm(),
+            "risk_turns": _risk_turns(session),
         },
     )
+
+
+def _risk_turns(session: Session) -> list[dict[str, object]]:
+    """The session's risk flags by kind (how many, up to which rung) for the top of its page.
+
+    The report lists them first too, but inside its frame they could sit below the fold of a
+    small screen, and a flag must never need scrolling to be seen. They come from the small
+    figures stored with the analysis: the session page decrypts no transcript, analysis or
+    report (tests/web/test_overview.py), so the turns themselves are one click away, in the
+    report's risk section.
+    """
+    if not session.analysed:
+        return []
+    from mentalize.outputs.labels import RISK_LABELS, RISK_SEVERITY_LABELS
+
+    if session.figures_json:
+        figures = json.loads(session.figures_json)
+    else:  # an analysis stored before the figures were (an old backup)
+        from mentalize.web.records.figures import session_figures
+
+        figures = session_figures(session.analysis_json)
+    rungs = figures.get("risk_rungs", {})
+    return [
+        {
+            "label": RISK_LABELS.get(kind, kind.replace("_", " ")),
+            "count": count,
+            "rung": RISK_SEVERITY_LABELS.get(rungs[kind], rungs[kind]) if kind in rungs else "",
+        }
+        for kind, count in sorted(figures.get("risk_kinds", {}).items())
+        if count
+    ]
 
 
 @xframe_options_sameorigin
@@ -133,6 +166,61 @@ def session_report(request: HttpRequest, pk: int) -> HttpResponse:
     services.audit_reads(request.user, [session])
     response = HttpResponse(session.report_html, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = _report_csp()
+    return response
+
+
+# A script the print copy of the report runs on load: it opens the browser's print dialog.
+_PRINT_SCRIPT = "addEventListener('load',function(){print();});"
+
+
+def _print_csp() -> str:
+    """The report's own policy, plus the print script's hash and ``allow-modals``, the one
+    sandbox flag that lets a sandboxed page open the print dialog (Chromium ignores print()
+    without it). It grants no origin, cookie, navigation or network access, and the page is
+    still only the report's escaped text and the two fixed scripts, so nothing in it can use the
+    dialogs for anything else."""
+    digest = base64.b64encode(hashlib.sha256(_PRINT_SCRIPT.encode("utf-8")).digest()).decode(
+        "ascii"
+    )
+    return (
+        _report_csp()
+        .replace("script-src ", f"script-src 'sha256-{digest}' ")
+        .replace("sandbox allow-scripts", "sandbox allow-scripts allow-modals")
+    )
+
+
+# What /sessions/<pk>/report/<how>/ serves besides the framed report.
+REPORT_COPIES = ("download", "print")
+
+
+@login_required
+@require_safe
+def session_report_copy(request: HttpRequest, pk: int, how: str) -> HttpResponse:
+    """The stored report as a file to keep (``download``: served as an attachment) or as a full
+    page that opens the print dialog (``print``; the report's own print stylesheet lays it out).
+
+    Both are the same report as the frame, read under the same access rules and audited the
+    same way, and both keep its sandboxing policy: a downloaded copy opened from the clinic's
+    origin later still runs no script but the report's own.
+    """
+    if how not in REPORT_COPIES:
+        raise Http404("No such copy of the report.")
+    session = scoping.get_for(
+        request.user, Session, pk, defer=("transcript", "analysis_json", "figures_json")
+    )
+    if not session.analysed:
+        raise Http404("The report is not ready yet.")
+    services.audit_reads(request.user, [session])
+    html = session.report_html
+    if how == "print":
+        script = f"<script>{_PRINT_SCRIPT}</script>"
+        at = html.rfind("</body>")
+        html = html[:at] + script + html[at:] if at >= 0 else html + script
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = _print_csp() if how == "print" else _report_csp()
+    if how == "download":
+        name = f"mentalize-session-{session.date:%Y-%m-%d}-{session.pk}.html"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
