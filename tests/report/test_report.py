@@ -934,3 +934,29 @@ def test_reader_note_gives_valence_and_spectrum_level_with_what_moved_them() -> 
     assert "spectrum level 2.4 of 4, raised by: not knowing" in reader_note(
         replace(therapist, reading=level)
     )
+
+
+def test_no_therapist_move_is_suggested_for_a_patients_own_writing() -> None:
+    """A transcript without a therapist turn (writing, a Reflect entry) gets no "what might fit
+    next" for a therapist, in the report or the terminal summary; a session still does."""
+    import io
+
+    from rich.console import Console
+
+    import mentalize
+    from mentalize.outputs.summary import print_summary
+
+    writing = mentalize.analyze_text(
+        "Patient: I keep going over what she said. Maybe she was tired, maybe it was me.\n",
+        model="markers",
+    )
+    assert all(t.role != "therapist" for t in writing.turns)
+    session = mentalize.analyze_text(
+        "Therapist: What was that like for you?\nPatient: Awful. I froze.\n", model="markers"
+    )
+    assert "What might fit next" not in render_html(writing, generated=FIXED)
+    assert "What might fit next" in render_html(session, generated=FIXED)
+    for analysis, shown in ((writing, False), (session, True)):
+        out = io.StringIO()
+        print_summary(analysis, console=Console(file=out, width=200))
+        assert ("What might fit next" in out.getvalue()) is shown

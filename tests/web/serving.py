@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,3 +80,37 @@ def serve_env(data_dir: Path) -> dict[str, str]:
         MENTALIZE_PASSWORD=PASSWORD,
     )
     return env
+
+
+@contextmanager
+def serving(data_dir: Path, *args: str, env: dict[str, str]) -> Iterator[int]:
+    """``mentalize serve --port PORT ARGS`` in its own process, its output in ``serve-PORT.log``
+    beside ``data_dir``; yields the port once the server accepts connections, and stops it after.
+    A server that exits or does not listen within 30 s fails the test with its log."""
+    import pytest
+
+    port = free_port()
+    log = data_dir.parent / f"serve-{port}.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mentalize.cli", "serve", "--port", str(port), *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"serve exited: {log.read_text()}")
+                time.sleep(0.1)
+        else:
+            pytest.fail("serve did not listen within 30 s")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import select
 import socket
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -25,7 +23,7 @@ from django.test import Client
 from mentalize.web.accounts.models import User
 from mentalize.web.accounts.services import new_token
 from mentalize.web.records.models import Patient, Session
-from tests.web.serving import free_port, serve_env
+from tests.web.serving import serve_env, serving
 
 # Classic injections, a stacked query, a time-based probe, and the characters drivers choke on
 # (a NUL byte is refused by PostgreSQL's text type: it must be a 4xx, never a 500).
@@ -352,31 +350,8 @@ def test_the_server_keeps_bodies_in_memory_up_to_the_limit() -> None:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real ``mentalize serve`` on a free loopback port."""
     data_dir = tmp_path_factory.mktemp("oversize") / "data"
-    port = free_port()
-    log = data_dir.parent / "serve.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mentalize.cli", "serve", "--port", str(port)],
-            env=serve_env(data_dir),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(f"serve exited: {log.read_text()}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("serve did not listen within 30 s")
+    with serving(data_dir, env=serve_env(data_dir)) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def _raw(port: int, head: bytes, body: bytes = b"") -> bytes:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import http.client
 import io
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -39,7 +37,7 @@ from mentalize.web.exports import csv_safe
 from mentalize.web.proxy import ProxyConfigError, waitress_options
 from mentalize.web.records import services
 from mentalize.web.records.models import Patient, Session
-from tests.web.serving import free_port, serve_env
+from tests.web.serving import serve_env, serving
 
 Status = Session.AnalysisStatus
 SERVE = ("--analysis-workers", "0")
@@ -52,31 +50,9 @@ DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 @contextmanager
 def _serving(data_dir: Path, *args: str, **env: str) -> Iterator[int]:
     """``mentalize serve`` (no analysis workers) in its own process; yields its port."""
-    port = free_port()
     environment = {**serve_env(data_dir), "MENTALIZE_BEHIND_TLS_PROXY": "1", **env}
-    log = data_dir.parent / f"serve-{port}.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mentalize.cli", "serve", "--port", str(port), *SERVE, *args],
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(300):
-            try:
-                _get(port, "/login/")
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(f"serve exited: {log.read_text()}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("serve did not answer within 30 s")
+    with serving(data_dir, *SERVE, *args, env=environment) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:

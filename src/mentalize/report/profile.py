@@ -101,7 +101,13 @@ def profile(analysis: SessionAnalysis) -> str:
 
 
 def recommendation(analysis: SessionAnalysis) -> str:
-    """Where on the MBT spectrum the next intervention might sit, and why."""
+    """Where on the MBT spectrum the next intervention might sit, and why.
+
+    Nothing for a transcript without a therapist turn (a patient's writing, a Reflect entry):
+    a suggestion for a therapist's next move reads as if someone had been in the room.
+    """
+    if not any(t.role == "therapist" for t in analysis.turns):
+        return ""
     rec = analysis.recommendation
     steps = "".join(
         f'<li class="{"on" if i == rec.level else ""}"><span>{i}</span>{e(text)}</li>'
