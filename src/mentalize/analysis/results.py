@@ -259,6 +259,12 @@ class SessionAnalysis:
     """The learned model (encoder and heads) behind arousal, certainty and intervention, or
     ``None`` when every estimate came from the markers alone."""
 
+    @property
+    def has_therapist_turn(self) -> bool:
+        """Whether anyone in the transcript speaks as a therapist: a patient's own writing has
+        no therapist, so nothing suggests a therapist's next move for it."""
+        return any(t.role == "therapist" for t in self.turns)
+
     def to_dataframe(self) -> pd.DataFrame:
         """Deprecated since 0.1 (to go in 0.2): use ``mentalize.outputs.turns_frame(analysis)``.
 

@@ -107,7 +107,7 @@ def print_summary(
         turns = ", ".join(str(t) for t in on_their_own)
         console.print(f"Repairs on their own (the therapist owned a misstep): turn {turns}")
     r = analysis.recommendation
-    if any(t.role == "therapist" for t in analysis.turns):  # no therapist, no therapist's move
+    if analysis.has_therapist_turn:  # no therapist, no therapist's move
         console.print(f"What might fit next: level {r.level} of 4, {r.label}. {r.reason}")
     for label, path in (("JSON", json_out), ("HTML report", html_out)):
         if path is not None:

@@ -106,7 +106,7 @@ def recommendation(analysis: SessionAnalysis) -> str:
     Nothing for a transcript without a therapist turn (a patient's writing, a Reflect entry):
     a suggestion for a therapist's next move reads as if someone had been in the room.
     """
-    if not any(t.role == "therapist" for t in analysis.turns):
+    if not analysis.has_therapist_turn:
         return ""
     rec = analysis.recommendation
     steps = "".join(

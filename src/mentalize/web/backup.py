@@ -925,7 +925,7 @@ def _check_accounts(archive: Archive, stage: Stage) -> None:
     from django.apps import apps
     from django.db.models import Q
 
-    from mentalize.web.accounts.events import USER, AccountAction
+    from mentalize.web.accounts.events import USER, AccountAction, event_value
     from mentalize.web.audit.models import AuditEntry
 
     users, tokens = apps.get_model("accounts", "User"), apps.get_model("accounts", "ApiToken")
@@ -949,7 +949,7 @@ def _check_accounts(archive: Archive, stage: Stage) -> None:
     created: set[tuple[str, str]] = set()  # (user, token) with a token_create entry
     for action, object_type, object_id in events.iterator(chunk_size=2000):
         chained.add(object_id)
-        key, _, value = object_type.partition(":")[2].partition("=")
+        key, value = event_value(object_type)
         if action == AccountAction.SUPERVISOR_ASSIGN and key == "supervisor":
             supervisor[object_id] = value
         elif action == AccountAction.SUPERVISOR_REMOVE:

@@ -85,9 +85,15 @@ def record_event(actor: Any, action: str, target: Any, **value: object) -> Audit
     return record_raw(actor, action, object_type=USER + suffix, object_id=str(target.pk))
 
 
+def event_value(object_type: str) -> tuple[str, str]:
+    """The ``key`` and ``value`` of an account event's ``accounts.user:key=value`` object type
+    (two empty strings where it has none); restore reads entries with it too (backup.py)."""
+    key, _, value = object_type.partition(":")[2].partition("=")
+    return key, value
+
+
 def _value(entry: AuditEntry) -> str:
-    _, _, rest = entry.object_type.partition(":")
-    return rest.partition("=")[2]
+    return event_value(entry.object_type)[1]
 
 
 #: How long a change made by someone else is shown again at each log-in. Why not once: whoever

@@ -54,9 +54,10 @@ class AccountNoticeMiddleware:
             request.method == "GET"
             and user is not None
             and user.is_authenticated
+            # the flag first: after the first page of a log-in, this is the only check made
+            and not request.session.get(CHECKED)
             and not request.path.startswith(SKIPPED_PREFIXES)
             and request.path != reverse("logout")
-            and not request.session.get(CHECKED)
             and not _second_factor_owed(user)
         ):
             with transaction.atomic():
