@@ -605,11 +605,14 @@ def test_therapist_profile_and_recommendation() -> None:
     assert "No patient turns to plot" in tiny
 
 
-def test_group_has_one_line_per_patient() -> None:
+def test_group_has_one_colour_per_patient() -> None:
     document = render_html(group_session(), generated=FIXED)
     svg = document[document.index("<svg") : document.index("</svg>")]
-    colours = set(re.findall(r'class="ln" stroke="(#[0-9a-f]{6})"', svg))
+    # Two and three readable turns: each member's readings are points in their colour, and no
+    # smoothed line is drawn through so few (tests/report/test_group_view.py).
+    colours = set(re.findall(r'class="pm" [^>]*fill="(#[0-9a-f]{6})"', svg))
     assert len(colours) == 2
+    assert 'class="ln"' not in svg
     legend = document[document.index("</svg>") :]
     assert "Maya" in legend[:2000] and "Dev" in legend[:2000]
 
@@ -770,7 +773,9 @@ def test_downsample_keeps_peaks_and_limit() -> None:
     assert [t for t, _ in out] == sorted(t for t, _ in out)
 
 
-def test_long_episode_is_quoted_head_and_tail() -> None:
+def test_long_episode_is_quoted_around_its_ends() -> None:
+    """An episode from a file written before turning points (no peak, no points) is quoted
+    around its first and last turn, and the gap says how many turns it leaves out."""
     turns = [
         make_turn(i, "P", "patient", f"turn text {i}", arousal=0.9, mentalizing=0.1)
         for i in range(120)
@@ -791,7 +796,9 @@ def test_long_episode_is_quoted_head_and_tail() -> None:
     )
     document = render_html(analysis, generated=FIXED)
     card = document[document.index('id="episodes"') : document.index('id="therapist"')]
-    assert "80 turns not quoted here" in card
+    quoted = card.count('class="u ')
+    assert 0 < quoted <= 24
+    assert f"{120 - quoted} turns not quoted here" in card
     assert "Pretend (intellectualised, cut off from feeling)" in card
     assert "No therapist response in transcript" in card
 

@@ -165,6 +165,9 @@ RULES: dict[str, Rule] = {
         WRITE,
         lambda c: {"patient_can_do": "a", "professionals_do": "b", "information_for_others": "c"},
     ),
+    "treatments/<int:pk>/crisis-plan/print/": Rule(
+        lambda c: f"/treatments/{c['chart']['treatment'].pk}/crisis-plan/print/", READ, GET_ONLY
+    ),
     "sessions/<int:pk>/": Rule(lambda c: f"/sessions/{c['chart']['session'].pk}/", READ, GET_ONLY),
     "sessions/<int:pk>/analysis/retry/": Rule(
         lambda c: f"/sessions/{c['chart']['session'].pk}/analysis/retry/", POST_ONLY, WRITE
@@ -213,6 +216,12 @@ RULES: dict[str, Rule] = {
     ),
     "api/v1/patients/<int:pk>/overview/": Rule(
         lambda c: f"/api/v1/patients/{_p(c)}/overview/", API_READ, API_NO, api=True
+    ),
+    "api/v1/patients/<int:pk>/alert-reviews/": Rule(
+        lambda c: f"/api/v1/patients/{_p(c)}/alert-reviews/", API_READ, API_NO, api=True
+    ),
+    "api/v1/patients/<int:pk>/supervision-comments/": Rule(
+        lambda c: f"/api/v1/patients/{_p(c)}/supervision-comments/", API_READ, API_NO, api=True
     ),
     "api/v1/patients/<int:pk>/sessions/": Rule(
         lambda c: f"/api/v1/patients/{_p(c)}/sessions/",

@@ -322,6 +322,9 @@ def test_csv_zip_holds_tidy_tables(
             "treatment_id": str(chart["treatment"].pk),
             "date": "2026-02-09",
             "kind": "crisis_contact",
+            "severity": "",
+            "session_id": "",
+            "note": "",
         }
     ]
     assert files["clinician_notes.csv"][0]["text"] == "Clinician note: steady alliance."

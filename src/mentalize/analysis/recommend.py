@@ -50,6 +50,12 @@ _SAFETY = re.compile(
 """A therapist turn that takes up safety after a disclosure."""
 
 
+def _turns(indices: Sequence[int]) -> str:
+    """ "turn 4" or "turns 28, 30": 1-based, as the report and the terminal number turns."""
+    numbers = ", ".join(str(i + 1) for i in indices)
+    return f"turn {numbers}" if len(indices) == 1 else f"turns {numbers}"
+
+
 def recommend(
     turns: Sequence[TurnAnalysis],
     risk_flags: Sequence[RiskFlag],
@@ -60,7 +66,7 @@ def recommend(
     speakers = list(dict.fromkeys(t.speaker for t in readable[-GROUP_WINDOW:]))
     current_risk = [f for f in risk_flags if f.temporal != "past"]
     if current_risk:
-        turn_list = ", ".join(str(f.turn + 1) for f in current_risk)
+        turn_list = _turns([f.turn for f in current_risk])
         addressed = [
             t.index
             for t in turns
@@ -70,23 +76,21 @@ def recommend(
             return Recommendation(
                 1,
                 LABELS[1],
-                f"Risk disclosed (turn {turn_list}); safety was taken up at turn "
-                f"{', '.join(str(i + 1) for i in addressed[:3])}. The safety step stays first: "
+                f"Risk disclosed ({turn_list}); safety was taken up at "
+                f"{_turns(addressed[:3])}. The safety step stays first: "
                 "before the session ends, check again how safe the patient is now, that the "
                 "crisis plan is in hand, and follow your service's risk protocol.",
             )
         return Recommendation(
             1,
             LABELS[1],
-            f"Risk disclosed (turn {turn_list}): the safety step comes first. Ask directly "
+            f"Risk disclosed ({turn_list}): the safety step comes first. Ask directly "
             "about it now, go through the crisis plan together and follow your service's risk "
             "protocol; support, do not explore, until safety is addressed.",
         )
     history = [f for f in risk_flags if f.temporal == "past"]
     history_note = (
-        "Past risk was disclosed (turn "
-        + ", ".join(str(f.turn + 1) for f in history)
-        + "): ask how things are now. "
+        f"Past risk was disclosed ({_turns([f.turn for f in history])}): ask how things are now. "
         if history
         else ""
     )

@@ -46,18 +46,23 @@ FOCI: tuple[Focus, ...] = get_args(Focus)
 
 TherapistResponse = Literal["stepped_down", "pushed_on", "mixed"]
 
+TurningPointKind = Literal["onset", "peak", "eases", "returns", "step_in", "recovery"]
+TURNING_POINT_KINDS: tuple[TurningPointKind, ...] = get_args(TurningPointKind)
+
 __all__ = [
     "FOCI",
     "INTERVENTIONS",
     "MODES",
     "NON_MENTALIZING_MODES",
     "RISKS",
+    "TURNING_POINT_KINDS",
     "Episode",
     "Evidence",
     "Focus",
     "Intervention",
     "MBTReading",
     "Mode",
+    "Phase",
     "ReadingProfile",
     "Recommendation",
     "Repair",
@@ -70,6 +75,8 @@ __all__ = [
     "SessionSummary",
     "TherapistResponse",
     "TurnAnalysis",
+    "TurningPoint",
+    "TurningPointKind",
 ]
 
 
@@ -128,6 +135,41 @@ class Episode:
     modes: tuple[Mode, ...]
     therapist_response: TherapistResponse | None
     response_turns: tuple[int, ...]
+    peak_turn: int | None = None
+    """The collapsed turn of highest arousal (``peak_arousal`` is its arousal); among equals the
+    one with least mentalizing, then the first. ``None`` in files written before it."""
+    recovery_turn: int | None = None
+    """The patient's first turn after the episode read as mentalizing again, calmly, before any
+    later episode of theirs; ``None`` when the session shows no such turn."""
+    turning_points: tuple[TurningPoint, ...] = ()
+    """Where the episode turned, in session order: onset, peak, where it eased and returned
+    inside, the therapist turns just before recovery, and recovery (empty in older files)."""
+    phases: tuple[Phase, ...] = ()
+    """The episode cut where it eased (two or more calm patient turns with no collapse read)
+    and returned: one phase when it never eased (empty in older files)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A stretch of one episode between easings: its first and last collapsed turn and its
+    peak (highest arousal, then least mentalizing)."""
+
+    start_turn: int
+    end_turn: int
+    peak_turn: int
+
+
+@dataclass(frozen=True, slots=True)
+class TurningPoint:
+    """One turn where an episode changed course, so a supervisor can find it in the transcript.
+
+    ``onset`` is the first collapsed turn; ``peak`` the turn of ``Episode.peak_turn``; ``eases``
+    the first of two or more calm patient turns inside the episode with no collapse read, and
+    ``returns`` the collapsed turn that follows them; ``step_in`` a therapist turn just before
+    ``recovery``, the patient's first calm mentalizing turn after the episode."""
+
+    turn: int
+    kind: TurningPointKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from mentalize.analysis.results import (
     Episode,
     Evidence,
     MBTReading,
+    Phase,
     ReadingProfile,
     Recommendation,
     Repair,
@@ -25,6 +26,7 @@ from mentalize.analysis.results import (
     SessionAnalysis,
     SessionSummary,
     TurnAnalysis,
+    TurningPoint,
 )
 from mentalize.errors import InputError
 from mentalize.files import write_atomic
@@ -42,6 +44,13 @@ def episode_dict(e: Episode) -> dict[str, Any]:
         "modes": list(e.modes),
         "therapist_response": e.therapist_response,
         "response_turns": list(e.response_turns),
+        "peak_turn": e.peak_turn,
+        "recovery_turn": e.recovery_turn,
+        "turning_points": [{"turn": t.turn, "kind": t.kind} for t in e.turning_points],
+        "phases": [
+            {"start_turn": x.start_turn, "end_turn": x.end_turn, "peak_turn": x.peak_turn}
+            for x in e.phases
+        ],
     }
 
 
@@ -310,6 +319,8 @@ def _series(f: _Fields) -> Series:
 
 
 def _episode(f: _Fields) -> Episode:
+    # Episodes stored before issue 19 have no peak, recovery, turning points or phases: they
+    # read as unknown (None, empty), never as a recovery or a peak that was not computed.
     return Episode(
         speaker=f.get("speaker"),
         start_turn=f.get("start_turn"),
@@ -318,6 +329,19 @@ def _episode(f: _Fields) -> Episode:
         modes=tuple(f.get("modes")),
         therapist_response=f.get("therapist_response"),
         response_turns=tuple(f.get("response_turns")),
+        peak_turn=f.get("peak_turn", None),
+        recovery_turn=f.get("recovery_turn", None),
+        turning_points=tuple(
+            TurningPoint(turn=_Fields(t, w).get("turn"), kind=_Fields(t, w).get("kind"))
+            for w, t in f.items("turning_points", [])
+        ),
+        phases=tuple(_phase(_Fields(x, w)) for w, x in f.items("phases", [])),
+    )
+
+
+def _phase(f: _Fields) -> Phase:
+    return Phase(
+        start_turn=f.get("start_turn"), end_turn=f.get("end_turn"), peak_turn=f.get("peak_turn")
     )
 
 
@@ -346,7 +370,8 @@ def from_dict(data: Any, source: str = "<document>") -> SessionAnalysis:
     JSON) are read by the same code as fresh ones.
 
     Fields added within ``/1`` after a document was written (``model``, ``moves``, ``minimal``,
-    ``risk_detail``, ``risk_denials``, a flag's rung and time, ``reading``, ``profiles``) take
+    ``risk_detail``, ``risk_denials``, a flag's rung and time, ``reading``, ``profiles``, an
+    episode's ``peak_turn``, ``recovery_turn``, ``turning_points`` and ``phases``) take
     the value they meant then.
     Anything else missing or of the wrong shape raises :class:`InputError` naming ``source`` and
     the field's path; the document's text is never quoted.

@@ -1,4 +1,8 @@
-"""The short terminal summary: risk flags first, then episodes, calibration, stance, next step."""
+"""The short terminal summary: risk flags first, then episodes, calibration, stance, next step.
+
+Every score is printed with its band in words (:data:`mentalize.outputs.labels.BANDS`, the table
+the HTML report reads), and in a group every finding names the member it is about.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from mentalize.analysis.results import SessionAnalysis
-from mentalize.outputs.labels import risk_rung
+from mentalize.outputs.labels import band, for_member, risk_rung, spectrum_label
 
 RISK_WORDS = {
     "ideation": "suicidal ideation language",
@@ -25,8 +29,12 @@ RESPONSE_WORDS = {
 }
 
 
-def _score(value: float | None) -> str:
-    return "n/a (too few therapist turns)" if value is None else f"{value:.2f}"
+def _score(value: float | None, scale: str) -> str:
+    """ "0.75 — mostly matched"; a missing value says why there is none."""
+    if value is None:
+        return "n/a (too few therapist turns)"
+    word = band(scale, value)
+    return f"{value:.2f} — {word}" if word else f"{value:.2f}"
 
 
 def print_summary(
@@ -77,7 +85,7 @@ def print_summary(
             table.add_row(
                 f"{e.start_turn + 1}-{e.end_turn + 1}",
                 e.speaker,
-                f"{e.peak_arousal:.2f}",
+                _score(e.peak_arousal, "arousal"),
                 ", ".join(m.replace("_", " ") for m in e.modes),
                 RESPONSE_WORDS[e.therapist_response],
             )
@@ -89,26 +97,35 @@ def print_summary(
         )
 
     repaired = {r.rupture_turn for r in s.repairs}
+    patients = [t.speaker for t in analysis.turns if t.role == "patient"]
+    group = len(set(patients)) > 1
     ruptures = (
         ", ".join(
-            f"turn {r.turn + 1} ({'repaired' if r.turn in repaired else 'not repaired'})"
+            f"turn {r.turn + 1}{f', {r.speaker}' if group else ''} "
+            f"({'repaired' if r.turn in repaired else 'not repaired'})"
             for r in s.ruptures
         )
         or "none"
     )
     console.print(
-        f"Calibration to arousal: {_score(s.calibration)}   MBT stance: {_score(s.stance)}"
+        escape(
+            f"Calibration to arousal: {_score(s.calibration, 'calibration')}   "
+            f"MBT stance: {_score(s.stance, 'stance')}"
+        )
     )
     used = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.intervention_counts.items() if v)
     console.print(f"Interventions: {used or 'none'}")
-    console.print(f"Ruptures: {ruptures}")
+    console.print(f"Ruptures: {escape(ruptures)}")
     on_their_own = [r.turn + 1 for r in s.repairs if r.rupture_turn is None]
     if on_their_own:
         turns = ", ".join(str(t) for t in on_their_own)
         console.print(f"Repairs on their own (the therapist owned a misstep): turn {turns}")
     r = analysis.recommendation
     if analysis.has_therapist_turn:  # no therapist, no therapist's move
-        console.print(f"What might fit next: level {r.level} of 4, {r.label}. {r.reason}")
+        at_risk = [f.speaker for f in s.risk_flags if f.temporal != "past"]
+        reason = for_member(r.reason, patients, at_risk)
+        name = spectrum_label(r.level) if 1 <= r.level <= 4 else r.label
+        console.print(escape(f"What might fit next: level {r.level} of 4, {name}. {reason}"))
     for label, path in (("JSON", json_out), ("HTML report", html_out)):
         if path is not None:
             console.print(f"{label} written to {path}")

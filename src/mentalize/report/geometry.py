@@ -16,6 +16,12 @@ __all__ = [
     "AROUSAL_TOP",
     "AXIS_Y",
     "DETAIL_LIMIT",
+    "EPISODE_H",
+    "EPISODE_LANES",
+    "EPISODE_LANE_H",
+    "EPISODE_TOP",
+    "LABEL_CHAR_W",
+    "LABEL_PAD",
     "LEFT",
     "MAX_LINE_POINTS",
     "MENTALIZING_TOP",
@@ -25,10 +31,12 @@ __all__ = [
     "RIGHT",
     "STRIP_H",
     "THERAPIST_TOP",
+    "TITLE_GAP",
     "Axis",
     "H",
     "W",
     "finite",
+    "label_width",
     "n_turns",
     "nice_step",
     "num",
@@ -41,13 +49,25 @@ DETAIL_LIMIT = 400  # up to this many marks, each gets its own element with a ho
 W = 1000.0
 LEFT, RIGHT = 86.0, 22.0
 PLOT_W = W - LEFT - RIGHT
-AROUSAL_TOP, PANEL_H = 30.0, 130.0
+TITLE_GAP = 14.0
+"""Panel titles sit this far above their panel: clear of the risk marks just above arousal."""
+AROUSAL_TOP, PANEL_H = 34.0, 130.0
 MENTALIZING_TOP = AROUSAL_TOP + PANEL_H + 34.0
-THERAPIST_TOP = MENTALIZING_TOP + PANEL_H + 16.0
+EPISODE_TOP = MENTALIZING_TOP + PANEL_H + 8.0
+"""The strip under the panels that names the breakdown bands (B1, B2…): a label drawn inside a
+panel sits on the very peaks a band marks."""
+EPISODE_LANE_H = 13.0
+EPISODE_LANES = 2
+EPISODE_H = 4.0 + EPISODE_LANES * EPISODE_LANE_H
+THERAPIST_TOP = EPISODE_TOP + EPISODE_H + 6.0
 STRIP_H = 16.0
 RELATIONSHIP_TOP = THERAPIST_TOP + STRIP_H + 8.0
 AXIS_Y = RELATIONSHIP_TOP + STRIP_H + 6.0
 H = AXIS_Y + 34.0
+LABEL_CHAR_W = 7.0
+"""Width a character of a strip label may take (10.5 px semibold, generously), for placing
+labels so that none overlaps another."""
+LABEL_PAD = 2.0
 
 
 def n_turns(analysis: SessionAnalysis) -> int:
@@ -91,3 +111,8 @@ def finite(turns: Sequence[int], values: Sequence[float]) -> list[tuple[int, flo
         if math.isfinite(f):
             out.append((int(t), f))
     return out
+
+
+def label_width(text: str) -> float:
+    """The room a strip label takes, padding included (see :data:`LABEL_CHAR_W`)."""
+    return LABEL_CHAR_W * len(text) + 2 * LABEL_PAD

@@ -8,6 +8,7 @@ from __future__ import annotations
 from mentalize.analysis.results import SessionAnalysis
 
 __all__ = [
+    "BAND_MARK_COLOUR",
     "INTERVENTION_COLOURS",
     "PATIENT_COLOURS",
     "REPAIR_COLOUR",
@@ -39,6 +40,8 @@ INTERVENTION_COLOURS: dict[str, str] = {
 RUPTURE_COLOUR = "#b3261e"
 REPAIR_COLOUR = "#2e7d4f"
 RISK_COLOUR = "#b3261e"
+BAND_MARK_COLOUR = "#d9b35f"
+"""The bracket under a breakdown band, a shade darker than the band so it shows in print."""
 
 
 def patient_colours(analysis: SessionAnalysis) -> dict[str, str]:

@@ -9,24 +9,20 @@ words, and says plainly that these are a model's readings to weigh, not findings
 from __future__ import annotations
 
 from mentalize.analysis.results import ReadingProfile, SessionAnalysis
-from mentalize.outputs.labels import POLARITY_LABELS
+from mentalize.outputs.labels import POLARITY_LABELS, band_meaning
+from mentalize.report.bands import band, shown
 from mentalize.report.text import e, name
 
 __all__ = ["patient_profiles", "rf_band"]
 
 _POLE_COLOURS = ("#5b8db8", "#c9c9c9", "#c98b5b")
-_RF_BANDS = (
-    (0.5, "mental states absent or refused"),
-    (1.5, "mental states named as labels, little more"),
-    (2.5, "mental states described, links thin"),
-    (3.5, "states linked to behaviour, held tentatively"),
-    (9.0, "rich, flexible mentalizing"),
-)
 
 
 def rf_band(level: float) -> str:
-    """The codebook's rf_level bands (docs/codebook.md, 1.2) in words, for a mean level."""
-    return next(words for top, words in _RF_BANDS if level < top)
+    """The codebook's rf_level bands (docs/codebook.md, 1.2) described, for a mean level; the
+    same bands, and the same word, as every mentalizing score in the report
+    (:data:`mentalize.outputs.labels.BANDS`)."""
+    return band_meaning("rf_level", level)
 
 
 def _polarity_row(profile: ReadingProfile, polarity: str) -> str:
@@ -48,11 +44,16 @@ def _polarity_row(profile: ReadingProfile, polarity: str) -> str:
     lean = profile.leaning(polarity)
     lean_words = f"mostly {lean}" if lean else "no lean (a tie)"
     words = f"{first} {parts[0]} · balanced {parts[1]} · {second} {parts[2]}"
+    # The counts beneath carry the bar's colours, so the bar needs no separate key.
+    key = " · ".join(
+        f'<i class="pole-sw" style="background:{colour}"></i>{e(pole)} {n}'
+        for pole, n, colour in zip((first, "balanced", second), parts, _POLE_COLOURS, strict=True)
+    )
     return (
         f'<div class="bar" title="{e(words)}"><span class="bar-l">{e(title)}'
         f'<br><small class="muted">{e(lean_words)}</small></span>'
         f'<span class="bar-t" style="display:flex">{segments}</span>'
-        f'<span class="bar-n">{total}</span></div><p class="explain">{e(words)}</p>'
+        f'<span class="bar-n">{total}</span></div><p class="explain">{key}</p>'
     )
 
 
@@ -64,13 +65,14 @@ def _balance(profile: ReadingProfile) -> str:
     else:
         lean = "shows no lean between hyper- and hypomentalizing"
     rf = (
-        f"; mean mentalizing level {profile.rf_level:.1f} of 4: {rf_band(profile.rf_level)}"
+        f"; mean mentalizing level {shown('rf_level', profile.rf_level)} of 4 — "
+        f"{e(band('rf_level', profile.rf_level))} ({e(rf_band(profile.rf_level))})"
         if profile.rf_level is not None
         else ""
     )
     return (
         f"<p>{profile.turns} readable turns: hypermentalizing {profile.hyper}, "
-        f"hypomentalizing {profile.hypo}; {e(lean)}{e(rf)}.</p>"
+        f"hypomentalizing {profile.hypo}; {e(lean)}{rf}.</p>"
     )
 
 

@@ -5,27 +5,25 @@ and the recommendation of what might fit next on the MBT spectrum.
 from __future__ import annotations
 
 from mentalize.analysis.results import INTERVENTIONS, SessionAnalysis
+from mentalize.outputs.labels import SPECTRUM_LABELS, for_member
+from mentalize.report.bands import banded
 from mentalize.report.palette import INTERVENTION_COLOURS, REPAIR_COLOUR, RUPTURE_COLOUR
-from mentalize.report.text import INTERVENTION_LABELS, e, fmt, label, name, turn_label
+from mentalize.report.text import INTERVENTION_LABELS, e, label, name, turn_label
 from mentalize.report.turns import turn_link
 
-LEVELS: tuple[str, ...] = (
-    "Empathic validation and support",
-    "Clarification, affect elaboration, challenge",
-    "Basic mentalizing: stop, rewind, explore",
-    "Mentalizing the relationship",
-)
+LEVELS: tuple[str, ...] = tuple(SPECTRUM_LABELS[level] for level in sorted(SPECTRUM_LABELS))
+"""The ladder's tiles, from the one table of spectrum names the heading above them reads too."""
 
 __all__ = ["LEVELS", "profile", "recommendation"]
 
 
-def _meter(name: str, value: float | None, what: str) -> str:
+def _meter(name: str, scale: str, value: float | None, what: str) -> str:
     if value is None:
         shown = '<span class="muted">not enough therapist turns</span>'
         bar = ""
     else:
         width = max(0.0, min(1.0, float(value))) * 100 if value == value else 0.0
-        shown = f"<strong>{fmt(value)}</strong>"
+        shown = f"<strong>{banded(scale, value)}</strong>"
         bar = f'<span class="meter"><span style="width:{width:.0f}%"></span></span>'
     return (
         f'<div class="score"><div class="score-h"><span>{name}</span>{shown}</div>{bar}'
@@ -34,16 +32,26 @@ def _meter(name: str, value: float | None, what: str) -> str:
 
 
 def profile(analysis: SessionAnalysis) -> str:
-    """Therapist stance, calibration, the mix of interventions, and rupture/repair."""
+    """Therapist stance, calibration, the mix of interventions, and rupture/repair; for a
+    transcript with no therapist turn, one line saying so (a row of empty meters and zero bars
+    would read as a therapist who did nothing)."""
+    if not analysis.has_therapist_turn:
+        return (
+            '<section id="therapist"><h2>Therapist profile</h2><p class="muted">No therapist '
+            "turns in this transcript, so there is no therapist profile: stance, calibration, "
+            "interventions and ruptures are all read from what a therapist says.</p></section>"
+        )
     s = analysis.session
     stance = _meter(
         "Stance",
+        "stance",
         s.stance,
         "How closely therapist turns keep the MBT stance: not-knowing, curious, validating, "
         "non-directive (0–1).",
     )
     calibration = _meter(
         "Calibration",
+        "calibration",
         s.calibration,
         "How well intervention intensity followed patient arousal: high arousal → validation "
         "and support, moderate → clarification and exploration, low → challenge and relational "
@@ -109,14 +117,18 @@ def recommendation(analysis: SessionAnalysis) -> str:
     if not analysis.has_therapist_turn:
         return ""
     rec = analysis.recommendation
+    title = SPECTRUM_LABELS.get(rec.level) or rec.label
+    patients = [t.speaker for t in analysis.turns if t.role == "patient"]
+    at_risk = [f.speaker for f in analysis.session.risk_flags if f.temporal != "past"]
+    reason = for_member(rec.reason, patients, at_risk)
     steps = "".join(
         f'<li class="{"on" if i == rec.level else ""}"><span>{i}</span>{e(text)}</li>'
         for i, text in enumerate(LEVELS, start=1)
     )
     return (
         '<section id="next"><h2>What might fit next</h2>'
-        f'<p class="rec"><strong>Level {e(rec.level)} of 4: {e(rec.label)}</strong></p>'
-        f'<p>{e(rec.reason)}</p><ol class="ladder">{steps}</ol>'
+        f'<p class="rec"><strong>Level {e(rec.level)} of 4: {e(title)}</strong></p>'
+        f'<p>{e(reason)}</p><ol class="ladder">{steps}</ol>'
         '<p class="caption">The MBT spectrum runs from least to most demanding for the patient; '
         "intensity should follow arousal. A suggestion for reflection, not an instruction."
         "</p></section>"

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mentalize.analysis.results import INTERVENTIONS, RiskFlag, SessionAnalysis, TurnAnalysis
-from mentalize.report.chart import timeline_svg
+from mentalize.analysis.results import (
+    INTERVENTIONS,
+    Episode,
+    RiskFlag,
+    SessionAnalysis,
+    TurnAnalysis,
+)
+from mentalize.report import episode_quotes
+from mentalize.report.bands import band_key, banded
+from mentalize.report.chart import LINE_GAP, MIN_LINE_TURNS, as_points, timeline_svg
+from mentalize.report.geometry import finite
 from mentalize.report.palette import (
     INTERVENTION_COLOURS,
     REPAIR_COLOUR,
@@ -23,7 +32,6 @@ from mentalize.report.text import (
     RISK_LABELS,
     e,
     find_words,
-    fmt,
     label,
     marker_family,
     name,
@@ -34,21 +42,31 @@ from mentalize.report.text import (
     timestamp,
     turn_range,
 )
-from mentalize.report.turns import transcript_row, turn_block, turn_link
+from mentalize.report.turns import anchor, strain_target, transcript_row, turn_block, turn_link
 
 DISCLAIMER = (
     "This report supports clinical judgement. It is an automated screening estimate from "
     "language markers, not a diagnosis or an assessment of the person."
 )
 MARKER_LEGEND = (
-    '<p class="caption marks">Highlighted words are the language markers behind each reading; '
-    'hover to see the marker.<br><mark class="mk-arousal">arousal</mark> '
-    '<mark class="mk-rigid">certainty, non-mentalizing</mark> '
-    '<mark class="mk-reflective">reflective, tentative</mark> '
-    '<mark class="mk-state">mental-state words</mark> '
-    '<mark class="mk-other">therapist and other markers</mark> '
-    '<mark class="mk-quiet">who the state is about</mark> '
-    '<mark class="mk-risk">risk</mark></p>'
+    '<p class="caption marks">Only the words that decided a reading are highlighted: for a '
+    "patient, the words behind the mode shown, the arousal figure and any strain towards the "
+    "therapist; for a therapist, the words behind the intervention named. Risk words are always "
+    "highlighted. Other marker words still count in the figures but are not marked. "
+    '<span class="screen-only">Hover over a highlight to see its marker.</span><br>'
+    + " ".join(
+        f'<mark class="mk-{family}" title="highlight colour: {words}">{words}</mark>'
+        for family, words in (
+            ("arousal", "arousal"),
+            ("rigid", "certainty, non-mentalizing"),
+            ("reflective", "reflective, tentative"),
+            ("state", "mental-state words"),
+            ("other", "therapist moves, strain"),
+            ("quiet", "who the state is about"),
+            ("risk", "risk"),
+        )
+    )
+    + "</p>"
 )
 UNDER_READ = (
     "The analyser marks only some breakdowns: on blind test sessions every episode it marked was "
@@ -57,7 +75,6 @@ UNDER_READ = (
     "unmarked, so read the transcript too (docs/validation.md)."
 )
 """Said under every episode list: a missing episode is not evidence that mentalizing held."""
-EPISODE_QUOTE_LIMIT = 40  # longer episodes are quoted head and tail; the rest is in the transcript
 
 __all__ = [
     "DISCLAIMER",
@@ -89,19 +106,47 @@ def _findings(analysis: SessionAnalysis) -> str:
     parts = [
         plural(len(s.risk_flags), "risk flag"),
         plural(len(analysis.episodes), "breakdown"),
-        plural(len(s.ruptures), "rupture")
-        + (f" ({unrepaired} not repaired)" if unrepaired else ""),
+        plural(len(s.ruptures), "rupture") + _unrepaired(unrepaired, len(s.ruptures)),
     ]
     return " · ".join(parts)
+
+
+def _unrepaired(unrepaired: int, ruptures: int) -> str:
+    """ "(2 not repaired)", or, when none was, "none repaired" rather than "6 ruptures (6 not
+    repaired)", which reads as two counts to compare."""
+    if not unrepaired:
+        return ""
+    if unrepaired == ruptures:
+        return ", not repaired" if ruptures == 1 else ", none repaired"
+    return f" ({unrepaired} not repaired)"
+
+
+def _member_means(analysis: SessionAnalysis) -> dict[str, str]:
+    """Per plotted patient, their mean mentalizing and arousal with bands, for the speaker list:
+    in a group this is where a reader first sees which member the readings are about."""
+    out: dict[str, str] = {}
+    for s in analysis.series:
+        means = []
+        for scale, values in (("mentalizing", s.mentalizing), ("arousal", s.arousal)):
+            readable = [v for _, v in finite(s.turns, values)]
+            if readable:
+                means.append(f"{scale} {banded(scale, sum(readable) / len(readable))}")
+        if means:
+            out[s.speaker] = (
+                f' <span class="means" title="means over their readable turns">· mean '
+                f"{' · '.join(means)}</span>"
+            )
+    return out
 
 
 def header(analysis: SessionAnalysis) -> str:
     """Title, what was read, who spoke, and the limits of the reading, before any finding."""
     source = source_name(analysis.source)
     counts = Counter(t.speaker for t in analysis.turns)
+    means = _member_means(analysis)
     speaker_items = "".join(
         f'<li><span class="sp">{name(s)}</span> <span class="rl">{role_note(s, r)}</span>'
-        f' <span class="muted">{plural(counts.get(s, 0), "turn")}</span></li>'
+        f' <span class="muted">{plural(counts.get(s, 0), "turn")}</span>{means.get(s, "")}</li>'
         for s, r in roles(analysis).items()
     )
     times = [t.start for t in analysis.turns if t.start is not None]
@@ -125,7 +170,7 @@ def header(analysis: SessionAnalysis) -> str:
         f"{speaker_items or '<li class=muted>none</li>'}</ul></div>"
         f'<p class="callout" role="note"><strong>Please read first.</strong> {e(DISCLAIMER)} '
         "Every reading below shows the words it came from; check them against the session."
-        "</p></header>"
+        f"</p>{band_key(bool(analysis.session.profiles), analysis.has_therapist_turn)}</header>"
     )
 
 
@@ -188,6 +233,7 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
         )
     items = []
     speaker_roles = roles(analysis)
+    strain_to = strain_target(analysis)
     for flag in flags:
         turn = by_index.get(flag.turn)
         role = speaker_roles.get(flag.speaker, turn.role if turn else "")
@@ -201,7 +247,9 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
                     for s in turn.evidence
                     if marker_family([s.marker]) == "risk"
                 ]
-            quote = turn_block(turn, role, extra=spans, evidence=False, css="quoted")
+            quote = turn_block(
+                turn, role, extra=spans, evidence=False, css="quoted", strain_to=strain_to
+            )
         items.append(
             f'<li class="flag"><p class="flag-h"><strong>{e(label(RISK_LABELS, flag.risk))}'
             f": {e(risk_rung(flag.severity, flag.temporal))}"
@@ -222,21 +270,24 @@ def risk(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
     )
 
 
+def _person(speaker: str, colour: str, points: bool, alone: bool) -> str:
+    """A legend entry: a line swatch, or a solid dot for a member drawn as points."""
+    if points:
+        return (
+            f'<li><i class="dot-sw" style="background:{colour};opacity:1"></i>{name(speaker)} '
+            f"(points: fewer than {MIN_LINE_TURNS} readable turns)</li>"
+        )
+    note = " (smoothed)" if alone else ""
+    return f'<li><i class="ln-sw" style="background:{colour}"></i>{name(speaker)}{note}</li>'
+
+
 def timeline(analysis: SessionAnalysis) -> str:
     """The chart, its legend in HTML (wraps on narrow screens) and how to read it."""
     colours = patient_colours(analysis)
-    if len(colours) > 1:
-        people = "".join(
-            f'<li><i class="ln-sw" style="background:{c}"></i>{name(s)}</li>'
-            for s, c in colours.items()
-        )
-    elif colours:
-        ((speaker, colour),) = colours.items()
-        people = (
-            f'<li><i class="ln-sw" style="background:{colour}"></i>{name(speaker)} (smoothed)</li>'
-        )
-    else:
-        people = ""
+    alone = len(colours) == 1
+    people = "".join(
+        _person(s.speaker, colours[s.speaker], as_points(s), alone) for s in analysis.series
+    )
     shared = (
         '<li><i class="dot-sw"></i>single-turn reading</li>'
         '<li><i class="band-sw"></i>breakdown episode (B1, B2…)</li>'
@@ -250,46 +301,67 @@ def timeline(analysis: SessionAnalysis) -> str:
         for k in INTERVENTIONS
         if k != "other"
     )
+    whose = "each patient's own turns" if not alone else "the patient's own turns"
+    # A transcript without a therapist (a patient's own writing) gets no key to an empty strip.
+    therapist_key = (
+        f'<ul class="legend"><li class="legend-h">Therapist turns:</li>{kinds}'
+        '<li><i class="sw" style="background:#c9c9c9"></i>Other</li></ul>'
+        if analysis.has_therapist_turn
+        else '<p class="caption">No therapist turns in this transcript, so the therapist '
+        "strip is empty.</p>"
+    )
+    ticks = (
+        " Ticks beneath show what each therapist turn did." if analysis.has_therapist_turn else ""
+    )
     return (
         '<section id="timeline-section"><h2>Across the session</h2>'
         f'<div class="chart">{timeline_svg(analysis)}</div>'
-        f'<ul class="legend">{people}{shared}</ul>'
-        f'<ul class="legend"><li class="legend-h">Therapist turns:</li>{kinds}'
-        '<li><i class="sw" style="background:#c9c9c9"></i>Other</li></ul>'
+        f'<ul class="legend">{people}{shared}</ul>{therapist_key}'
         '<p class="caption">How to read it: the top panel is arousal, the lower panel '
-        "mentalizing, each on a 0–1 scale and smoothed over the patient's own turns; faint dots "
-        "are single turns. The pattern MBT watches for is arousal rising while mentalizing "
-        "falls; shaded bands mark where the analyser found such a breakdown. Ticks beneath show "
-        "what each therapist turn did. Hover over a mark for its turn.</p></section>"
+        f"mentalizing, each on a 0–1 scale and smoothed over {whose}; faint dots "
+        f"are single turns. A line breaks where its speaker had no readable turn for {LINE_GAP} "
+        f"turns or more, and someone with fewer than {MIN_LINE_TURNS} readable turns is "
+        "shown as points only. The pattern MBT watches for is arousal rising while mentalizing "
+        "falls; shaded bands mark where the analyser found such a breakdown, named beneath the "
+        f"panels.{ticks} "
+        '<span class="screen-only">Hover over a mark for its turn.</span></p></section>'
     )
 
 
-def _episode_turns(ep, by_index: dict[int, TurnAnalysis], analysis: SessionAnalysis) -> str:
-    last = max((ep.end_turn, *ep.response_turns))
-    indices = [i for i in range(ep.start_turn, last + 1) if i in by_index]
-    omitted = 0
-    if len(indices) > EPISODE_QUOTE_LIMIT:
-        half = EPISODE_QUOTE_LIMIT // 2
-        omitted = len(indices) - 2 * half
-        indices = [*indices[:half], -1, *indices[-half:]]
+def _episode_turns(
+    ep: Episode, by_index: dict[int, TurnAnalysis], analysis: SessionAnalysis
+) -> str:
+    """The turns around the episode's turning points, each named, with gaps saying how many turns
+    are left out (:func:`mentalize.report.episode_quotes.plan`); risk turns inside are always
+    quoted."""
+    risky = {f.turn for f in analysis.session.risk_flags} | {
+        i for i, t in by_index.items() if t.risk not in (None, "none")
+    }
     speaker_roles = roles(analysis)
+    strain_to = strain_target(analysis)
     responses = set(ep.response_turns)
     out = []
-    for i in indices:
-        if i == -1:
+    for item in episode_quotes.plan(ep, by_index.keys(), risky):
+        if isinstance(item, episode_quotes.Gap):
             out.append(
-                f'<p class="gap">… {omitted} turns not quoted here; see the full transcript.</p>'
+                f'<p class="gap">… {plural(item.count, "turn")} not quoted here '
+                f'(<a href="#{anchor(item.first)}">{turn_range(item.first, item.last)}</a>); '
+                "see the full transcript.</p>"
             )
             continue
-        turn = by_index[i]
-        note = "therapist response" if i in responses else ""
-        css = "quoted after" if i > ep.end_turn else "quoted"
-        out.append(turn_block(turn, speaker_roles.get(turn.speaker, turn.role), note=note, css=css))
+        turn = by_index[item.index]
+        names = [*(["therapist response"] if item.index in responses else []), *item.names]
+        if item.index in risky:
+            names.append("risk language")
+        css = "quoted" if item.inside else "quoted after"
+        role = speaker_roles.get(turn.speaker, turn.role)
+        out.append(turn_block(turn, role, note=" · ".join(names), css=css, strain_to=strain_to))
     return "".join(out) or '<p class="muted">These turns are not in the transcript.</p>'
 
 
 def episodes(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> str:
-    """One card per breakdown: what collapsed, how far, and what the therapist did."""
+    """One card per breakdown: what collapsed, how far, where it turned, and what the therapist
+    did; long episodes are quoted around their turning points, not whole."""
     if not analysis.episodes:
         return (
             '<section id="episodes"><h2>Breakdown episodes</h2><p class="muted">No breakdown '
@@ -299,15 +371,17 @@ def episodes(analysis: SessionAnalysis, by_index: dict[int, TurnAnalysis]) -> st
     for n, ep in enumerate(analysis.episodes, start=1):
         text, kind, why = RESPONSE_LABELS.get(ep.therapist_response, RESPONSE_LABELS["mixed"])
         modes = "".join(f"<li>{e(label(MODE_LABELS, m))}</li>" for m in ep.modes)
+        peak = f" ({turn_link(ep.peak_turn)})" if ep.peak_turn is not None else ""
         cards.append(
             f'<article class="card episode"><header><h3>Breakdown {n}: '
             f"{turn_range(ep.start_turn, ep.end_turn)}</h3>"
             f'<span class="badge b-{kind}">{e(text)}</span></header>'
             f'<dl class="facts small"><div><dt>Patient</dt><dd>{name(ep.speaker)}</dd></div>'
-            f"<div><dt>Peak arousal</dt><dd>{fmt(ep.peak_arousal)}</dd></div>"
+            f"<div><dt>Peak arousal</dt><dd>{banded('arousal', ep.peak_arousal)}{peak}</dd></div>"
             f"<div><dt>Therapist response</dt><dd>{e(why)}</dd></div></dl>"
             f'<div class="modes"><span class="mini">Modes seen</span>'
             f"<ul>{modes or '<li>none recorded</li>'}</ul></div>"
+            f"{episode_quotes.points_html(ep, analysis.episodes)}"
             f'<div class="quote">{_episode_turns(ep, by_index, analysis)}</div></article>'
         )
     return (
@@ -335,7 +409,8 @@ def transcript(analysis: SessionAnalysis) -> str:
     )
     return (
         '<section id="transcript"><details><summary>Full transcript '
-        f"({len(analysis.turns)} turns, with evidence highlighted)</summary>{MARKER_LEGEND}"
+        f"({len(analysis.turns)} turns, with the deciding words highlighted)</summary>"
+        f"{MARKER_LEGEND}"
         f"{table}"
         "</details></section>"
     )

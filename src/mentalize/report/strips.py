@@ -1,5 +1,5 @@
-"""The strips under the timeline panels: therapist interventions, ruptures and repairs, and
-the risk marks above the arousal panel.
+"""The strips under the timeline panels: the breakdown labels, therapist interventions,
+ruptures and repairs, and the risk marks above the arousal panel.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from mentalize.analysis.results import SessionAnalysis
 from mentalize.report.geometry import (
     AROUSAL_TOP,
     DETAIL_LIMIT,
+    EPISODE_LANE_H,
+    EPISODE_LANES,
+    EPISODE_TOP,
     LEFT,
     RELATIONSHIP_TOP,
     RIGHT,
@@ -18,9 +21,11 @@ from mentalize.report.geometry import (
     THERAPIST_TOP,
     Axis,
     W,
+    label_width,
     num,
 )
 from mentalize.report.palette import (
+    BAND_MARK_COLOUR,
     INTERVENTION_COLOURS,
     REPAIR_COLOUR,
     RISK_COLOUR,
@@ -28,7 +33,53 @@ from mentalize.report.palette import (
 )
 from mentalize.report.text import INTERVENTION_LABELS, RISK_LABELS, e, label, turn_label
 
-__all__ = ["relationship_marks", "risk_marks", "therapist_ticks"]
+__all__ = ["episode_labels", "place_labels", "relationship_marks", "risk_marks", "therapist_ticks"]
+
+LABEL_GAP = 3.0
+"""Clear space between two labels in one lane."""
+
+
+def place_labels(
+    wanted: Sequence[tuple[float, str]], left: float, right: float, lanes: int
+) -> list[tuple[float, int, str]]:
+    """(centre x, lane, text) for each label that fits, kept inside ``left``-``right``.
+
+    Labels go left to right into the first lane where they clear the one before; a label that
+    fits no lane is left out rather than drawn over another (its band keeps its hover title).
+    """
+    ends = [-float("inf")] * lanes
+    placed: list[tuple[float, int, str]] = []
+    for x, text in sorted(wanted):
+        half = label_width(text) / 2
+        centre = min(max(x, left + half), right - half)
+        for lane in range(lanes):
+            if centre - half >= ends[lane] + LABEL_GAP:
+                ends[lane] = centre + half
+                placed.append((centre, lane, text))
+                break
+    return placed
+
+
+def episode_labels(analysis: SessionAnalysis, axis: Axis) -> list[str]:
+    """The strip under the panels naming each breakdown band (B1, B2…), with a bracket showing
+    the band's extent, so no label sits on a peak inside the panels."""
+    if not analysis.episodes:
+        return []
+    parts = [f'<text class="sl" x="{num(LEFT - 6)}" y="{num(EPISODE_TOP + 12)}">Breakdowns</text>']
+    wanted = []
+    for number, ep in enumerate(analysis.episodes, start=1):
+        lo, hi = sorted((ep.start_turn, ep.end_turn))
+        x0 = axis.x(lo) - axis.slot / 2
+        width = max(axis.slot * (hi - lo + 1), 3.0)
+        parts.append(
+            f'<rect x="{num(x0)}" y="{num(EPISODE_TOP)}" width="{num(width)}" height="3" '
+            f'fill="{BAND_MARK_COLOUR}"/>'
+        )
+        wanted.append((x0 + width / 2, f"B{number}"))
+    for centre, lane, text in place_labels(wanted, LEFT, W - RIGHT, EPISODE_LANES):
+        y = EPISODE_TOP + 4 + (lane + 1) * EPISODE_LANE_H - 2.5
+        parts.append(f'<text class="bl" x="{num(centre)}" y="{num(y)}">{text}</text>')
+    return parts
 
 
 def therapist_ticks(analysis: SessionAnalysis, axis: Axis) -> list[str]:

@@ -181,8 +181,10 @@ def highlight(
     evidence: Iterable[Evidence] = (),
     extra: Iterable[tuple[int, int, str]] = (),
 ) -> str:
-    """Escaped ``text`` with every evidence span wrapped in ``<mark>`` naming its markers.
+    """Escaped ``text`` with every span given wrapped in ``<mark>`` naming its markers.
 
+    The caller chooses the spans: the report passes only those that decided a reading
+    (:func:`mentalize.report.evidence.deciding_evidence`), not every marker hit in the turn.
     Offsets out of range are clipped and empty spans dropped: evidence comes from code we do not
     control, and a bad offset must cost a highlight, not the report.
     """

@@ -5,7 +5,7 @@ The analyser now takes its intervention from the MBT reader, whose heads were tr
 corpus's AnnoMI *train* transcripts, so it cannot be cross-validated the same way. Here it is
 scored the way a user meets it: whole AnnoMI transcripts of one corpus split, analysed as
 sessions, each therapist utterance's intervention mapped to AnnoMI's four behaviours
-(:data:`MBT_TO_ANNOMI`) and compared with the first annotator's ``main_therapist_behaviour``.
+(:func:`behaviour_by_form`) and compared with the first annotator's ``main_therapist_behaviour``.
 The dev split chose the reader's heads, so its figure is a development figure; the test split
 is run once, when the reader is final (``python -m mentalize.research.annomi_shipped test``).
 """
@@ -39,6 +39,22 @@ map the behaviour head's training uses)."""
 _row = project_row("annomi")
 
 
+def behaviour_by_form(intervention: str | None, text: str) -> str:
+    """AnnoMI's behaviour for an MBT intervention, reading a clarification by its form.
+
+    MBT's clarification (establishing what happened) is done by asking *and* by restating, and
+    MI splits exactly those two: a question asks, a reflection restates. The corpus's own codes
+    show it: on the AnnoMI **train** transcripts, turns the coders called clarification were MI
+    questions 236 times and reflections 67 times when they held a question mark, and reflections
+    180 times against 23 questions when they did not (docs/validation.md). So a clarification
+    with a question mark is scored as a question and one without as a reflection; every other
+    intervention keeps :data:`MBT_TO_ANNOMI`.
+    """
+    if intervention == "clarification":
+        return "question" if "?" in text else "reflection"
+    return MBT_TO_ANNOMI.get(intervention or "other", "other")
+
+
 @dataclass(frozen=True)
 class BehaviourScores:
     n: int
@@ -47,26 +63,7 @@ class BehaviourScores:
     input_f1: float
 
 
-def score_split(root: Path, split: str, model: ModelChoice) -> BehaviourScores:
-    """Every therapist utterance of ``split``'s AnnoMI transcripts, read in its whole session."""
-    splits = fixed_splits()
-    behaviour = {
-        f"annomi:{r.transcript_id}:{r.utterance_id}": r.main_therapist_behaviour
-        for r in first_copy(ds.load_annomi(root))
-        if r.interlocutor == "therapist"
-    }
-    truth: list[str] = []
-    predicted: list[str] = []
-    for session in annomi_sessions(str(root)):
-        if splits.get(f"annomi:{session.transcript_id}") != split:
-            continue
-        analysis = analyze_transcript(session.transcript, model=model)
-        for turn, unit in zip(analysis.turns, session.unit_ids, strict=True):
-            label = behaviour.get(unit)
-            if turn.role != "therapist" or label not in BEHAVIOURS:
-                continue
-            truth.append(str(label))
-            predicted.append(MBT_TO_ANNOMI.get(turn.intervention or "other", "other"))
+def _scores(truth: list[str], predicted: list[str]) -> BehaviourScores:
     from sklearn.metrics import f1_score
 
     scores = (
@@ -83,8 +80,42 @@ def score_split(root: Path, split: str, model: ModelChoice) -> BehaviourScores:
     )
 
 
+@dataclass(frozen=True)
+class SplitScores:
+    by_form: BehaviourScores
+    """Clarification scored by its form (:func:`behaviour_by_form`): the figure quoted."""
+    plain: BehaviourScores
+    """Every clarification scored as a question (:data:`MBT_TO_ANNOMI`), as before 2026-12-07."""
+
+
+def score_split(root: Path, split: str, model: ModelChoice) -> SplitScores:
+    """Every therapist utterance of ``split``'s AnnoMI transcripts, read in its whole session."""
+    splits = fixed_splits()
+    behaviour = {
+        f"annomi:{r.transcript_id}:{r.utterance_id}": r.main_therapist_behaviour
+        for r in first_copy(ds.load_annomi(root))
+        if r.interlocutor == "therapist"
+    }
+    truth: list[str] = []
+    by_form: list[str] = []
+    plain: list[str] = []
+    for session in annomi_sessions(str(root)):
+        if splits.get(f"annomi:{session.transcript_id}") != split:
+            continue
+        analysis = analyze_transcript(session.transcript, model=model)
+        for turn, unit in zip(analysis.turns, session.unit_ids, strict=True):
+            label = behaviour.get(unit)
+            if turn.role != "therapist" or label not in BEHAVIOURS:
+                continue
+            truth.append(str(label))
+            by_form.append(behaviour_by_form(turn.intervention, turn.text))
+            plain.append(MBT_TO_ANNOMI.get(turn.intervention or "other", "other"))
+    return SplitScores(by_form=_scores(truth, by_form), plain=_scores(truth, plain))
+
+
 def rows_for(root: Path, split: str, note: str) -> list[ValidationRow]:
-    ours, markers = score_split(root, split, "auto"), score_split(root, split, "markers")
+    ours_both, markers_both = score_split(root, split, "auto"), score_split(root, split, "markers")
+    ours, markers, plain = ours_both.by_form, markers_both.by_form, ours_both.plain
     construct = f"therapist behaviour, 4 classes, shipped analyser on whole {split} transcripts"
     rows: list[ValidationRow] = []
     for metric, attribute, target in (
@@ -101,6 +132,17 @@ def rows_for(root: Path, split: str, note: str) -> list[ValidationRow]:
                 markers.n,
                 "baseline",
                 "markers alone",
+            )
+        )
+        rows.append(
+            _row(
+                construct,
+                metric,
+                getattr(plain, attribute),
+                plain.n,
+                "baseline",
+                "the same reading, every clarification scored as a question (the map before "
+                "2026-12-07)",
             )
         )
         rows.append(

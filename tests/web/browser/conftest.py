@@ -146,9 +146,11 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, _database: str | None) -> I
         deadline = time.monotonic() + 20
         while True:  # migrations already ran in `users add`: this takes a second or two
             try:
-                urllib.request.urlopen(clinic.base + "/login/", timeout=1).close()
+                # The first page imports the views; on a loaded machine that can take longer
+                # than a second, which is a slow answer, not a failed start.
+                urllib.request.urlopen(clinic.base + "/login/", timeout=5).close()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None:
                     pytest.fail(f"serve exited: {log.read_text()}")
                 if time.monotonic() > deadline:

@@ -37,7 +37,7 @@ PHONE_PAGES = (
 )
 PLAN = {
     "What the patient can do": "Text my sister; walk round the block before deciding anything.",
-    "What professionals should do": "Ask what happened just before; validate the feeling first.",
+    "What others can do": "Ask what happened just before; validate the feeling first.",
     "Information for others (including what not to do)": "Do not argue about whether it hurts.",
 }
 
@@ -220,7 +220,7 @@ def test_a_clinicians_day(browser: Any, clinic: Clinic, shots: Callable[[Any, st
     expect(page.get_by_role("heading", name="Current plan (version 2)")).to_be_visible()
     current = _card(page, "Current plan (version 2)")
     expect(current).to_contain_text("Text my sister, then the crisis line.")
-    expect(current).to_contain_text(PLAN["What professionals should do"])
+    expect(current).to_contain_text(PLAN["What others can do"])
     earlier = _card(page, "Earlier versions")
     summary = earlier.get_by_text(re.compile(rf"^Version 1 · {CLINICIAN} · "))
     expect(summary).to_be_visible()

@@ -1,6 +1,6 @@
 """Supervision comments in a real browser (issue 19): a clinician adds a patient, their supervisor
 logs in, opens the patient from the supervisees' caseload and leaves a comment; the clinician logs
-in again and reads it from the patient page.
+in again, sees it on the patient page and opens all of them from there.
 """
 
 from __future__ import annotations
@@ -61,10 +61,16 @@ def test_a_supervisor_comments_and_the_clinician_reads_it(
     page = new_page(browser, clinic)
     log_in(page)
     page.get_by_role("row", name=re.compile(CODE)).get_by_role("link", name=CODE).click()
-    page.get_by_role("link", name="Supervision comments (1)").click()
+    # The patient page itself shows the newest comments, with who wrote them.
+    block = page.locator("section.supervision")
+    expect(block.get_by_role("heading", name="From supervision")).to_be_visible()
+    expect(block).to_contain_text(COMMENT)
+    expect(block).to_contain_text(SUPERVISOR)
+    shots(page, "supervision-02-patient-page")
+    block.get_by_role("link", name="Supervision comments (1)").click()
     comments = page.locator(".supervision-comments")
     expect(comments).to_contain_text(COMMENT)
     expect(comments).to_contain_text(SUPERVISOR)
     expect(page.get_by_role("button", name="Save comment")).to_have_count(0)
-    shots(page, "supervision-02-clinician-reads")
+    shots(page, "supervision-03-clinician-reads")
     page.context.close()

@@ -181,6 +181,35 @@ def _paths() -> dict[str, Any]:
                 tag="patients",
             ),
         },
+        "/api/v1/patients/{id}/alert-reviews/": {
+            "parameters": pid,
+            "get": _operation(
+                "listAlertReviews",
+                "The patient's alert reviews",
+                "Every review of the overview's alerts, newest first, with the clinician's note: "
+                "what the overview page lists under Reviewed. Read by the treating clinician and "
+                "their supervisor; reviews are made on the overview page only. Audited as reads "
+                "(the patient and each review).",
+                {"200": _json(_ref("schemas", "AlertReviewList"), "The reviews."), **read},
+                tag="patients",
+            ),
+        },
+        "/api/v1/patients/{id}/supervision-comments/": {
+            "parameters": pid,
+            "get": _operation(
+                "listSupervisionComments",
+                "The patient's supervision comments",
+                "The supervisor's comments, newest first, each with the id of the session it is "
+                "about (or null). Read by the treating clinician and their supervisor; comments "
+                "are written on the supervision page only. Audited as reads (the patient and "
+                "each comment).",
+                {
+                    "200": _json(_ref("schemas", "SupervisionCommentList"), "The comments."),
+                    **read,
+                },
+                tag="patients",
+            ),
+        },
         "/api/v1/patients/{id}/export/": {
             "parameters": pid,
             "get": _operation(

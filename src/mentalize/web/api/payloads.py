@@ -19,6 +19,7 @@ from typing_extensions import TypeAliasType
 
 from mentalize.transcript import formats
 from mentalize.web.records.forms import INSTRUMENTS
+from mentalize.web.records.models import AlertReview as AlertReviewRow
 
 __all__ = ["component_schemas"]
 
@@ -205,6 +206,51 @@ class Overview(BaseModel):
     alerts: list[OverviewAlert]
 
 
+class AlertReview(BaseModel):
+    """A clinician's review of one overview alert. Alerts are computed, not stored: the review
+    names its alert by ``kind`` and ``source_id``, the row that raised it."""
+
+    id: int
+    kind: str = Field(
+        description="outcome (an outcome event), questionnaire_flag (a critical item), "
+        "risk_flags (risk language in a session) or deterioration (reliable deterioration).",
+        json_schema_extra={"enum": list(AlertReviewRow.Kind.values)},
+    )
+    alert_date: dt.date = Field(description="The alert's own date: that of the row that raised it.")
+    source_id: int = Field(
+        description="Id of the row that raised the alert: the outcome event, the questionnaire "
+        "administration or the session, by kind."
+    )
+    note: str = Field(description="The reviewing clinician's note; empty when none was written.")
+    reviewed_by: str = Field(description="Who reviewed it (the treating clinician's name).")
+    reviewed_at: dt.datetime
+
+
+class AlertReviewList(BaseModel):
+    """Every review of the patient's alerts, newest first; reviews are never edited or removed."""
+
+    patient: int
+    alert_reviews: list[AlertReview]
+
+
+class SupervisionComment(BaseModel):
+    id: int
+    author: str = Field(description="The supervisor who wrote it.")
+    created_at: dt.datetime
+    session: int | None = Field(
+        description="Id of the session the comment is about; null for the treatment in general "
+        "(or when that session was deleted)."
+    )
+    text: str
+
+
+class SupervisionCommentList(BaseModel):
+    """The supervisor's comments on the patient, newest first; never edited or removed."""
+
+    patient: int
+    supervision_comments: list[SupervisionComment]
+
+
 _MODELS: tuple[type[BaseModel], ...] = (
     Error,
     PatientList,
@@ -216,6 +262,8 @@ _MODELS: tuple[type[BaseModel], ...] = (
     QuestionnaireCreate,
     Questionnaire,
     Overview,
+    AlertReviewList,
+    SupervisionCommentList,
 )
 
 

@@ -22,9 +22,22 @@ Resources and why:
                              harm caused by care (a drug, a device, a study), while a self-harm
                              act or a hospitalisation here is a dated fact about the patient that
                              MBT trials count; an Observation with the event kind as code and the
-                             date as ``effectiveDateTime`` says exactly that
+                             date as ``effectiveDateTime`` says exactly that; its severity
+                             as a component, its session as ``encounter``, its note as ``note``
     CarePlan                 each crisis plan version (the current one active, earlier revoked),
-                             the three MBT parts as labelled notes
+                             the MBT parts, the contacts and the review date as labelled notes
+    Communication            each supervision comment: a message from the supervisor (sender)
+                             to the treating clinician (recipient) about the patient (subject)
+                             and, when it names one, about the session's Encounter (``about``),
+                             its text as the payload. That is what R4 made Communication for
+                             (information conveyed between people about a patient); a
+                             DocumentReference would call it a document, which it is not
+
+Alert reviews are left out of the bundle (they are in the CSV tables): the alert a review closes
+is computed by the clinic, not stored, so there is no resource to point the review at, and none
+of R4's resources says "a clinician looked at this prompt": ``Flag`` and ``DetectedIssue`` are
+the warnings themselves (``DetectedIssue`` only for issues with clinical actions, such as drug
+interactions), and ``Task`` is work asked for, not a record of a review.
 
 References are ``urn:uuid:`` full URLs inside the bundle; the clinic's own row ids are kept as
 identifiers, so two exports of the same patient can be matched. Codes the clinic makes up live
@@ -42,6 +55,7 @@ from typing import Any
 
 from mentalize.instruments import fhir as instrument_fhir
 from mentalize.web.exports.record import PatientRecord
+from mentalize.web.records import crisis_plan
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/mentalize/clinic")
 
@@ -55,7 +69,9 @@ PATIENT_CODE_SYSTEM = local_system("patient-code")  # + "/clinician/<id>": patie
 ROW_ID_SYSTEM = local_system("row-id")  # + "/<model>": the clinic's database id of the row
 MODALITY_SYSTEM = local_system("treatment-modality")
 OUTCOME_SYSTEM = local_system("outcome-event")
+OUTCOME_SEVERITY_SYSTEM = local_system("outcome-event-severity")
 DOCUMENT_SYSTEM = local_system("document-type")
+COMMUNICATION_SYSTEM = local_system("communication-category")
 LOINC = "http://loinc.org"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -267,11 +283,12 @@ class _Builder:
         for v in self.exported.crisis_plans:
             latest[v.treatment_id] = max(latest.get(v.treatment_id, 0), v.version)
         for v in self.exported.crisis_plans:
-            parts = (
-                ("What the patient can do", v.patient_can_do),
-                ("What professionals should do", v.professionals_do),
-                ("Information for others (including what not to do)", v.information_for_others),
-            )
+            # The plan's parts in the MBT plan's order; a part a version does not have (written
+            # before it existed, or left empty) is left out rather than exported empty.
+            parts = [(s.label, getattr(v, s.field) or "") for s in crisis_plan.SECTIONS]
+            contacts = crisis_plan.contacts_from(v.contacts)
+            parts.append(("Contacts", "; ".join(c.line() for c in contacts)))
+            parts.append(("Review date", v.review_date.isoformat() if v.review_date else ""))
             resource: dict[str, Any] = {
                 "resourceType": "CarePlan",
                 "identifier": _identifier(v),
@@ -288,6 +305,7 @@ class _Builder:
                         "text": f"{heading}: {text}",
                     }
                     for heading, text in parts
+                    if text
                 ],
             }
             episode = self.ref("treatment", v.treatment_id)
@@ -371,6 +389,57 @@ class _Builder:
                 "subject": subject,
                 "effectiveDateTime": o.date.isoformat(),
             }
+            if o.severity:
+                resource["component"] = [
+                    {
+                        "code": {"text": "Severity"},
+                        "valueCodeableConcept": {
+                            "coding": [
+                                {
+                                    "system": OUTCOME_SEVERITY_SYSTEM,
+                                    "code": o.severity,
+                                    "display": o.get_severity_display(),
+                                }
+                            ],
+                            "text": o.get_severity_display(),
+                        },
+                    }
+                ]
+            encounter = self.ref("session", o.session_id)
+            if encounter:
+                resource["encounter"] = encounter
+            if o.note:
+                resource["note"] = [{"text": o.note}]
+            self.add(resource)
+
+    def supervision_comments(self, subject: dict[str, str]) -> None:
+        clinician = self.exported.patient.clinician.username
+        for c in self.exported.supervision_comments:
+            resource: dict[str, Any] = {
+                "resourceType": "Communication",
+                "identifier": _identifier(c),
+                "status": "completed",
+                "category": [
+                    {
+                        "coding": [
+                            {
+                                "system": COMMUNICATION_SYSTEM,
+                                "code": "supervision-comment",
+                                "display": "Supervision comment",
+                            }
+                        ],
+                        "text": "MBT supervision comment",
+                    }
+                ],
+                "subject": subject,
+                "sent": _instant(c.created_at),
+                "sender": {"display": c.author.username},
+                "recipient": [{"display": clinician}],
+                "payload": [{"contentString": c.text}],
+            }
+            encounter = self.ref("session", c.session_id)
+            if encounter:
+                resource["about"] = [encounter]
             self.add(resource)
 
 
@@ -385,6 +454,7 @@ def bundle(exported: PatientRecord) -> dict[str, Any]:
         b.crisis_plans,
         b.questionnaires,
         b.outcomes,
+        b.supervision_comments,
     )
     for step in steps:
         step(subject)

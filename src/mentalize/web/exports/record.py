@@ -25,6 +25,7 @@ from django.utils import timezone
 from mentalize.web.audit.chain import Action, record
 from mentalize.web.records import scoping
 from mentalize.web.records.models import (
+    AlertReview,
     ClinicianNote,
     CrisisPlanVersion,
     OutcomeEvent,
@@ -32,6 +33,7 @@ from mentalize.web.records.models import (
     PsychotherapyNote,
     QuestionnaireAdministration,
     Session,
+    SupervisionComment,
     Treatment,
 )
 
@@ -51,6 +53,10 @@ class PatientRecord:
     crisis_plans: list[CrisisPlanVersion]
     questionnaires: list[QuestionnaireAdministration]
     outcomes: list[OutcomeEvent]
+    alert_reviews: list[AlertReview]
+    """Who reviewed which overview alert, when, and their note (issue 19)."""
+    supervision_comments: list[SupervisionComment]
+    """The supervisor's comments: part of the record the clinician and supervisor both read."""
     exported_by: Any
     exported_at: datetime
 
@@ -64,6 +70,8 @@ class PatientRecord:
             *self.crisis_plans,
             *self.questionnaires,
             *self.outcomes,
+            *self.alert_reviews,
+            *self.supervision_comments,
         ]
 
 
@@ -88,6 +96,8 @@ def collect(user: Any, pk: Any, *, psychotherapy_notes: bool = False) -> Patient
         crisis_plans=_rows(user, CrisisPlanVersion, patient, "treatment_id", "version"),
         questionnaires=_rows(user, QuestionnaireAdministration, patient, "date"),
         outcomes=_rows(user, OutcomeEvent, patient, "date"),
+        alert_reviews=_rows(user, AlertReview, patient, "reviewed_at"),
+        supervision_comments=_rows(user, SupervisionComment, patient, "created_at"),
         exported_by=user,
         exported_at=timezone.now(),
     )

@@ -18,6 +18,7 @@ from mentalize.outputs.figures import session_figures
 from mentalize.outputs.schema import from_json
 from mentalize.web.exports import csv_safe
 from mentalize.web.exports.record import PatientRecord
+from mentalize.web.records import crisis_plan
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "patient.csv": ("patient_id", "code", "name", "clinician", "exported_at", "exported_by"),
@@ -56,7 +57,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "flags",
     ),
     "questionnaire_answers.csv": ("administration_id", "instrument", "item", "answer"),
-    "outcome_events.csv": ("event_id", "treatment_id", "date", "kind"),
+    "outcome_events.csv": (
+        "event_id",
+        "treatment_id",
+        "date",
+        "kind",
+        "severity",
+        "session_id",
+        "note",
+    ),
     "crisis_plans.csv": (
         "treatment_id",
         "version",
@@ -65,8 +74,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "patient_can_do",
         "professionals_do",
         "information_for_others",
+        "crisis_description",
+        "contacts",
+        "review_date",
     ),
     "clinician_notes.csv": ("note_id", "session_id", "created_at", "author", "text"),
+    "alert_reviews.csv": (
+        "review_id",
+        "kind",
+        "alert_date",
+        "source_id",
+        "reviewed_by",
+        "reviewed_at",
+        "note",
+    ),
+    "supervision_comments.csv": ("comment_id", "session_id", "created_at", "author", "text"),
     "psychotherapy_notes.csv": ("note_id", "session_id", "created_at", "author", "text"),
 }
 
@@ -119,7 +141,16 @@ def tables(exported: PatientRecord) -> dict[str, list[list[Any]]]:
         "questionnaire_scores.csv": [],
         "questionnaire_answers.csv": [],
         "outcome_events.csv": [
-            [o.pk, o.treatment_id or "", o.date, o.kind] for o in exported.outcomes
+            [
+                o.pk,
+                o.treatment_id or "",
+                o.date,
+                o.kind,
+                o.severity,
+                o.session_id or "",
+                o.note or "",
+            ]
+            for o in exported.outcomes
         ],
         "crisis_plans.csv": [
             [
@@ -130,10 +161,36 @@ def tables(exported: PatientRecord) -> dict[str, list[list[Any]]]:
                 v.patient_can_do,
                 v.professionals_do,
                 v.information_for_others,
+                v.crisis_description or "",
+                # One cell: "name (role): phone" per contact, separated by "; ".
+                "; ".join(c.line() for c in crisis_plan.contacts_from(v.contacts)),
+                v.review_date or "",
             ]
             for v in exported.crisis_plans
         ],
         "clinician_notes.csv": [_note_row(n) for n in exported.clinician_notes],
+        "alert_reviews.csv": [
+            [
+                r.pk,
+                r.kind,
+                r.alert_date,
+                r.source_id,
+                r.reviewed_by.username,
+                r.reviewed_at.isoformat(timespec="seconds"),
+                r.note or "",
+            ]
+            for r in exported.alert_reviews
+        ],
+        "supervision_comments.csv": [
+            [
+                c.pk,
+                c.session_id or "",
+                c.created_at.isoformat(timespec="seconds"),
+                c.author.username,
+                c.text,
+            ]
+            for c in exported.supervision_comments
+        ],
     }
     for q in exported.questionnaires:
         result = json.loads(q.result)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mentalize import instruments
 from mentalize.transcript import formats
+from mentalize.web.records import crisis_plan
 from mentalize.web.records.models import (
     SESSION_TEXT_FIELDS,
     OutcomeEvent,
@@ -168,27 +169,155 @@ class SupervisionCommentForm(forms.Form):
         )
 
 
+def _plan_text(section: crisis_plan.Section, *, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=section.label,
+        help_text=section.help_text,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+    )
+
+
+_SECTION = {s.field: s for s in crisis_plan.SECTIONS}
+CONTACT_PARTS = ("name", "role", "phone")
+
+
 class CrisisPlanForm(forms.Form):
-    patient_can_do = forms.CharField(
-        label="What the patient can do",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=20000,
+    """The next version of a crisis plan, in the MBT plan's order (:mod:`.crisis_plan`).
+
+    What the patient and others can do, and what others should know, are required, as they
+    always were. What happens in a crisis, the contacts and the review date are optional: a
+    first plan is often written before every number is agreed, and versions from before they
+    existed must stay revisable. The page says so when a plan has no number to call.
+
+    Contacts are fixed rows (``contact_<n>_name|role|phone``; no script adds rows): a row with
+    anything in it needs a name and a number; an empty row is ignored.
+    """
+
+    crisis_description = _plan_text(_SECTION["crisis_description"], required=False)
+    patient_can_do = _plan_text(_SECTION["patient_can_do"], required=True)
+    professionals_do = _plan_text(_SECTION["professionals_do"], required=True)
+    information_for_others = _plan_text(_SECTION["information_for_others"], required=True)
+    review_date = forms.DateField(
+        required=False,
+        widget=DATE,
+        label="Review date",
+        help_text="When you and the patient will go through the plan together again.",
     )
-    professionals_do = forms.CharField(
-        label="What professionals should do",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=20000,
-    )
-    information_for_others = forms.CharField(
-        label="Information for others (including what not to do)",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=20000,
-    )
+
+    def __init__(self, *args: Any, rows: int = crisis_plan.CONTACT_ROWS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for n in range(1, rows + 1):
+            for part, label, length in (
+                ("name", "name or service", 100),
+                ("role", "relationship or role", 100),
+                ("phone", "phone number", 32),
+            ):
+                # The rows are a table under one heading per column, so each input carries
+                # its full name for screen readers (and the browser tests) as aria-label.
+                self.fields[f"contact_{n}_{part}"] = forms.CharField(
+                    required=False,
+                    max_length=length,
+                    label=f"Contact {n}: {label}",
+                    widget=forms.TextInput(
+                        attrs={
+                            "autocomplete": "off",
+                            "aria-label": f"Contact {n}: {label}",
+                            **({"inputmode": "tel"} if part == "phone" else {}),
+                        }
+                    ),
+                )
+
+    @staticmethod
+    def initial_for(version: Any) -> dict[str, Any]:
+        """The form's initial values from a stored version, for revising it."""
+        plan = crisis_plan.plan_of(version)
+        initial: dict[str, Any] = {s.field: plan[s.field] for s in crisis_plan.SECTIONS}
+        initial["review_date"] = plan["review_date"]
+        for n, contact in enumerate(plan["contacts"], start=1):
+            for part in CONTACT_PARTS:
+                initial[f"contact_{n}_{part}"] = getattr(contact, part)
+        return initial
+
+    def sections(self) -> list[forms.BoundField]:
+        return [self[s.field] for s in crisis_plan.SECTIONS]
+
+    def contact_rows(self) -> list[tuple[int, list[forms.BoundField]]]:
+        return [
+            (n, [self[f"contact_{n}_{part}"] for part in CONTACT_PARTS])
+            for n in range(1, self.rows + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        contacts: list[crisis_plan.Contact] = []
+        for n in range(1, self.rows + 1):
+            name, role, phone = (data.get(f"contact_{n}_{part}") or "" for part in CONTACT_PARTS)
+            if not (name or role or phone):
+                continue
+            if not name:
+                self.add_error(f"contact_{n}_name", f"Contact {n} needs a name or a service.")
+            if not phone:
+                self.add_error(f"contact_{n}_phone", f"Contact {n} needs a phone number.")
+            elif problem := crisis_plan.phone_problem(phone):
+                self.add_error(f"contact_{n}_phone", f"Contact {n}: {problem}")
+            contacts.append(crisis_plan.Contact(name, role, phone))
+        data["contacts"] = tuple(contacts)
+        return data
+
+    def plan(self) -> dict[str, Any]:
+        """The valid submission as a version's content (the keywords of
+        ``services.add_crisis_plan_version``, and :func:`.crisis_plan.plan_of`'s shape)."""
+        data = self.cleaned_data
+        return {
+            **{s.field: data[s.field] for s in crisis_plan.SECTIONS},
+            "contacts": data["contacts"],
+            "review_date": data["review_date"],
+        }
 
 
 class OutcomeForm(_TreatmentChoice):
+    """An outcome event; severity, a note and the session it came up in are optional.
+
+    Only this patient's sessions are offered, and a session id of anyone else's is refused with
+    the form's own error (the choice's queryset is the patient's), whatever the request says."""
+
     kind = forms.ChoiceField(choices=OutcomeEvent.Kind.choices)
     date = forms.DateField(widget=DATE)
+    severity = forms.ChoiceField(
+        choices=[("", "Not recorded"), *OutcomeEvent.Severity.choices],
+        required=False,
+        help_text="By the care the event needed.",
+    )
+    session = _SessionChoice(
+        queryset=Session.objects.none(),
+        required=False,
+        label="Session it came up in (optional)",
+        empty_label="(no session)",
+        error_messages={"invalid_choice": "Choose one of this patient's own sessions."},
+    )
+    note = forms.CharField(
+        required=False,
+        label="Note (optional)",
+        help_text="What happened, briefly. Stored encrypted.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, patient=patient, **kwargs)
+        self.fields["session"].queryset = patient.sessions.defer(
+            *SESSION_TEXT_FIELDS, "figures_json"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        session, treatment = data.get("session"), data.get("treatment")
+        if session and treatment and session.treatment_id not in (None, treatment.pk):
+            self.add_error("session", "That session belongs to another treatment episode.")
+        return data
 
 
 def questionnaire_form(instrument: Any, patient: Patient, data: Any = None) -> forms.Form:

@@ -172,16 +172,31 @@ class PsychotherapyNote(models.Model):
 
 class CrisisPlanVersion(models.Model):
     """One version of a treatment's MBT crisis plan. Editing adds a version; none is overwritten,
-    so the history shows who changed what, and when."""
+    so the history shows who changed what, and when.
+
+    The parts follow the MBT crisis plan's order (:mod:`.crisis_plan`): what happens in a crisis
+    (triggers and early signs), what the patient can do, what others can do (``professionals_do``,
+    named before the plan covered family and friends too), information for others, the people
+    to contact with their numbers, and when the plan is next reviewed. ``crisis_description``,
+    ``contacts`` and ``review_date`` came with migration 0007 and are NULL on versions written
+    before it: those read as "not recorded", never as an empty answer someone gave.
+    """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="crisis_plan_versions"
     )
     version = models.PositiveIntegerField()
+    crisis_description = EncryptedTextField(
+        null=True, blank=True, help_text="What happens in a crisis: triggers and early signs"
+    )
     patient_can_do = EncryptedTextField()
-    professionals_do = EncryptedTextField()
+    professionals_do = EncryptedTextField(help_text="What others can do")
     information_for_others = EncryptedTextField()
+    # Names and numbers of the people to call are as private as any note: a JSON list of
+    # {"name", "role", "phone"} (crisis_plan.contacts_json), encrypted as one value.
+    contacts = EncryptedTextField(null=True, blank=True, help_text="JSON list of contacts")
+    review_date = models.DateField(null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -192,8 +207,29 @@ class CrisisPlanVersion(models.Model):
         )
 
 
+class OutcomeEventQuerySet(models.QuerySet["OutcomeEvent"]):
+    """Outcome events with their linked session's date at hand, but none of its encrypted text:
+    every listing shows the session as a dated link, and decrypting a transcript per event to
+    print a date was the cost the session listings already avoid (``SESSION_TEXT_FIELDS``)."""
+
+    def with_session_date(self) -> OutcomeEventQuerySet:
+        return self.select_related("session").defer(
+            *(f"session__{name}" for name in (*SESSION_TEXT_FIELDS, "figures_json"))
+        )
+
+
+class OutcomeEventManager(models.Manager["OutcomeEvent"]):
+    def get_queryset(self) -> OutcomeEventQuerySet:
+        return OutcomeEventQuerySet(self.model, using=self._db).with_session_date()
+
+
 class OutcomeEvent(models.Model):
-    """A dated outcome that MBT trials count: self-harm, suicide attempts, hospitalisation."""
+    """A dated outcome that MBT trials count: self-harm, suicide attempts, hospitalisation.
+
+    Since migration 0007 an event may carry a note (encrypted), a severity and a link to one of
+    the same patient's sessions (checked in the form and again in ``services.add_outcome``).
+    Events recorded before have none of them: severity ``""`` reads "not recorded".
+    """
 
     class Kind(models.TextChoices):
         SELF_HARM = "self_harm", "Self-harm act"
@@ -201,19 +237,45 @@ class OutcomeEvent(models.Model):
         HOSPITALISATION = "hospitalisation", "Hospitalisation"
         CRISIS_CONTACT = "crisis_contact", "Crisis contact"
 
+    class Severity(models.TextChoices):
+        """Graded by the care the event needed, which a clinician can tell from the record,
+        rather than by an impression of intent."""
+
+        LOW = "low", "Low: no medical care needed"
+        MODERATE = "moderate", "Moderate: needed medical care"
+        HIGH = "high", "High: needed urgent or hospital care"
+        CRITICAL = "critical", "Critical: life-threatening"
+
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="outcome_events")
     treatment = models.ForeignKey(
         Treatment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=24, choices=Kind.choices)
     date = models.DateField()
+    severity = models.CharField(max_length=12, choices=Severity.choices, blank=True, default="")
+    # A deleted session leaves the event in place: it is still a counted outcome.
+    session = models.ForeignKey(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcome_events",
+    )
+    note = EncryptedTextField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OutcomeEventManager()
+
     class Meta:
         ordering = ("-date", "-pk")
+
+    @property
+    def severity_word(self) -> str:
+        """The severity's first word ("High"), for listings; the form shows the whole label."""
+        return self.get_severity_display().split(":", 1)[0] if self.severity else ""
 
 
 class QuestionnaireAdministration(models.Model):

@@ -7,35 +7,58 @@ dates also run as dashed lines through every panel. Reliable change is marked by
 letter (B baseline, D deterioration, I improvement, R recovered), never by colour alone, so the
 chart reads in greyscale print. Every mark has a ``<title>`` with its date and value.
 
-Layout numbers follow :mod:`mentalize.report.geometry` (same 1000-unit viewBox and margins) and
-colours :mod:`mentalize.report.palette`, so the overview looks like the session report.
-Only numbers, dates and instrument and event names are drawn: no clinical free text.
+Sizes are chosen for the smallest place the chart is read, a printed A4 page: the viewBox is
+800 units wide (narrower than the session report's 1000, which fills a window of its own), so
+at the about 718 px of an A4 page's width 12-unit text prints at about 11 px and every data
+panel (:data:`PANEL_H`) is at least :data:`MIN_PANEL_PX` px tall; the whole chart still fits one
+page with all three questionnaires. Keys sit in each panel's header, above its plot area, and
+event lines are drawn inside the plot areas only, so nothing runs through a key. Colours come
+from :mod:`mentalize.report.palette` and marks from :mod:`mentalize.report.svg`, so the
+overview looks like the session report. Only numbers, dates and instrument and event names are
+drawn: no clinical free text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 
-from mentalize.report.geometry import LEFT, PLOT_W, RIGHT, W
 from mentalize.report.palette import PATIENT_COLOURS, REPAIR_COLOUR, RISK_COLOUR
-from mentalize.report.svg import mark, num, value_y
+from mentalize.report.svg import line, mark, num, rect, text, value_y
 from mentalize.report.text import e
 from mentalize.web.records.overview import Overview, ScoreSeries
+from mentalize.web.records.overview_axis import DateAxis
 
-__all__ = ["EVENT_CODES", "overview_svg"]
+__all__ = [
+    "EVENT_CODES",
+    "MIN_PANEL_PX",
+    "PANEL_H",
+    "PRINT_WIDTH_PX",
+    "W",
+    "overview_svg",
+    "text_width",
+]
 
-PANEL_H = 110.0
-SCORE_H = 96.0
-GAP = 44.0  # room for a panel's title line above it
-STRIP_H = 22.0
-TOP = 30.0
+W = 800.0
+LEFT, RIGHT = 50.0, 14.0
+PLOT_W = W - LEFT - RIGHT
+PANEL_H = 136.0
+"""Height of every data panel, in viewBox units."""
+PRINT_WIDTH_PX = 718
+"""An A4 page's width less Chrome's default 1 cm margins, at 96 px to the inch: the narrowest
+the chart is drawn (the print style takes the card's padding away)."""
+MIN_PANEL_PX = 120
+"""No data panel is drawn shorter than this, in print included (136 x 718 / 800 = 122)."""
+STRIP_H = 24.0
+GAP = 14.0  # between the bottom of one panel and the next panel's header
+LINE_H = 17.0  # one line of a panel's header (title, key, note)
+TOP = 4.0
 
 MENTALIZING, AROUSAL = PATIENT_COLOURS[0], PATIENT_COLOURS[1]
 CALIBRATION, STANCE = PATIENT_COLOURS[2], PATIENT_COLOURS[3]
 SCALE_COLOURS = (PATIENT_COLOURS[0], PATIENT_COLOURS[1])
-WORSE, BETTER, EVENT = RISK_COLOUR, REPAIR_COLOUR, "#5c2a6e"
+WORSE, BETTER, EVENT, INK, GREY = RISK_COLOUR, REPAIR_COLOUR, "#5c2a6e", "#1f2a33", "#5b6b77"
 
 EVENT_CODES = {
     "self_harm": "SH",
@@ -43,7 +66,12 @@ EVENT_CODES = {
     "hospitalisation": "H",
     "crisis_contact": "C",
 }
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EVENT_WORDS = {
+    "self_harm": "self-harm",
+    "suicide_attempt": "suicide attempt",
+    "hospitalisation": "hospitalisation",
+    "crisis_contact": "crisis contact",
+}
 _CHANGE_MARK = {
     "deteriorated": ("D", "reliable deterioration from the first administration"),
     "improved": ("I", "reliable improvement from the first administration"),
@@ -51,121 +79,205 @@ _CHANGE_MARK = {
     "unchanged": ("", "no reliable change from the first administration"),
 }
 
+# Advance of a character in ems, by kind, for laying out titles and keys: about DejaVu Sans's,
+# one of the widest fonts a browser falls back to, so the estimates err towards more room (the
+# browser test measures the real boxes).
+_EM_UPPER, _EM_DIGIT, _EM_LOWER, _EM_SPACE = 0.72, 0.64, 0.6, 0.32
+_KEY_PX, _TITLE_PX, _ASIDE_PX = 11.5, 13.5 * 1.08, 11.0  # the title is bold
+_SWATCH = 30.0  # a key item's swatch and the space after it
+_KEY_SPACE = 16.0  # between key items
+
 _STYLE = (
     "<style>"
     ".ov text{font:12px system-ui,sans-serif;fill:#1f2a33}"
     ".ov .pt{font-size:13.5px;font-weight:600}"
     ".ov .yl{text-anchor:end;fill:#5b6b77;font-size:11px}"
-    ".ov .xl{text-anchor:middle;fill:#5b6b77;font-size:11.5px}"
+    ".ov .xm,.ov .xy,.ov .xd{text-anchor:middle;fill:#3b4a55;font-size:11.5px}"
+    ".ov .xy{font-weight:600}"
+    ".ov .xd{fill:#5b6b77;font-size:10px}"
     ".ov .lg{font-size:11.5px;fill:#3b4a55}"
-    ".ov .nt{font-size:11px;fill:#5b6b77;font-style:italic}"
+    ".ov .lgb{fill:none;stroke:none}"
+    ".ov .nt{font-size:11px;fill:#5b6b77;font-style:italic;font-weight:400}"
     ".ov .cm{font-size:10.5px;font-weight:700;text-anchor:middle}"
     ".ov .pf{fill:#fbfcfd;stroke:#d8e0e6}"
     ".ov .gl{stroke:#e7edf1}"
+    ".ov .mg{stroke:#eef2f5}"
     ".ov .ax{stroke:#8796a0}"
     ".ov .ln{fill:none;stroke-width:1.8}"
     ".ov .dash{stroke-dasharray:5 3}"
     ".ov .rb{fill:#e9eef2}"
     ".ov .co{stroke:#8796a0;stroke-dasharray:2 3}"
-    f".ov .ev{{stroke:{EVENT};stroke-width:1;stroke-dasharray:3 3;opacity:.7}}"
+    f".ov .ev{{stroke:{EVENT};stroke-width:1.2;stroke-dasharray:3 3;opacity:.75}}"
     ".ov .em{text-anchor:middle;fill:#5b6b77;font-style:italic}"
     "</style>"
 )
 
 
-class DateAxis:
-    """Date -> x over the whole treatment, padded so the first and last marks are not cut."""
+@dataclass(frozen=True)
+class KeyItem:
+    """One entry of a panel's key. ``swatch``: ``line`` (a line with the mark), ``dashed``,
+    ``mark`` (the mark alone), ``band``, ``cutoff`` or ``code`` (an event's boxed code)."""
 
-    def __init__(self, dates: Sequence[date]) -> None:
-        first, last = min(dates), max(dates)
-        span = (last - first).days
-        pad = max(3, round(span * 0.03)) if span else 14
-        self.start = first - timedelta(days=pad)
-        self.end = last + timedelta(days=pad)
-        self.days = max(1, (self.end - self.start).days)
+    swatch: str
+    colour: str
+    label: str
+    shape: str = "circle"
+    code: str = ""
 
-    def x(self, when: date) -> float:
-        return LEFT + PLOT_W * (when - self.start).days / self.days
-
-    def ticks(self) -> list[tuple[date, str]]:
-        """Weekly ticks for a few weeks, monthly up to about 15 months, quarterly beyond."""
-        if self.days <= 70:
-            out, day = [], self.start + timedelta(days=1)
-            while day <= self.end:
-                out.append((day, f"{day.day} {_MONTHS[day.month - 1]}"))
-                day += timedelta(days=7)
-            return out
-        step = 1 if self.days <= 460 else 3
-        year, month = self.start.year, self.start.month
-        out = []
-        while True:
-            month += 1
-            if month > 12:
-                year, month = year + 1, 1
-            day = date(year, month, 1)
-            if day > self.end:
-                return out
-            if (month - 1) % step == 0:
-                name = _MONTHS[month - 1]
-                out.append((day, f"{name} {year}" if month == 1 or not out else name))
+    @property
+    def width(self) -> float:
+        return _SWATCH + text_width(self.label, _KEY_PX)
 
 
 @dataclass
 class _Canvas:
+    """The chart being drawn, in two layers: ``back`` (plot areas, grids, bands and, added last,
+    the event lines over them) under ``parts`` (marks, labels, keys); and where each plot area
+    is, for the event lines."""
+
     axis: DateAxis
-    parts: list[str]
+    back: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    plots: list[tuple[float, float]] = field(default_factory=list)
     y: float = TOP
 
     def add(self, *items: str) -> None:
         self.parts.extend(items)
 
 
-def _legend(canvas: _Canvas, top: float, items: Sequence[tuple[str, str, str, bool]]) -> None:
-    """Right-aligned key on the panel's title line: (shape, colour, label, dashed)."""
-    x = W - RIGHT
-    for shape, colour, text, dashed in reversed(items):
-        x -= 6.6 * len(text) + 4
-        canvas.add(f'<text class="lg" x="{num(x)}" y="{num(top - 9)}">{e(text)}</text>')
-        x -= 28
-        dash = " dash" if dashed else ""
-        if shape != "none":
-            canvas.add(
-                f'<line class="ln{dash}" stroke="{colour}" x1="{num(x)}" x2="{num(x + 22)}" '
-                f'y1="{num(top - 13)}" y2="{num(top - 13)}"/>',
-                mark(shape, x + 11, top - 13, colour, text),
-            )
-        x -= 14
-
-
-def _frame(
-    canvas: _Canvas, title: str, height: float, lo: float, hi: float, ticks: Sequence[float]
-) -> float:
-    top = canvas.y + GAP
-    canvas.add(
-        f'<text class="pt" x="{num(LEFT)}" y="{num(top - 9)}">{e(title)}</text>',
-        f'<rect class="pf" x="{num(LEFT)}" y="{num(top)}" width="{num(PLOT_W)}" '
-        f'height="{num(height)}"/>',
+def text_width(words: str, size: float) -> float:
+    """About how wide ``words`` are at ``size`` px, in viewBox units (generously)."""
+    ems = sum(
+        _EM_UPPER
+        if c.isupper()
+        else _EM_DIGIT
+        if c.isdigit()
+        else _EM_SPACE
+        if c == " "
+        else _EM_LOWER
+        for c in words
     )
-    for v in ticks:
-        y = value_y(v, top, height, lo, hi)
-        canvas.add(
-            f'<line class="gl" x1="{num(LEFT)}" x2="{num(W - RIGHT)}" y1="{num(y)}" '
-            f'y2="{num(y)}"/>',
-            f'<text class="yl" x="{num(LEFT - 6)}" y="{num(y + 3.5)}">{_short(v)}</text>',
-        )
-    canvas.y = top + height
-    return top
+    return ems * size
 
 
 def _short(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
 
 
+def _fmt2(v: float | None) -> str:
+    return "—" if v is None else f"{v:.2f}"
+
+
+def _key_rows(items: Sequence[KeyItem], first_row_room: float) -> list[list[KeyItem]]:
+    """The key's items in rows: all on the title's line when they fit beside it, else in as
+    few left-aligned rows under the title as the plot's width allows."""
+    total = sum(i.width for i in items) + _KEY_SPACE * (len(items) - 1)
+    if total <= first_row_room:
+        return [list(items)]
+    rows: list[list[KeyItem]] = [[]]
+    used = 0.0
+    for item in items:
+        need = item.width + (_KEY_SPACE if rows[-1] else 0)
+        if rows[-1] and used + need > PLOT_W:
+            rows.append([])
+            used, need = 0.0, item.width
+        rows[-1].append(item)
+        used += need
+    return [[], *rows]  # the first row (the title's) is left to the title
+
+
+def _swatch(item: KeyItem, x: float, y: float) -> list[str]:
+    """The swatch of a key item, 22 units wide from ``x``, centred on ``y``."""
+    if item.swatch == "band":
+        return [rect(x, y - 5, 22, 10, class_="rb")]
+    if item.swatch == "cutoff":
+        return [line(x, y, x + 22, y, class_="co")]
+    if item.swatch == "code":
+        return [
+            rect(x + 1, y - 8, 20, 16, rx=3, fill=EVENT),
+            text(x + 11, y + 3.5, item.code, class_="cm", style="fill:#fff"),
+        ]
+    out = []
+    if item.swatch in ("line", "dashed"):
+        dash = " dash" if item.swatch == "dashed" else ""
+        out.append(line(x, y, x + 22, y, class_=f"ln{dash}", stroke=item.colour))
+    filled = item.shape != "ring"
+    out.append(mark(item.shape, x + 11, y, item.colour, item.label, filled=filled))
+    return out
+
+
+def _key(canvas: _Canvas, rows: list[list[KeyItem]], first_baseline: float) -> None:
+    """Draw the key, right-aligned on the title's line or left-aligned under it, inside one
+    ``<g class="key">`` with an invisible box (``lgb``) over all of it, which the tests read."""
+    parts: list[str] = []
+    lo_x, hi_x = W, 0.0
+    baseline = first_baseline
+    for n, row in enumerate(rows):
+        if n:
+            baseline += LINE_H
+        if not row:
+            continue
+        width = sum(i.width for i in row) + _KEY_SPACE * (len(row) - 1)
+        x = W - RIGHT - width if n == 0 else LEFT
+        lo_x, hi_x = min(lo_x, x), max(hi_x, x + width)
+        for item in row:
+            parts.extend(_swatch(item, x, baseline - 4))
+            parts.append(text(x + _SWATCH, baseline, item.label, class_="lg"))
+            x += item.width + _KEY_SPACE
+    if not parts:
+        return
+    top = first_baseline - 13 + (LINE_H if not rows[0] else 0)
+    box = rect(lo_x, top, hi_x - lo_x, baseline + 5 - top, class_="lgb")
+    canvas.add('<g class="key">', box, *parts, "</g>")
+
+
+def _header(
+    canvas: _Canvas,
+    title: str,
+    key: Sequence[KeyItem] = (),
+    aside: str = "",
+    anchor: str = "",
+) -> float:
+    """A panel's title (with an ``aside`` in small italics after it) and its key, above the
+    plot area; returns the plot area's top."""
+    baseline = canvas.y + GAP + 13
+    anchor_attr = f' id="{e(anchor)}"' if anchor else ""
+    aside_span = f'<tspan class="nt" dx="10">{e(aside)}</tspan>' if aside else ""
+    canvas.add(
+        f'<text class="pt" x="{num(LEFT)}" y="{num(baseline)}"{anchor_attr}>'
+        f"{e(title)}{aside_span}</text>"
+    )
+    used = text_width(title, _TITLE_PX) + (10 + text_width(aside, _ASIDE_PX) if aside else 0)
+    rows = _key_rows(key, PLOT_W - used - 24) if key else [[]]
+    _key(canvas, rows, baseline)
+    return baseline + LINE_H * (len(rows) - 1) + 8
+
+
+def _frame(
+    canvas: _Canvas,
+    top: float,
+    height: float,
+    lo: float = 0,
+    hi: float = 1,
+    ticks: Sequence[float] = (),
+) -> None:
+    """A plot area with its horizontal grid and values, and a faint line at each month's start
+    (so a mark can be read against the month labels below)."""
+    canvas.back.append(rect(LEFT, top, PLOT_W, height, class_="pf"))
+    for band in canvas.axis.months()[1:]:
+        canvas.back.append(line(band.left, top, band.left, top + height, class_="mg"))
+    for v in ticks:
+        y = value_y(v, top, height, lo, hi)
+        canvas.back.append(line(LEFT, y, W - RIGHT, y, class_="gl"))
+        canvas.add(text(LEFT - 6, y + 3.5, _short(v), class_="yl"))
+    canvas.plots.append((top, height))
+    canvas.y = top + height
+
+
 def _line(
     canvas: _Canvas,
     points: Sequence[tuple[date, float | None, str]],
     top: float,
-    height: float,
     lo: float,
     hi: float,
     colour: str,
@@ -174,235 +286,51 @@ def _line(
 ) -> None:
     """A polyline through consecutive readings (broken where a session has none) and a mark at
     each reading, with its tooltip."""
-    run: list[str] = []
-    runs: list[list[str]] = []
+    runs: list[list[str]] = [[]]
     for when, value, _tip in points:
         if value is None:
-            if run:
-                runs.append(run)
-            run = []
+            runs.append([])
             continue
-        run.append(f"{num(canvas.axis.x(when))},{num(value_y(value, top, height, lo, hi))}")
-    if run:
-        runs.append(run)
+        runs[-1].append(f"{num(canvas.axis.x(when))},{num(value_y(value, top, PANEL_H, lo, hi))}")
     dash = " dash" if dashed else ""
     for r in runs:
         if len(r) > 1:
             canvas.add(f'<polyline class="ln{dash}" stroke="{colour}" points="{" ".join(r)}"/>')
     for when, value, tip in points:
         if value is not None and shape != "none":
-            x, y = canvas.axis.x(when), value_y(value, top, height, lo, hi)
+            x, y = canvas.axis.x(when), value_y(value, top, PANEL_H, lo, hi)
             canvas.add(mark(shape, x, y, colour, tip))
 
 
 def _empty(canvas: _Canvas, top: float, height: float, message: str) -> None:
-    canvas.add(
-        f'<text class="em" x="{num(LEFT + PLOT_W / 2)}" y="{num(top + height / 2 + 4)}">'
-        f"{e(message)}</text>"
-    )
+    canvas.add(text(LEFT + PLOT_W / 2, top + height / 2 + 4, message, class_="em"))
 
 
-def _fmt2(v: float | None) -> str:
-    return "—" if v is None else f"{v:.2f}"
-
-
-def _session_panels(canvas: _Canvas, overview: Overview) -> None:
-    sessions = overview.sessions
-    unit = (0.0, 0.5, 1.0)
-    top = _frame(
-        canvas, "Patient mentalizing and arousal · mean per session (0–1)", PANEL_H, 0, 1, unit
-    )
-    _legend(
-        canvas,
-        top,
-        [("circle", MENTALIZING, "mentalizing", False), ("square", AROUSAL, "arousal", True)],
-    )
-    if not sessions:
+def _reading_panel(
+    canvas: _Canvas,
+    overview: Overview,
+    title: str,
+    readings: Sequence[tuple[str, str, str, str, bool]],
+) -> None:
+    """One 0-1 panel of per-session readings: (attribute, words, colour, shape, dashed)."""
+    key = [KeyItem("dashed" if d else "line", c, a, s) for a, _w, c, s, d in readings]
+    top = _header(canvas, title, key)
+    _frame(canvas, top, PANEL_H, 0, 1, (0.0, 0.5, 1.0))
+    if not overview.sessions:
         _empty(canvas, top, PANEL_H, "No sessions yet")
-    for name, attr, colour, shape, dashed in (
-        ("mentalizing", "mentalizing", MENTALIZING, "circle", False),
-        ("arousal", "arousal", AROUSAL, "square", True),
-    ):
+    for attr, words, colour, shape, dashed in readings:
         pts = [
             (
                 s.date,
                 getattr(s, attr),
-                f"Session {s.date:%Y-%m-%d}: mean patient {name} {_fmt2(getattr(s, attr))}",
+                f"Session {s.date:%Y-%m-%d}: {words} {_fmt2(getattr(s, attr))}",
             )
-            for s in sessions
+            for s in overview.sessions
         ]
-        _line(canvas, pts, top, PANEL_H, 0, 1, colour, shape, dashed)
-
-    top = _frame(
-        canvas, "Therapist calibration and MBT stance · per session (0–1)", PANEL_H, 0, 1, unit
-    )
-    _legend(
-        canvas,
-        top,
-        [("diamond", CALIBRATION, "calibration", False), ("up", STANCE, "stance", True)],
-    )
-    if not sessions:
-        _empty(canvas, top, PANEL_H, "No sessions yet")
-    for name, colour, shape, dashed in (
-        ("calibration", CALIBRATION, "diamond", False),
-        ("stance", STANCE, "up", True),
-    ):
-        pts = [
-            (
-                s.date,
-                getattr(s, name),
-                f"Session {s.date:%Y-%m-%d}: {name} {_fmt2(getattr(s, name))}",
-            )
-            for s in sessions
-        ]
-        _line(canvas, pts, top, PANEL_H, 0, 1, colour, shape, dashed)
-
-    top = canvas.y + GAP - 14
-    canvas.add(
-        f'<text class="pt" x="{num(LEFT)}" y="{num(top - 7)}">Risk language flagged by the '
-        "analysis · flags per session</text>",
-        f'<rect class="pf" x="{num(LEFT)}" y="{num(top)}" width="{num(PLOT_W)}" '
-        f'height="{num(STRIP_H)}"/>',
-    )
-    flagged = [s for s in sessions if s.risk_flags]
-    if sessions and not flagged:
-        canvas.add(
-            f'<text class="nt" x="{num(LEFT + 8)}" y="{num(top + 15)}">None in any session</text>'
-        )
-    for s in flagged:
-        x = canvas.axis.x(s.date)
-        tip = f"Session {s.date:%Y-%m-%d}: {s.risk_flags} risk flag(s)"
-        canvas.add(
-            f"<g><title>{e(tip)}</title>"
-            f'<line stroke="{RISK_COLOUR}" stroke-width="1.5" x1="{num(x)}" x2="{num(x)}" '
-            f'y1="{num(top + 4)}" y2="{num(top + 18)}"/>'
-            f'<polygon fill="{RISK_COLOUR}" points="{num(x)},{num(top + 4)} {num(x + 9)},'
-            f'{num(top + 7.5)} {num(x)},{num(top + 11)}"/>'
-            f'<text x="{num(x + 11)}" y="{num(top + 16)}" fill="{RISK_COLOUR}" '
-            f'style="font-weight:700">{s.risk_flags}</text></g>'
-        )
-    canvas.y = top + STRIP_H
+        _line(canvas, pts, top, 0, 1, colour, shape, dashed)
 
 
-def _score_ticks(lo: float, hi: float) -> list[float]:
-    span = hi - lo
-    step = next(s for s in (0.5, 1, 2, 5, 10, 20) if span / s <= 6)
-    out, v = [], lo
-    while v <= hi + 1e-9:
-        out.append(v)
-        v += step
-    return out
-
-
-def _questionnaire_panel(canvas: _Canvas, scales: Sequence[ScoreSeries]) -> None:
-    first = scales[0]
-    lo, hi = first.minimum, first.maximum
-    names = " and ".join(_scale_name(x) for x in scales)
-    if not names.startswith(first.short_title):
-        names = f"{first.short_title} · {names}"
-    title = f"{names} ({_short(lo)}–{_short(hi)})"
-    top = _frame(canvas, title, SCORE_H, lo, hi, _score_ticks(lo, hi))
-    if first.change_available:
-        _legend(
-            canvas,
-            top,
-            [
-                ("circle", "#1f2a33", "B first (baseline)", False),
-                ("up", WORSE, "D reliably worse", False),
-                ("down", BETTER, "I/R reliably better", False),
-                ("ring", "#5b6b77", "no reliable change", False),
-            ],
-        )
-        _change_panel(canvas, first, top, lo, hi)
-        return
-    shapes = ("circle", "square", "diamond", "up")
-    _legend(
-        canvas,
-        top,
-        [
-            (shapes[i % 4], SCALE_COLOURS[i % 2], _scale_name(x), i % 2 == 1)
-            for i, x in enumerate(scales)
-        ],
-    )
-    for i, x in enumerate(scales):
-        pts = [
-            (p.date, p.value, f"{x.short_title} {x.scale} {p.date:%Y-%m-%d}: {p.value:.2f}")
-            for p in x.points
-        ]
-        _line(canvas, pts, top, SCORE_H, lo, hi, SCALE_COLOURS[i % 2], shapes[i % 4], i % 2 == 1)
-    canvas.add(
-        f'<text class="nt" x="{num(LEFT + 8)}" y="{num(top + 14)}">Reliable change not '
-        f"classified: the engine has no published parameters for the {e(first.short_title)}."
-        "</text>"
-    )
-
-
-def _scale_name(x: ScoreSeries) -> str:
-    """``RFQ_c (certainty about mental states)`` -> ``RFQ_c``; ``PHQ-9 total`` stays."""
-    return x.label.split(" (")[0]
-
-
-def _change_panel(canvas: _Canvas, x: ScoreSeries, top: float, lo: float, hi: float) -> None:
-    """Baseline band (first score ± the reliable-change criterion), the clinical cut-off, and
-    each later score marked by its classification against the baseline."""
-    base = x.baseline.value
-    if x.criterion is not None:
-        y_hi = value_y(base + x.criterion, top, SCORE_H, lo, hi)
-        y_lo = value_y(base - x.criterion, top, SCORE_H, lo, hi)
-        canvas.add(
-            f'<rect class="rb" x="{num(LEFT)}" y="{num(y_hi)}" width="{num(PLOT_W)}" '
-            f'height="{num(y_lo - y_hi)}"><title>{e(_band_tip(x))}</title></rect>',
-            f'<text class="nt" x="{num(W - RIGHT - 6)}" y="{num(max(y_hi, top) + 11)}" '
-            f'style="text-anchor:end">band: first score ± {_short(x.criterion)}, '
-            "no reliable change</text>",
-        )
-    if x.cutoff is not None and lo <= x.cutoff <= hi:
-        y = value_y(x.cutoff, top, SCORE_H, lo, hi)
-        canvas.add(
-            f'<line class="co" x1="{num(LEFT)}" x2="{num(W - RIGHT)}" y1="{num(y)}" '
-            f'y2="{num(y)}"/>',
-            f'<text class="nt" x="{num(W - RIGHT - 6)}" y="{num(y + 13)}" '
-            f'style="text-anchor:end">{e(x.cutoff_label or "cut-off")} {_short(x.cutoff)}</text>',
-        )
-    pts = [(p.date, p.value, "") for p in x.points]
-    _line(canvas, pts, top, SCORE_H, lo, hi, "#5b6b77", "none", False)
-    for n, p in enumerate(x.points):
-        px, py = canvas.axis.x(p.date), value_y(p.value, top, SCORE_H, lo, hi)
-        if n == 0:
-            letter, shape, colour = "B", "circle", "#1f2a33"
-            what = "first administration (baseline)"
-        else:
-            letter, what = _CHANGE_MARK.get(p.classification or "", ("", "change not classified"))
-            shape, colour = {
-                "D": ("up", WORSE),
-                "I": ("down", BETTER),
-                "R": ("down", BETTER),
-            }.get(letter, ("circle", "#5b6b77"))
-        change = "" if p.change is None else f" ({'+' if p.change > 0 else ''}{_short(p.change)})"
-        tip = f"{x.short_title} {x.scale} {p.date:%Y-%m-%d}: {_short(p.value)}{change}, {what}"
-        if p.flags:
-            tip += "; a critical item was answered at or above its threshold"
-            canvas.add(
-                f'<circle cx="{num(px)}" cy="{num(py)}" r="8" fill="none" '
-                f'stroke="{RISK_COLOUR}" stroke-width="1.5"><title>{e(tip)}</title></circle>'
-            )
-        canvas.add(mark(shape, px, py, colour, tip, filled=bool(letter)))
-        if letter:
-            ly = py - 9 if py - 9 > top + 8 else py + 17
-            canvas.add(
-                f'<text class="cm" x="{num(px)}" y="{num(ly)}" fill="{colour}" '
-                f'style="fill:{colour}">{letter}</text>'
-            )
-
-
-def _band_tip(x: ScoreSeries) -> str:
-    return (
-        f"Within {_short(x.criterion or 0)} points of the first {x.short_title} "
-        f"({_short(x.baseline.value)}): no reliable change by the published criterion"
-    )
-
-
-def _lanes(xs: Sequence[float], half: float = 10.0) -> list[int]:
+def _lanes(xs: Sequence[float], half: float) -> list[int]:
     """A lane per mark so that marks closer than their width stack instead of overlapping."""
     edges: list[float] = []
     out = []
@@ -415,54 +343,187 @@ def _lanes(xs: Sequence[float], half: float = 10.0) -> list[int]:
     return out
 
 
-def _events(canvas: _Canvas, overview: Overview, first_top: float) -> None:
-    top = canvas.y + GAP - 14
-    xs = [canvas.axis.x(o.date) for o in overview.outcomes]
-    lanes = _lanes(xs)
-    height = max(STRIP_H, 4 + 18 * (max(lanes) + 1)) if lanes else STRIP_H
-    keys = " · ".join(f"{code} {_EVENT_WORDS[k]}" for k, code in EVENT_CODES.items())
-    canvas.add(
-        f'<text class="pt" x="{num(LEFT)}" y="{num(top - 7)}" id="events">Outcome events</text>',
-        f'<text class="lg" x="{num(W - RIGHT)}" y="{num(top - 7)}" style="text-anchor:end">'
-        f"{e(keys)}</text>",
-        f'<rect class="pf" x="{num(LEFT)}" y="{num(top)}" width="{num(PLOT_W)}" '
-        f'height="{num(height)}"/>',
+def _risk_strip(canvas: _Canvas, overview: Overview) -> None:
+    """A flag and its count for each session with risk flags; flags too close to sit side by
+    side (weekly sessions on a long axis) stack in lanes."""
+    top = _header(canvas, "Risk language flagged by the analysis · flags per session")
+    flagged = [s for s in overview.sessions if s.risk_flags]
+    xs = [canvas.axis.x(s.date) for s in flagged]
+    lanes = _lanes([x + 10 for x in xs], 11)
+    height = max(STRIP_H, 6 + 16 * (max(lanes) + 1)) if lanes else STRIP_H
+    _frame(canvas, top, height)
+    if overview.sessions and not flagged:
+        canvas.add(text(LEFT + 8, top + 16, "None in any session", class_="nt"))
+    for s, x, lane in zip(flagged, xs, lanes, strict=True):
+        y = top + 4 + 16 * lane
+        tip = f"Session {s.date:%Y-%m-%d}: {s.risk_flags} risk flag(s)"
+        canvas.add(
+            f"<g><title>{e(tip)}</title>",
+            line(x, y, x, y + 14, stroke=RISK_COLOUR, stroke_width=1.5),
+            f'<polygon fill="{RISK_COLOUR}" points="{num(x)},{num(y)} {num(x + 9)},'
+            f'{num(y + 3.5)} {num(x)},{num(y + 7)}"/>',
+            text(x + 11, y + 12, str(s.risk_flags), fill=RISK_COLOUR, style="font-weight:700"),
+            "</g>",
+        )
+
+
+def _score_ticks(lo: float, hi: float) -> list[float]:
+    span = hi - lo
+    step = next(s for s in (0.5, 1, 2, 5, 10, 20) if span / s <= 6)
+    out, v = [], lo
+    while v <= hi + 1e-9:
+        out.append(v)
+        v += step
+    return out
+
+
+def _scale_name(x: ScoreSeries) -> str:
+    """``RFQ_c (certainty about mental states)`` -> ``RFQ_c``; ``PHQ-9 total`` stays."""
+    return x.label.split(" (")[0]
+
+
+def _change_key(x: ScoreSeries) -> list[KeyItem]:
+    key = [
+        KeyItem("mark", INK, "B first (baseline)"),
+        KeyItem("mark", WORSE, "D reliably worse", "up"),
+        KeyItem("mark", BETTER, "I/R reliably better", "down"),
+        KeyItem("mark", GREY, "no reliable change", "ring"),
+    ]
+    if x.criterion is not None:
+        key.append(KeyItem("band", GREY, f"within ± {_short(x.criterion)} of first"))
+    if x.cutoff is not None and x.minimum <= x.cutoff <= x.maximum:
+        key.append(KeyItem("cutoff", GREY, f"{x.cutoff_label or 'cut-off'} {_short(x.cutoff)}"))
+    return key
+
+
+def _questionnaire_panel(canvas: _Canvas, scales: Sequence[ScoreSeries]) -> None:
+    first = scales[0]
+    lo, hi = first.minimum, first.maximum
+    names = " and ".join(_scale_name(x) for x in scales)
+    if not names.startswith(first.short_title):
+        names = f"{first.short_title} · {names}"
+    title = f"{names} ({_short(lo)}–{_short(hi)})"
+    if first.change_available:
+        top = _header(canvas, title, _change_key(first))
+        _frame(canvas, top, PANEL_H, lo, hi, _score_ticks(lo, hi))
+        _change_panel(canvas, first, top, lo, hi)
+        return
+    shapes = ("circle", "square", "diamond", "up")
+    key = [
+        KeyItem("dashed" if i % 2 else "line", SCALE_COLOURS[i % 2], _scale_name(x), shapes[i % 4])
+        for i, x in enumerate(scales)
+    ]
+    # The reason in full is under the table below the chart (ScoreSeries.change_note).
+    top = _header(canvas, title, key, "change not classified: no published criterion")
+    _frame(canvas, top, PANEL_H, lo, hi, _score_ticks(lo, hi))
+    for i, x in enumerate(scales):
+        pts = [
+            (p.date, p.value, f"{x.short_title} {x.scale} {p.date:%Y-%m-%d}: {p.value:.2f}")
+            for p in x.points
+        ]
+        _line(canvas, pts, top, lo, hi, SCALE_COLOURS[i % 2], shapes[i % 4], i % 2 == 1)
+
+
+def _band_tip(x: ScoreSeries) -> str:
+    return (
+        f"Within {_short(x.criterion or 0)} points of the first {x.short_title} "
+        f"({_short(x.baseline.value)}): no reliable change by the published criterion"
     )
+
+
+def _change_panel(canvas: _Canvas, x: ScoreSeries, top: float, lo: float, hi: float) -> None:
+    """Baseline band (first score ± the reliable-change criterion), the clinical cut-off, and
+    each later score marked by its classification against the baseline."""
+    base = x.baseline.value
+    if x.criterion is not None:
+        y_hi = value_y(base + x.criterion, top, PANEL_H, lo, hi)
+        y_lo = value_y(base - x.criterion, top, PANEL_H, lo, hi)
+        canvas.back.append(rect(LEFT, y_hi, PLOT_W, y_lo - y_hi, tip=_band_tip(x), class_="rb"))
+    if x.cutoff is not None and lo <= x.cutoff <= hi:
+        y = value_y(x.cutoff, top, PANEL_H, lo, hi)
+        canvas.back.append(line(LEFT, y, W - RIGHT, y, class_="co"))
+    _line(canvas, [(p.date, p.value, "") for p in x.points], top, lo, hi, GREY, "none", False)
+    for n, p in enumerate(x.points):
+        px, py = canvas.axis.x(p.date), value_y(p.value, top, PANEL_H, lo, hi)
+        if n == 0:
+            letter, shape, colour = "B", "circle", INK
+            what = "first administration (baseline)"
+        else:
+            letter, what = _CHANGE_MARK.get(p.classification or "", ("", "change not classified"))
+            shape, colour = {
+                "D": ("up", WORSE),
+                "I": ("down", BETTER),
+                "R": ("down", BETTER),
+            }.get(letter, ("circle", GREY))
+        change = "" if p.change is None else f" ({'+' if p.change > 0 else ''}{_short(p.change)})"
+        tip = f"{x.short_title} {x.scale} {p.date:%Y-%m-%d}: {_short(p.value)}{change}, {what}"
+        if p.flags:
+            tip += "; a critical item was answered at or above its threshold"
+            canvas.add(
+                f'<circle cx="{num(px)}" cy="{num(py)}" r="8" fill="none" '
+                f'stroke="{RISK_COLOUR}" stroke-width="1.5"><title>{e(tip)}</title></circle>'
+            )
+        canvas.add(mark(shape, px, py, colour, tip, filled=bool(letter)))
+        if letter:
+            ly = py - 9 if py - 9 > top + 10 else py + 17
+            canvas.add(text(px, ly, letter, class_="cm", fill=colour, style=f"fill:{colour}"))
+
+
+def _events(canvas: _Canvas, overview: Overview) -> None:
+    """The events strip, and each event's dashed line down through every plot area above
+    (plot areas only: never through a title or a key)."""
+    key = [
+        KeyItem("code", EVENT, words, code=EVENT_CODES[kind])
+        for kind, words in _EVENT_WORDS.items()
+    ]
+    top = _header(canvas, "Outcome events", key, anchor="events")
+    xs = [canvas.axis.x(o.date) for o in overview.outcomes]
+    lanes = _lanes(xs, 11)
+    height = max(STRIP_H, 4 + 18 * (max(lanes) + 1)) if lanes else STRIP_H
+    plots = list(canvas.plots)
+    _frame(canvas, top, height)
     if not overview.outcomes:
-        canvas.add(f'<text class="nt" x="{num(LEFT + 8)}" y="{num(top + 15)}">None recorded</text>')
+        canvas.add(text(LEFT + 8, top + 16, "None recorded", class_="nt"))
     for o, x, lane in zip(overview.outcomes, xs, lanes, strict=True):
         y = top + 3 + 18 * lane
+        canvas.back.extend(line(x, t, x, t + h, class_="ev") for t, h in plots)
+        if lane:
+            canvas.back.append(line(x, top, x, y, class_="ev"))
         canvas.add(
-            f'<line class="ev" x1="{num(x)}" x2="{num(x)}" y1="{num(first_top)}" y2="{num(y)}"/>',
-            f"<g><title>{e(o.label)} on {o.date:%Y-%m-%d}</title>"
-            f'<rect x="{num(x - 10)}" y="{num(y)}" width="20" height="16" rx="3" '
-            f'fill="{EVENT}"/>'
-            f'<text class="cm" x="{num(x)}" y="{num(y + 11.5)}" style="fill:#fff">'
-            f"{EVENT_CODES.get(o.kind, '?')}</text></g>",
+            f"<g><title>{e(o.label)} on {o.date:%Y-%m-%d}</title>",
+            rect(x - 10, y, 20, 16, rx=3, fill=EVENT),
+            text(x, y + 11.5, EVENT_CODES.get(o.kind, "?"), class_="cm", style="fill:#fff"),
+            "</g>",
         )
-    canvas.y = top + height
-
-
-_EVENT_WORDS = {
-    "self_harm": "self-harm",
-    "suicide_attempt": "suicide attempt",
-    "hospitalisation": "hospitalisation",
-    "crisis_contact": "crisis contact",
-}
 
 
 def _x_axis(canvas: _Canvas) -> None:
-    y = canvas.y + 8
-    canvas.add(
-        f'<line class="ax" x1="{num(LEFT)}" x2="{num(W - RIGHT)}" y1="{num(y)}" y2="{num(y)}"/>'
-    )
-    for when, text in canvas.axis.ticks():
-        x = canvas.axis.x(when)
-        canvas.add(
-            f'<line class="ax" x1="{num(x)}" x2="{num(x)}" y1="{num(y)}" y2="{num(y + 4)}"/>',
-            f'<text class="xl" x="{num(x)}" y="{num(y + 16)}">{e(text)}</text>',
-        )
-    canvas.y = y + 24
+    """Day marks (short axes), a label for every month and one for every year, the years'
+    boundaries ticked through the month row."""
+    axis = canvas.axis
+    y = canvas.y + 6
+    canvas.add(line(LEFT, y, W - RIGHT, y, class_="ax"))
+    row = y + 15
+    days = axis.days_marked()
+    for day in days:
+        x = axis.x(day)
+        canvas.add(line(x, y, x, y + 3, class_="ax"), text(x, row, str(day.day), class_="xd"))
+    if days:
+        row += 15
+    months = axis.months()
+    for band in months:
+        canvas.add(line(band.left, y, band.left, y + 6, class_="ax"))
+        if band.label:
+            month = f"{band.start:%Y-%m}"
+            canvas.add(text(band.centre, row, band.label, class_="xm", data_month=month))
+    canvas.add(line(W - RIGHT, y, W - RIGHT, y + 6, class_="ax"))
+    row += 16
+    for n, band in enumerate(axis.years()):
+        if n:
+            canvas.add(line(band.left, y, band.left, row + 2, class_="ax"))
+        x = min(max(band.centre, LEFT + 16), W - RIGHT - 16)
+        canvas.add(text(x, row, band.label, class_="xy", data_year=band.label))
+    canvas.y = row + 8
 
 
 def overview_svg(overview: Overview) -> str | None:
@@ -470,18 +531,35 @@ def overview_svg(overview: Overview) -> str | None:
     dates = overview.dates()
     if not dates:
         return None
-    canvas = _Canvas(DateAxis(dates), [])
-    canvas.y = TOP - GAP + 8
-    first_top = canvas.y + GAP
-    _session_panels(canvas, overview)
+    canvas = _Canvas(DateAxis(dates, LEFT, W - RIGHT))
+    canvas.y = TOP - GAP + 4
+    _reading_panel(
+        canvas,
+        overview,
+        "Patient mentalizing and arousal · mean per session (0–1)",
+        [
+            ("mentalizing", "mean patient mentalizing", MENTALIZING, "circle", False),
+            ("arousal", "mean patient arousal", AROUSAL, "square", True),
+        ],
+    )
+    _reading_panel(
+        canvas,
+        overview,
+        "Therapist calibration and MBT stance · per session (0–1)",
+        [
+            ("calibration", "calibration", CALIBRATION, "diamond", False),
+            ("stance", "stance", STANCE, "up", True),
+        ],
+    )
+    _risk_strip(canvas, overview)
     groups: dict[str, list[ScoreSeries]] = {}
     for x in overview.series:
         groups.setdefault(x.instrument, []).append(x)
     for scales in groups.values():
         _questionnaire_panel(canvas, scales)
-    _events(canvas, overview, first_top)
+    _events(canvas, overview)
     _x_axis(canvas)
-    height = canvas.y + 4
+    height = canvas.y + 2
     summary = (
         f"{len(overview.sessions)} sessions, "
         f"{sum(len(x.points) for x in overview.series)} questionnaire scores and "
@@ -495,4 +573,4 @@ def overview_svg(overview: Overview) -> str | None:
         f'<desc id="ov-desc">{e(summary)}. The tables below the chart give every value.</desc>'
         + _STYLE
     )
-    return head + "".join(canvas.parts) + "</svg>"
+    return head + "".join(canvas.back) + "".join(canvas.parts) + "</svg>"

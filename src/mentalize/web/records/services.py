@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,7 @@ from mentalize.errors import InputError, MentalizeError
 # the transcript to a temporary file.
 from mentalize.transcript.readers import FORMAT_BY_EXTENSION, decode_text
 from mentalize.web.audit.chain import Action, record, record_many
+from mentalize.web.records import crisis_plan
 from mentalize.web.records.figures import figures_json
 from mentalize.web.records.models import (
     ClinicianNote,
@@ -293,8 +296,12 @@ def add_crisis_plan_version(
     patient_can_do: str,
     professionals_do: str,
     information_for_others: str,
+    crisis_description: str = "",
+    contacts: Iterable[crisis_plan.Contact] = (),
+    review_date: date | None = None,
 ) -> CrisisPlanVersion:
-    """A new version numbered after the latest.
+    """A new version numbered after the latest; the contacts are stored as one encrypted JSON
+    value (:func:`.crisis_plan.contacts_json`).
 
     Two edits of one plan at once each become a version, one after the other: the treatment's
     row is locked first, so on PostgreSQL the second waits for the first to commit before it
@@ -309,9 +316,12 @@ def add_crisis_plan_version(
             patient=treatment.patient,
             treatment=treatment,
             version=(latest.version + 1) if latest else 1,
+            crisis_description=crisis_description,
             patient_can_do=patient_can_do,
             professionals_do=professionals_do,
             information_for_others=information_for_others,
+            contacts=crisis_plan.contacts_json(contacts),
+            review_date=review_date,
             author=user,
         )
         record(user, Action.CREATE, version)
@@ -349,9 +359,26 @@ def add_questionnaire(
     )
 
 
+class OtherPatientsSession(MentalizeError):
+    """An outcome event may link only a session of its own patient."""
+
+
 def add_outcome(
-    user: Any, patient: Patient, treatment: Treatment | None, kind: str, on: date
+    user: Any,
+    patient: Patient,
+    treatment: Treatment | None,
+    kind: str,
+    on: date,
+    *,
+    severity: str = "",
+    session: Session | None = None,
+    note: str = "",
 ) -> OutcomeEvent:
+    """An outcome event and its audit entry. The form offers only the patient's own sessions;
+    this refuses any other too, so no caller (page, API, import) can link one across patients.
+    An empty note is stored as ``NULL``, like events recorded before notes existed."""
+    if session is not None and session.patient_id != patient.pk:
+        raise OtherPatientsSession("The session is not one of this patient's sessions.")
     return create(
         user,
         OutcomeEvent,
@@ -359,6 +386,9 @@ def add_outcome(
         treatment=treatment,
         kind=kind,
         date=on,
+        severity=severity,
+        session=session,
+        note=note or None,
         recorded_by=user,
     )
 
@@ -378,3 +408,21 @@ def add_supervision_comment(
 def audit_reads(user: Any, objects: list[Any]) -> None:
     """One read entry per clinical row shown on a page, appended in one batch."""
     record_many(user, Action.READ, list(objects))
+
+
+@dataclass(frozen=True)
+class _SummaryRead:
+    """A read of what was computed from one patient's rows rather than of one row: the type
+    label, id and patient that :func:`record_many` takes from a row, and nothing else."""
+
+    _meta: Any
+    pk: int
+    patient_id: int
+
+
+def audit_patient_summaries(user: Any, object_type: str, patients: list[Patient]) -> None:
+    """One read entry of type ``object_type`` per patient (the caseload's summary of each
+    patient's rows), appended in one batch: the queries do not grow with the caseload, as one
+    :func:`~mentalize.web.audit.chain.record_raw` per patient did."""
+    meta = SimpleNamespace(label_lower=object_type)
+    record_many(user, Action.READ, [_SummaryRead(meta, p.pk, p.pk) for p in patients])

@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("questionnaires/<int:pk>/", care.questionnaire_detail, name="questionnaire"),
     path("treatments/<int:pk>/crisis-plan/", care.crisis_plan, name="crisis_plan"),
+    path(
+        "treatments/<int:pk>/crisis-plan/print/",
+        care.crisis_plan_print,
+        name="crisis_plan_print",
+    ),
     path("sessions/<int:pk>/", sessions.session_detail, name="session"),
     path("sessions/<int:pk>/report/", sessions.session_report, name="session_report"),
     path(

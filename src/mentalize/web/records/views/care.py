@@ -1,8 +1,9 @@
-"""Crisis plans, questionnaires and outcome events."""
+"""Crisis plans (and the patient's printable copy), questionnaires and outcome events."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -10,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from mentalize.web.records import crisis_plan as plans
 from mentalize.web.records import scoping, services
 from mentalize.web.records.figures import finite_number
 from mentalize.web.records.forms import (
@@ -20,7 +23,12 @@ from mentalize.web.records.forms import (
     OutcomeForm,
     questionnaire_form,
 )
-from mentalize.web.records.models import Patient, QuestionnaireAdministration, Treatment
+from mentalize.web.records.models import (
+    CrisisPlanVersion,
+    Patient,
+    QuestionnaireAdministration,
+    Treatment,
+)
 
 # The overview's words for a classification, so the two pages say the same.
 from mentalize.web.records.views.overview import CLASSIFICATION_WORDS
@@ -32,25 +40,22 @@ if TYPE_CHECKING:
 @login_required
 @require_http_methods(["GET", "POST"])
 def crisis_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    """The current plan, a form for the next version (owner only) and every earlier version."""
+    """The current plan with its review date, a form for the next version (owner only) and every
+    earlier version with what changed from the one before it."""
     treatment = scoping.get_for(request.user, Treatment, pk, write=request.method == "POST")
     versions = list(treatment.crisis_plan_versions.select_related("author"))
     current = versions[0] if versions else None
-    initial = (
-        {
-            "patient_can_do": current.patient_can_do,
-            "professionals_do": current.professionals_do,
-            "information_for_others": current.information_for_others,
-        }
-        if current
-        else None
+    shown = _shown_versions(versions)
+    form = CrisisPlanForm(
+        request.POST or None,
+        initial=CrisisPlanForm.initial_for(current) if current else None,
+        rows=plans.contact_rows(shown[0].contacts if shown else ()),
     )
-    form = CrisisPlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if initial is not None and form.cleaned_data == initial:
+        if current is not None and form.plan() == shown[0].plan:
             messages.info(request, "No changes; the plan stays at its current version.")
         else:
-            services.add_crisis_plan_version(request.user, treatment, **form.cleaned_data)
+            services.add_crisis_plan_version(request.user, treatment, **form.plan())
             messages.success(request, "Crisis plan saved as a new version.")
         return redirect("crisis_plan", pk=treatment.pk)
     services.audit_reads(request.user, versions)
@@ -60,12 +65,70 @@ def crisis_plan(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "treatment": treatment,
             "patient": treatment.patient,
-            "current": current,
-            "history": versions[1:],
+            "current": shown[0] if shown else None,
+            "history": shown[1:],
             "form": form,
             "can_write": scoping.can_write(request.user, treatment),
         },
     )
+
+
+@login_required
+@require_safe
+def crisis_plan_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The current plan as the patient's own copy: second-person headings, the patient's code
+    (no name, no clinician's notes), whom to call and when the plan is reviewed, on a page that
+    prints without the clinic's navigation. Reading it is audited like the plan page."""
+    treatment = scoping.get_for(request.user, Treatment, pk)
+    current = treatment.crisis_plan_versions.first()
+    shown = _shown_versions([current]) if current else []
+    if current is not None:
+        services.audit_reads(request.user, [current])
+    return render(
+        request,
+        "clinic/crisis_plan_print.html",
+        {"treatment": treatment, "patient": treatment.patient, "plan": shown[0] if shown else None},
+    )
+
+
+@dataclass(frozen=True)
+class _ShownVersion:
+    """One version as the pages show it: its parts in the plan's order with both wordings, its
+    contacts and review, and what it changed from the version before (``None`` for the first,
+    or for the oldest one shown)."""
+
+    row: CrisisPlanVersion
+    plan: dict[str, Any]
+    review: plans.Review
+    changes: tuple[plans.SectionChange, ...] | None
+
+    @property
+    def contacts(self) -> tuple[plans.Contact, ...]:
+        return tuple(self.plan["contacts"])
+
+    @property
+    def has_phone(self) -> bool:
+        return any(c.phone for c in self.contacts)
+
+    @property
+    def sections(self) -> list[tuple[plans.Section, str]]:
+        return [(s, self.plan[s.field]) for s in plans.SECTIONS]
+
+
+def _shown_versions(versions: list[CrisisPlanVersion]) -> list[_ShownVersion]:
+    """``versions`` newest first, each with its changes from the next older one in the list."""
+    today = timezone.localdate()
+    contents = [plans.plan_of(v) for v in versions]
+    older: list[dict[str, Any] | None] = [*contents[1:], None][: len(contents)]
+    return [
+        _ShownVersion(
+            row=v,
+            plan=plan,
+            review=plans.review(v.review_date, today),
+            changes=None if before is None else plans.changes(before, plan),
+        )
+        for v, plan, before in zip(versions, contents, older, strict=True)
+    ]
 
 
 @login_required
@@ -203,7 +266,16 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = OutcomeForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.add_outcome(request.user, patient, data["treatment"], data["kind"], data["date"])
+        services.add_outcome(
+            request.user,
+            patient,
+            data["treatment"],
+            data["kind"],
+            data["date"],
+            severity=data["severity"],
+            session=data["session"],
+            note=data["note"],
+        )
         messages.success(request, "Outcome event recorded.")
         return redirect("patient", pk=patient.pk)
     return render(request, "clinic/outcome_form.html", {"form": form, "patient": patient})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +18,8 @@ from mentalize.web.records.forms import AlertReviewForm
 from mentalize.web.records.models import Patient
 from mentalize.web.records.overview_chart import overview_svg
 
+T = TypeVar("T")
+
 CLASSIFICATION_WORDS = {
     None: "—",
     "unchanged": "no reliable change",
@@ -22,6 +27,14 @@ CLASSIFICATION_WORDS = {
     "recovered": "recovered (reliable improvement, out of the clinical range)",
     "deteriorated": "reliable deterioration",
 }
+
+
+def newest_first(items: Sequence[T]) -> list[T]:
+    """A list for a table, newest first: the overview keeps every series oldest first (its
+    chart runs left to right in time, and change is counted from the first score), but its
+    tables follow the patient page, whose lists are newest first (date, then entry, descending),
+    so a clinician reads the same order wherever sessions are listed."""
+    return list(reversed(items))
 
 
 @login_required
@@ -33,7 +46,10 @@ def patient_overview(request: HttpRequest, pk: int) -> HttpResponse:
     tables = [
         (
             x,
-            [(p, CLASSIFICATION_WORDS.get(p.classification, p.classification)) for p in x.points],
+            [
+                (p, CLASSIFICATION_WORDS.get(p.classification, p.classification))
+                for p in newest_first(x.points)
+            ],
         )
         for x in overview.series
     ]
@@ -49,6 +65,8 @@ def patient_overview(request: HttpRequest, pk: int) -> HttpResponse:
             # Built from numbers, dates and fixed labels only, every one escaped on the way in.
             "chart": mark_safe(svg) if svg else None,
             "tables": tables,
+            "sessions": newest_first(overview.sessions),
+            "outcomes": newest_first(overview.outcomes),
             "window_days": service.ALERT_WINDOW_DAYS,
             "can_write": scoping.can_write(request.user, patient),
         },

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,12 +14,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from mentalize import instruments
 from mentalize.web.accounts.models import Role
+from mentalize.web.records import caseload as caseload_rows
 from mentalize.web.records import overview, scoping, services
 from mentalize.web.records.forms import INSTRUMENTS, PatientForm, TreatmentForm
 from mentalize.web.records.models import (
     SESSION_TEXT_FIELDS,
     Patient,
     QuestionnaireAdministration,
+    Session,
+    SupervisionComment,
     Treatment,
 )
 
@@ -34,18 +39,52 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def caseload(request: HttpRequest) -> HttpResponse:
-    """Patient codes, owning clinicians and how many alerts each has (no clinical text)."""
+    """The patients the user may read, one row each (no clinical text): last session, latest
+    questionnaire scores with their change, episode, next review and open alerts.
+
+    ``?q=`` narrows to codes containing it; ``?sort=`` names a column of
+    :data:`.caseload.SORTS` (``-`` before it for the other direction). A search no code could
+    match says so in one line and lists everyone; an unknown sort is the default order.
+    """
     user = request.user
-    patients = list(scoping.visible_patients(user).select_related("clinician"))
-    # Counting alerts reads each patient's analyses and scores: one audit entry per patient.
-    counts = overview.alert_counts(user, patients)
-    for patient in patients:
-        patient.alert_count = counts[patient.pk]
+    query, problem = caseload_rows.clean_query(request.GET.get("q"))
+    # One audit entry per patient listed, standing for the rows its line was drawn from.
+    found = caseload_rows.build(user, query)
+    rows, sort = caseload_rows.order(found.rows, request.GET.get("sort"))
     return render(
         request,
         "clinic/caseload.html",
-        {"patients": patients, "can_create": scoping.can_create_patients(user)},
+        {
+            "rows": rows,
+            "columns": _columns(query, sort, several=found.clinicians > 1),
+            "several_clinicians": found.clinicians > 1,
+            "query": query,
+            "raw_query": request.GET.get("q", "")[:100] if problem else query,
+            "problem": problem,
+            "sort": sort,
+            "total": found.total,
+            "can_create": scoping.can_create_patients(user),
+        },
     )
+
+
+def _columns(query: str, sort: str, *, several: bool) -> list[dict[str, str]]:
+    """Each column's header: its sort link (the first click sorts the way that puts what needs
+    attention first; a second click turns it round) and its ``aria-sort`` when it is sorted."""
+    out = []
+    for name, column in caseload_rows.SORTS.items():
+        if name == "clinician" and not several:
+            continue
+        link = f"-{name}" if sort == name else name
+        params = {"sort": link, **({"q": query} if query else {})}
+        current = sort.removeprefix("-") == name
+        aria = ""
+        if current:
+            aria = "descending" if caseload_rows.descending(sort) else "ascending"
+        out.append(
+            {"name": name, "label": column.label, "url": "?" + urlencode(params), "aria": aria}
+        )
+    return out
 
 
 @login_required
@@ -88,8 +127,10 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for admin in questionnaires:
         admin.scored = json.loads(admin.result)
         admin.title, admin.shown_scores = _score_summary(admin)
+    comments, comment_count = _latest_supervision_comments(request.user, patient, sessions)
     services.audit_reads(
-        request.user, [patient, *treatments, *sessions, *questionnaires, *outcomes, *reviews]
+        request.user,
+        [patient, *treatments, *sessions, *questionnaires, *outcomes, *reviews, *comments],
     )
     found = overview.compute(patient, sessions, questionnaires, outcomes, reviews=reviews)
     return render(
@@ -109,8 +150,32 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reviewed_count": len(found.reviewed),
             "window_days": overview.ALERT_WINDOW_DAYS,
             "back": "patient",
+            "supervision_comments": comments,
+            "supervision_count": comment_count,
         },
     )
+
+
+SUPERVISION_SHOWN = 3
+"""Supervision comments shown on the patient page; the supervision page lists them all."""
+
+
+def _latest_supervision_comments(
+    user: Any, patient: Patient, sessions: list[Session]
+) -> tuple[list[SupervisionComment], int]:
+    """The patient's newest supervision comments and how many there are in all.
+
+    Read as the supervision page reads them (:func:`.supervision.comments`: through scoping, so
+    the treating clinician and their supervisor see them and nobody else reaches the page); the
+    caller audits each one shown. A comment's session is taken from the sessions the page has
+    read (and audits) already, so no session row is read twice or with its transcript.
+    """
+    found = scoping.visible(user, SupervisionComment).filter(patient=patient)
+    shown = list(found.select_related("author")[:SUPERVISION_SHOWN])
+    by_id = {s.pk: s for s in sessions}
+    for comment in shown:
+        comment.about_session = by_id.get(comment.session_id)
+    return shown, found.count() if len(shown) == SUPERVISION_SHOWN else len(shown)
 
 
 @login_required

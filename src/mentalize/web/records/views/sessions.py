@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -115,17 +116,20 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _risk_turns(session: Session) -> list[dict[str, object]]:
-    """The session's risk flags by kind (how many, up to which rung) for the top of its page.
+    """The session's risk flags by kind (how many, up to which rung) for the top of its page,
+    each kind with its flags' turns linked to those turns in the report's frame.
 
     The report lists them first too, but inside its frame they could sit below the fold of a
     small screen, and a flag must never need scrolling to be seen. They come from the small
     figures stored with the analysis: the session page decrypts no transcript, analysis or
-    report (tests/web/test_overview.py), so the turns themselves are one click away, in the
-    report's risk section.
+    report (tests/web/test_overview.py). The figures keep each flag's turn, kind and rung but
+    no words (records/figures.py), so the words are one click away, at the turn in the report.
+    Figures stored before they held the turns (records migration 0008 redraws them) give the
+    counts alone, and the page's link to the report's risk section.
     """
     if not session.analysed:
         return []
-    from mentalize.outputs.labels import RISK_LABELS, RISK_SEVERITY_LABELS
+    from mentalize.outputs.labels import RISK_LABELS
 
     if session.figures_json:
         figures = json.loads(session.figures_json)
@@ -134,15 +138,35 @@ def _risk_turns(session: Session) -> list[dict[str, object]]:
 
         figures = session_figures(session.analysis_json)
     rungs = figures.get("risk_rungs", {})
+    flags = figures.get("risk_turns", [])
     return [
         {
             "label": RISK_LABELS.get(kind, kind.replace("_", " ")),
             "count": count,
-            "rung": RISK_SEVERITY_LABELS.get(rungs[kind], rungs[kind]) if kind in rungs else "",
+            "rung": _rung_words(rungs[kind]) if kind in rungs else "",
+            "turns": [_flag_link(session, flag) for flag in flags if flag.get("kind") == kind],
         }
         for kind, count in sorted(figures.get("risk_kinds", {}).items())
         if count
     ]
+
+
+def _rung_words(rung: str, when: str = "") -> str:
+    from mentalize.outputs.labels import RISK_SEVERITY_LABELS, RISK_TEMPORAL_LABELS
+
+    words = RISK_SEVERITY_LABELS.get(rung, rung.replace("_", " "))
+    return f"{words}, {RISK_TEMPORAL_LABELS[when]}" if when in RISK_TEMPORAL_LABELS else words
+
+
+def _flag_link(session: Session, flag: dict[str, object]) -> dict[str, object]:
+    """One flag as "Turn N" with its rung, linking to the turn's anchor (``turn-N``) in the
+    report, which opens the collapsed transcript there (the report's own script)."""
+    turn = int(str(flag["turn"]))
+    return {
+        "turn": turn,
+        "rung": _rung_words(str(flag.get("rung", "")), str(flag.get("when", ""))),
+        "url": f"{reverse('session_report', args=[session.pk])}#turn-{turn}",
+    }
 
 
 @xframe_options_sameorigin
