@@ -116,8 +116,8 @@ def test_an_episode_that_eased_and_returned_is_one_episode_in_two_phases():
     assert kinds(ep) == [
         (1, "onset"),
         (3, "peak"),
-        (7, "eases"),
-        (11, "returns"),
+        (7, "goes_quiet"),
+        (11, "flares"),
         (14, "step_in"),
         (15, "recovery"),
     ]
@@ -136,7 +136,7 @@ def test_fewer_calm_turns_than_an_easing_leave_one_phase():
     turns = dyad({1: hot(1), 3: hot(3), 5: flat(5), 7: hot(7)}, length=12)
     (ep,) = episodes_of(turns)
     assert len(ep.phases) == 1
-    assert "eases" not in {p.kind for p in ep.turning_points}
+    assert "goes_quiet" not in {p.kind for p in ep.turning_points}
 
 
 def test_aroused_turns_between_collapses_are_not_an_easing():

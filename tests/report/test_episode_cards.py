@@ -17,8 +17,8 @@ START, END = 11, 181
 POINTS = (
     TurningPoint(11, "onset"),
     TurningPoint(91, "peak"),
-    TurningPoint(121, "eases"),
-    TurningPoint(141, "returns"),
+    TurningPoint(121, "goes_quiet"),
+    TurningPoint(141, "flares"),
     TurningPoint(184, "step_in"),
     TurningPoint(185, "recovery"),
 )
@@ -97,7 +97,7 @@ def test_turning_points_are_named_in_words_and_phases_listed():
     card = card_of(render_html(make_analysis(dyad(), episodes=(long_episode(),)), generated=FIXED))
     for words in ("collapse begins", "peak", "therapist steps in", "recovers"):
         assert words in card
-    assert "It came in 2 phases" in card
+    assert "It flared in 2 phases" in card
     assert "No calm return" not in card  # a recovery was read
 
 
@@ -149,3 +149,33 @@ def test_the_misattuned_example_card_quotes_its_points_not_the_whole_session(mis
     assert len(shown) < span / 2
     for point in ep.turning_points:
         assert POINT_WORDS[point.kind] in shown[point.turn + 1]
+
+
+def test_a_risk_answer_inside_an_episode_is_marked_in_its_card() -> None:
+    """ "Yes." to a safety question keeps its risk words only in the flag, not in the turn's
+    markers; the card must still mark them, as the full transcript does."""
+    from mentalize.analysis.entrypoints import analyze_text
+    from mentalize.analysis.results import Episode
+    from mentalize.report.sections import _episode_turns
+
+    analysis = analyze_text(
+        "T: How have things been since last week?\n"
+        "P: Everything fell apart, he always does this, I know he wants to hurt me!\n"
+        "T: Have you had thoughts of ending your life?\n"
+        "P: Yes.\n"
+        "T: Thank you for telling me.\n",
+        model="markers",
+    )
+    assert [f.turn for f in analysis.session.risk_flags] == [3]
+    episode = Episode(
+        speaker="P",
+        start_turn=1,
+        end_turn=3,
+        peak_arousal=0.8,
+        modes=("psychic_equivalence",),
+        therapist_response=None,
+        response_turns=(2,),
+    )
+    by_index = {t.index: t for t in analysis.turns}
+    card = _episode_turns(episode, by_index, analysis)
+    assert '<mark class="mk-risk"' in card and ">Yes</mark>" in card

@@ -136,6 +136,28 @@ def test_a_session_of_another_episode_is_refused(
     assert "another treatment episode" in response.context["form"].errors["session"][0]
 
 
+def test_an_event_linked_to_a_session_is_filed_under_that_sessions_episode(
+    client: Any, people: dict[str, Any], chart: dict[str, Any]
+) -> None:
+    """With no episode chosen, the linked session's episode is taken: filed under none, the
+    event would drop out of that episode's record and overview."""
+    episode = services.create(
+        people["owner"],
+        Treatment,
+        patient=chart["patient"],
+        modality="individual",
+        frequency="weekly",
+        start=dt.date(2026, 1, 1),
+    )
+    linked = chart["session"]
+    linked.treatment = episode
+    linked.save(update_fields=["treatment"])
+    client.force_login(people["owner"])
+    response = client.post(_url(chart["patient"]), _data(session=linked.pk))
+    assert response.status_code == 302
+    assert OutcomeEvent.objects.get(date="2026-03-04").treatment_id == episode.pk
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [({"severity": "catastrophic"}, "severity"), ({"note": "x" * 5001}, "note")],

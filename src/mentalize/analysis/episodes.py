@@ -12,15 +12,17 @@ withdrawn turn separates them and they are at most six turns apart. An episode i
 is sustained (two or more collapsed turns, reaching raised arousal unless two are cold) or a
 single turn is clearly high in arousal, which keeps passing flickers out.
 
-Long episodes are read as phases a supervisor can discuss: where two or more readable patient
-turns in a row are calm with no collapse read, the episode *eased*, and the collapsed turn after
-them is where it *returned* and a new phase begins. Splitting there into separate episodes was
-tried and left: the held-out authors label such stretches as one episode, and judged apart the
-therapist's response to the first part no longer matched theirs (held-out agreement on the
-therapist's response fell from 0.83 to 0.67). Each episode names its peak (the collapsed turn of
-highest arousal) and, where the session shows one, its recovery: the patient's first calm turn read
-as mentalizing again, with the therapist turn(s) just before (MBT's codebook ends an episode at the
-patient's next mentalizing turn, section 3.1).
+Long episodes are read as phases a supervisor can discuss: where two or more readable patient turns
+in a row are calm with no collapse read, the episode *went quiet*, and the collapsed turn after
+them is where it *flared* again and a new phase begins. Inside an episode such calm turns are flat,
+short replies (a turn that mentalizes again ends the episode), which MBT reads as the collapse
+going on quietly, so they are named as that and never as recovery. Splitting there into separate
+episodes was tried and left: the held-out authors label such stretches as one episode, and judged
+apart the therapist's response to the first part no longer matched theirs (held-out agreement on
+the therapist's response fell from 0.83 to 0.67). Each episode names its peak (the collapsed turn
+of highest arousal) and, where the session shows one, its recovery: the patient's first calm turn
+read as mentalizing again, with the therapist turn(s) just before (MBT's codebook ends an episode
+at the patient's next mentalizing turn, section 3.1).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ MAX_JOIN_DISTANCE = 6
 the patient's turns between them were too short to read."""
 EASED_TURNS = 2
 """Readable patient turns in a row, calm (arousal below raised) with no collapse read, that mark
-where an episode eased; the next collapsed turn starts a new phase. Chosen on the written dev
+where an episode went quiet; the next collapsed turn starts a new phase. Chosen on the written dev
 sessions: with the learned reader all 4 boundaries it drew fell between or outside the coded
 episodes (3 of 5 on markers alone); at one turn, 3 of 12 cut through a coded episode."""
 
@@ -335,7 +337,7 @@ def _turning_points(
 ) -> tuple[TurningPoint, ...]:
     points: list[tuple[int, TurningPointKind]] = [(phases[0][0], "onset"), (peak, "peak")]
     for calm, phase in zip(eased, phases[1:], strict=True):
-        points += [(calm, "eases"), (phase[0], "returns")]
+        points += [(calm, "goes_quiet"), (phase[0], "flares")]
     if recovery is not None:
         points += [(i, "step_in") for i in _stepping_in(turns, recovery)]
         points.append((recovery, "recovery"))

@@ -46,7 +46,7 @@ FOCI: tuple[Focus, ...] = get_args(Focus)
 
 TherapistResponse = Literal["stepped_down", "pushed_on", "mixed"]
 
-TurningPointKind = Literal["onset", "peak", "eases", "returns", "step_in", "recovery"]
+TurningPointKind = Literal["onset", "peak", "goes_quiet", "flares", "step_in", "recovery"]
 TURNING_POINT_KINDS: tuple[TurningPointKind, ...] = get_args(TurningPointKind)
 
 __all__ = [
@@ -163,10 +163,12 @@ class Phase:
 class TurningPoint:
     """One turn where an episode changed course, so a supervisor can find it in the transcript.
 
-    ``onset`` is the first collapsed turn; ``peak`` the turn of ``Episode.peak_turn``; ``eases``
-    the first of two or more calm patient turns inside the episode with no collapse read, and
-    ``returns`` the collapsed turn that follows them; ``step_in`` a therapist turn just before
-    ``recovery``, the patient's first calm mentalizing turn after the episode."""
+    ``onset`` is the first collapsed turn; ``peak`` the turn of ``Episode.peak_turn``;
+    ``goes_quiet`` the first of two or more calm patient turns inside the episode with no
+    collapse read (inside an episode these are flat, short replies: the collapse going on
+    quietly, not recovery), and ``flares`` the collapsed turn that follows them; ``step_in`` a
+    therapist turn just before ``recovery``, the patient's first calm mentalizing turn after
+    the episode."""
 
     turn: int
     kind: TurningPointKind

@@ -1,7 +1,7 @@
 """Which turns an episode card quotes, and what each quoted turn is called.
 
-A supervisor discusses a breakdown by its turning points: where the collapse began, its peak,
-where it eased and came back, what the therapist said just before the patient recovered, and the
+A supervisor discusses a breakdown by its turning points: where the collapse began, its peak, where
+it went quiet and flared again, what the therapist said just before the patient recovered, and the
 recovery. A long episode quoted whole buries those turns, so a card quotes a few turns around each
 and says how many it leaves out between them; the full transcript still holds every turn. Risk
 language inside an episode is always quoted, whatever the length.
@@ -20,8 +20,8 @@ from mentalize.report.turns import anchor, turn_link
 POINT_WORDS: dict[str, str] = {
     "onset": "collapse begins",
     "peak": "peak",
-    "eases": "collapse eases",
-    "returns": "collapse returns",
+    "goes_quiet": "goes quiet (flat replies)",
+    "flares": "flares again",
     "step_in": "therapist steps in",
     "recovery": "recovers",
     "end": "last collapsed turn",
@@ -34,8 +34,8 @@ WHOLE = 12
 whole: there is nothing to leave out that would make it easier to read."""
 QUOTE_LIMIT = 24
 """The most turns a card quotes besides risk turns, however long the episode; turning points
-past it (later easings of a very long episode) are listed but not quoted."""
-PRIORITY: tuple[str, ...] = ("onset", "peak", "end", "step_in", "recovery", "eases", "returns")
+past it (later quiet stretches of a very long episode) are listed but not quoted."""
+PRIORITY: tuple[str, ...] = ("onset", "peak", "end", "step_in", "recovery", "goes_quiet", "flares")
 """Which windows a card keeps first when they would pass ``QUOTE_LIMIT``."""
 
 __all__ = [
@@ -151,9 +151,9 @@ def plan(
 
 
 def points_html(ep: Episode, episodes: Sequence[Episode]) -> str:
-    """The turning points as a list a supervisor can follow, the phases when the episode eased
-    and came back, and, when no recovery was read, that it was not (never guessed: an episode
-    read from a file written before turning points shows none)."""
+    """The turning points as a list a supervisor can follow, the phases when the episode went
+    quiet and flared again, and, when no recovery was read, that it was not (never guessed: an
+    episode read from a file written before turning points shows none)."""
     if not ep.turning_points:
         return ""
     items = "".join(
@@ -166,7 +166,10 @@ def points_html(ep: Episode, episodes: Sequence[Episode]) -> str:
             f"turn {x.peak_turn + 1}</a>)"
             for x in ep.phases
         )
-        notes.append(f"It came in {plural(len(ep.phases), 'phase')}: {parts}.")
+        notes.append(
+            f"It flared in {plural(len(ep.phases), 'phase')}, with flat, short replies between "
+            f"(collapse going on quietly, not recovery): {parts}."
+        )
     if ep.recovery_turn is None:
         later = any(o.speaker == ep.speaker and o.start_turn > ep.end_turn for o in episodes)
         until = "this patient's next breakdown" if later else "the session ended"

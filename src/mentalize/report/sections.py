@@ -340,6 +340,11 @@ def _episode_turns(
     speaker_roles = roles(analysis)
     strain_to = strain_target(analysis)
     responses = set(ep.response_turns)
+    # A flag's words can live only in the risk reading ("Yes." to a safety question), not in the
+    # turn's markers: mark them here as the full transcript does, since risk is always shown.
+    flagged_words: dict[int, list[str]] = {}
+    for flag in analysis.session.risk_flags:
+        flagged_words.setdefault(flag.turn, []).extend(flag.words)
     out = []
     for item in episode_quotes.plan(ep, by_index.keys(), risky):
         if isinstance(item, episode_quotes.Gap):
@@ -355,7 +360,12 @@ def _episode_turns(
             names.append("risk language")
         css = "quoted" if item.inside else "quoted after"
         role = speaker_roles.get(turn.speaker, turn.role)
-        out.append(turn_block(turn, role, note=" · ".join(names), css=css, strain_to=strain_to))
+        extra = find_words(turn.text, flagged_words.get(item.index, ()))
+        out.append(
+            turn_block(
+                turn, role, extra=extra, note=" · ".join(names), css=css, strain_to=strain_to
+            )
+        )
     return "".join(out) or '<p class="muted">These turns are not in the transcript.</p>'
 
 

@@ -144,25 +144,39 @@ def record_many(user: Any, action: str, objects: list[models.Model]) -> list[Aud
     Why: a page view audits every clinical row it shows; under load on PostgreSQL the per-entry
     round trips, all made while holding the head's row lock, serialised the clinic's threads
     (bench/clinic_load.py)."""
-    if not objects:
+    return record_raw_many(
+        user,
+        action,
+        [(obj._meta.label_lower, str(obj.pk), _patient_id(obj)) for obj in objects],
+    )
+
+
+def record_raw_many(
+    user: Any, action: str, items: list[tuple[str, str, int | None]]
+) -> list[AuditEntry]:
+    """One entry per ``(object_type, object_id, patient_id)``, appended under one take of the
+    head, as :func:`record_many` does for rows: for reads of something computed rather than of
+    one row (the caseload's summary of each patient), where :func:`record_raw` per item would
+    make the queries grow with the caseload."""
+    if not items:
         return []
     with transaction.atomic():
-        count = len(objects)
+        count = len(items)
         updated = AuditHead.objects.filter(pk=1).update(seq=F("seq") + count)
         if not updated:  # migration 0002 creates the row; only a flushed test database lacks it
             AuditHead.objects.create(pk=1, seq=count, hash=GENESIS)
         head = AuditHead.objects.get(pk=1)
         prev, at, entries = head.hash, timezone.now(), []
-        for offset, obj in enumerate(objects):
+        for offset, (object_type, object_id, patient_id) in enumerate(items):
             fields = {
                 "seq": head.seq - count + 1 + offset,
                 "at": at,
                 "actor_id": getattr(user, "pk", None),
                 "actor": getattr(user, "username", "") or "",
                 "action": str(action),
-                "object_type": obj._meta.label_lower,
-                "object_id": str(obj.pk),
-                "patient_id": _patient_id(obj),
+                "object_type": object_type,
+                "object_id": object_id,
+                "patient_id": patient_id,
                 "prev_hash": prev,
             }
             entry = AuditEntry(**fields, hash=entry_hash(**fields))

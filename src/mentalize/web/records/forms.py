@@ -317,6 +317,10 @@ class OutcomeForm(_TreatmentChoice):
         session, treatment = data.get("session"), data.get("treatment")
         if session and treatment and session.treatment_id not in (None, treatment.pk):
             self.add_error("session", "That session belongs to another treatment episode.")
+        elif session and treatment is None and session.treatment_id is not None:
+            # An event linked to a session belongs to that session's episode: filed under none,
+            # it would drop out of the episode's record and overview.
+            data["treatment"] = session.treatment
         return data
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from mentalize.learned.reading import POLARITIES
 from mentalize.outputs.labels import RISK_SEVERITY_LABELS
-from mentalize.web.audit.chain import Action, record, record_raw
+from mentalize.web.audit.chain import Action, record
 from mentalize.web.records import scoping, services
 from mentalize.web.records.figures import finite_number, session_figures
 from mentalize.web.records.models import (
@@ -46,7 +46,6 @@ __all__ = [
     "ScorePoint",
     "ScoreSeries",
     "SessionPoint",
-    "alert_counts",
     "alerts",
     "build",
     "compute",
@@ -473,7 +472,8 @@ def _rows(
     administrations = list(
         scoping.visible(user, QuestionnaireAdministration).filter(patient=patient)
     )
-    events = list(scoping.visible(user, OutcomeEvent).filter(patient=patient))
+    # The overview shows kind, date and severity; the encrypted note stays unread.
+    events = list(scoping.visible(user, OutcomeEvent).filter(patient=patient).defer("note"))
     reviews = scoping.visible(user, AlertReview).filter(patient=patient)
     reviews = reviews.select_related("reviewed_by") if notes else reviews.defer("note")
     return sessions, administrations, events, list(reviews)
@@ -526,31 +526,6 @@ def review_alert(
 
 
 OVERVIEW_AUDIT_TYPE = "records.patient.alerts"
-
-
-def alert_counts(user: Any, patients: list[Patient], today: date | None = None) -> dict[int, int]:
-    """How many open (not yet reviewed) alerts each patient has, for the caseload.
-
-    Computing them reads every session analysis and questionnaire result of the patient, so the
-    caseload logs one read entry per patient (object type ``records.patient.alerts``) rather than
-    one per row, which would flood the log on every visit to the caseload.
-    """
-    counts: dict[int, int] = {}
-    for patient in patients:
-        sessions, administrations, events, reviews = _rows(user, patient, notes=False)
-        found = compute(patient, sessions, administrations, events, today, reviews)
-        counts[patient.pk] = len(found.alerts)  # open alerts only: reviewed ones stop counting
-    # Logged together after the work, so the audit chain's head is not locked while parsing.
-    with transaction.atomic():
-        for patient in patients:
-            record_raw(
-                user,
-                Action.READ,
-                object_type=OVERVIEW_AUDIT_TYPE,
-                object_id=str(patient.pk),
-                patient_id=patient.pk,
-            )
-    return counts
 
 
 def _round(value: float | None) -> float | None:

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +24,7 @@ from mentalize.errors import InputError, MentalizeError
 # map, so an upload is read exactly as `mentalize analyze FILE` reads it, without ever writing
 # the transcript to a temporary file.
 from mentalize.transcript.readers import FORMAT_BY_EXTENSION, decode_text
-from mentalize.web.audit.chain import Action, record, record_many
+from mentalize.web.audit.chain import Action, record, record_many, record_raw_many
 from mentalize.web.records import crisis_plan
 from mentalize.web.records.figures import figures_json
 from mentalize.web.records.models import (
@@ -410,19 +409,8 @@ def audit_reads(user: Any, objects: list[Any]) -> None:
     record_many(user, Action.READ, list(objects))
 
 
-@dataclass(frozen=True)
-class _SummaryRead:
-    """A read of what was computed from one patient's rows rather than of one row: the type
-    label, id and patient that :func:`record_many` takes from a row, and nothing else."""
-
-    _meta: Any
-    pk: int
-    patient_id: int
-
-
 def audit_patient_summaries(user: Any, object_type: str, patients: list[Patient]) -> None:
     """One read entry of type ``object_type`` per patient (the caseload's summary of each
     patient's rows), appended in one batch: the queries do not grow with the caseload, as one
     :func:`~mentalize.web.audit.chain.record_raw` per patient did."""
-    meta = SimpleNamespace(label_lower=object_type)
-    record_many(user, Action.READ, [_SummaryRead(meta, p.pk, p.pk) for p in patients])
+    record_raw_many(user, Action.READ, [(object_type, str(p.pk), p.pk) for p in patients])

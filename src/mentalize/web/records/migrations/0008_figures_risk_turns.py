@@ -30,7 +30,9 @@ def redraw_figures_of_analysed_sessions(apps, schema_editor):
         ):
             try:
                 session.figures_json = figures_json(session.analysis_json)
-            except MentalizeError:
+            except (MentalizeError, ValueError, KeyError, TypeError):
+                # An analysis stored by an older version may fail in ways the reader does not
+                # name; the upgrade goes on and the page shows counts without turn links.
                 log.warning("session %s: stored analysis unreadable, figures kept", session.pk)
                 continue
             session.save(update_fields=["figures_json"])
