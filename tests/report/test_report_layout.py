@@ -12,8 +12,6 @@ tests skip and say which is missing; in CI (``CI=true``, tests/ci.py) the run st
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -28,8 +26,8 @@ from mentalize.report import render_html, write_html
 from mentalize.report.turns import chips, strain_target, transcript_row
 from tests.ci import fail_run, in_ci
 from tests.report.test_report import FIXED, P, T, make_analysis, make_turn
+from tests.web.browser.conftest import CHROMIUM_ENV, chromium_binary, headless_chromium
 
-CHROMIUM_ENV = "MENTALIZE_CHROMIUM"
 NARROW = {"width": 1024, "height": 768}
 EXAMPLES = ("attuned", "misattuned", "group")
 
@@ -53,22 +51,10 @@ OVERFLOWING = """() => {
 }"""
 
 
-def _chromium() -> str | None:
-    for candidate in (
-        os.environ.get(CHROMIUM_ENV),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
 def _missing() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         return "the playwright package is not installed (pip install -e '.[test]')"
-    if _chromium() is None:
+    if chromium_binary() is None:
         return f"no Chromium binary (apt-get install chromium, or set {CHROMIUM_ENV})"
     return None
 
@@ -80,14 +66,8 @@ def browser() -> Iterator[Any]:
         if in_ci():
             fail_run(f"the report layout tests cannot run: {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_chromium(), headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")
