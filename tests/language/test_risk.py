@@ -134,6 +134,29 @@ def test_idioms_raise_nothing(text):
     assert not any(r.flagged for r in read_risk(TextView(text)))
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("Been sittin up nights thinkin about endin my life.", "ideation", "endin my life"),
+        ("After my shift I just want to kill myself.", "ideation", "kill myself"),
+        ("I looked up the fatal dose of my insulin.", "ideation", "fatal dose"),
+        ("I won't pretend I haven't thought about hurting myself.", "self_harm", "hurting myself"),
+    ],
+)
+def test_dialect_spelling_shift_work_and_double_denials_do_not_hide_risk(text, kind, words):
+    """Round 6: a dropped g is read as the word it is (the evidence marks the typed letters),
+    a sentence with "shift" is no longer taken for medical talk, "fatal dose" triggers its
+    concept, and "won't pretend I haven't" counts both negatives."""
+    reading = lead(text)
+    assert reading is not None, text
+    assert reading.risk == kind
+    assert any(words in w for w in reading.words(text)), reading.words(text)
+
+
+def test_someone_else_on_a_shift_stays_reported():
+    assert lead("On my shift a patient tried to kill himself.") is None
+
+
 def test_history_and_hypothetical_are_told_apart():
     assert lead("I used to cut when I was fifteen.").temporal == "past"
     assert lead("I don't cut anymore.").temporal == "past"
@@ -176,9 +199,18 @@ def test_past_risk_alone_asks_about_now_without_taking_over():
     assert "ask how things are now" in analysis.recommendation.reason
 
 
-@pytest.mark.parametrize(("split", "recall"), [("dev", 0.95), ("dev2", 0.95), ("dev3", 0.80)])
-def test_development_probes_hold_their_figures(split, recall):
-    """The dev probes were studied while writing the rules (dev2 and dev3 after each had been
+@pytest.mark.parametrize(
+    ("split", "recall", "false_alarms"),
+    [
+        ("dev", 0.95, 0.05),
+        ("dev2", 0.95, 0.05),
+        ("dev3", 0.80, 0.05),
+        ("dev4", 0.75, 0.05),
+        ("dev5", 0.75, 0.07),
+    ],
+)
+def test_development_probes_hold_their_figures(split, recall, false_alarms):
+    """The dev probes were studied while writing the rules (dev2 to dev5 after each had been
     run once, blind): a guard against a change that silently loses what they cover, not a
     validation figure (docs/validation.md). Markers alone, so it holds without the models
     extra."""
@@ -189,7 +221,7 @@ def test_development_probes_hold_their_figures(split, recall):
     folder = Path(__file__).resolve().parents[1] / "data" / "risk_probes" / split
     score = score_probes(load_probes(folder), model="markers")
     assert score.recall_current >= recall
-    assert score.false_alarm_rate <= 0.05
+    assert score.false_alarm_rate <= false_alarms
 
 
 def test_the_recommendation_notes_when_safety_was_taken_up():

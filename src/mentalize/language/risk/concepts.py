@@ -172,6 +172,73 @@ def _phrase_rung(kind: RiskKind, words: str) -> RiskSeverity:
 
 _COMPACT_TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*'?|[.?!]+(?=\s|$)")
 _FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm"})
+_DROPPED_G = frozenset(
+    f"{stem}in"
+    for stem in [
+        "kill",
+        "think",
+        "tak",
+        "runn",
+        "end",
+        "cutt",
+        "hurt",
+        "hang",
+        "jump",
+        "dy",
+        "drown",
+        "burn",
+        "slitt",
+        "plann",
+        "want",
+        "feel",
+        "go",
+        "do",
+        "wish",
+        "stockpil",
+        "sav",
+        "giv",
+        "writ",
+        "hav",
+        "gett",
+        "putt",
+        "swallow",
+        "harm",
+        "punch",
+        "stabb",
+        "shoot",
+        "strangl",
+        "smash",
+        "batter",
+        "bang",
+        "hitt",
+        "scratch",
+        "pick",
+        "carv",
+        "look",
+        "research",
+        "say",
+        "tell",
+        "keep",
+        "driv",
+        "stepp",
+        "walk",
+        "leav",
+        "sort",
+        "check",
+        "fight",
+        "hid",
+        "stash",
+        "chok",
+        "throttl",
+        "sleep",
+        "wak",
+        "overdos",
+        "top",
+        "off",
+    ]
+)
+"""Words said with a dropped g ("thinkin about killin myself"): the concepts read them with
+their g, so dialect spelling is read as the phrase it is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +264,12 @@ def _compact(view: TextView) -> Compact:
         if parts:
             parts.append(" ")
             origin.append(m.start())
+        bare = word.rstrip("'")
+        if bare in _DROPPED_G:
+            parts.append(bare + "g")
+            origin.extend(range(m.start(), m.start() + len(bare)))
+            origin.append(m.start() + len(bare) - 1)
+            continue
         parts.append(word)
         origin.extend(range(m.start(), m.end()))
     return Compact("".join(parts), tuple(origin))

@@ -209,6 +209,11 @@ _GOVERNING = frozenset(
         "scratched",
         "tell",
         "telling",
+        "pretend",
+        "pretending",
+        "deny",
+        "denying",
+        "claim",
     ]
 )
 _DENIED_AFTER = re.compile(
@@ -364,7 +369,7 @@ _OTHER_TALK = re.compile(
     r"the\s+questions|tick\s+box|module|lecture|seminar|risk\s+assessment|wound\s+care|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
     r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?(?:again\s+(?:today\s+)?)?(?:about|if|whether)|"
-    r"(?:the|that|this|a)\s+form|shift|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
+    r"(?:the|that|this|a)\s+form|(?:on|during)\s+(?:my|the|a|our)\s+(?:\w+\s+)?shift\b(?=[^.?!]*\b(?:patients?|ward|a\s+(?:man|woman|lad|girl|boy)|someone|somebody|he|she|they)\b)|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
     r"(?:lost|losing|lose)\s+(?:\w+\s+){0,3}?to\s+(?:an?\s+)?(?:overdose|od|suicide|drugs|heroin|fentanyl))"
 )
 _HARM_REDUCTION = re.compile(

@@ -40,7 +40,7 @@ from mentalize.research.risk_probes import load_probes
 from mentalize.research.training import corpora
 from mentalize.research.training.fit import SEED, standardiser, update_manifest
 
-PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "train")
+PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "dev5", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
 C_GRID = (0.02, 0.05, 0.2, 1.0)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
