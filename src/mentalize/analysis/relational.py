@@ -18,10 +18,14 @@ too: that repair stands on its own, with no rupture turn (codebook 3.5).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mentalize.analysis.results import Repair, Rupture, TurnAnalysis
+from mentalize.analysis.rupture_features import RUPTURE_FEATURES, rupture_features
 from mentalize.language import MarkerSet
+
+if TYPE_CHECKING:  # numpy and the heads load only with the learned layer, never at import
+    from mentalize.learned.heads import LinearHead
 
 WITHDRAWAL_MAX_WORDS = 15
 SAME_RUPTURE_WITHIN = 3
@@ -79,32 +83,123 @@ def _sarcastic_reply(turn: TurnAnalysis, found: MarkerSet, previous: TurnAnalysi
     return reading is None or reading.valence is None or reading.valence < PLEASED_VALENCE
 
 
+def _kind_by_words(
+    turns: Sequence[TurnAnalysis], found: MarkerSet, i: int
+) -> Literal["confrontation", "withdrawal"] | None:
+    """The rupture words and sarcasm in a reply: strain said in so many words."""
+    previous = turns[i - 1] if i else None
+    if found.counts["rupture_confrontation"] or _sarcastic_reply(turns[i], found, previous):
+        return "confrontation"
+    if found.counts["rupture_withdrawal"] and found.word_count <= WITHDRAWAL_MAX_WORDS:
+        return "withdrawal"
+    return None
+
+
+def _kind_by_rules(
+    turns: Sequence[TurnAnalysis], found: MarkerSet, i: int
+) -> Literal["confrontation", "withdrawal"] | None:
+    """The rupture words, sarcasm in a reply, and the reader's strain at its thresholds."""
+    said = _kind_by_words(turns, found, i)
+    if said is not None:
+        return said
+    if _confronts(turns, i):
+        return "confrontation"
+    if _goes_flat(turns, i, found):
+        return "withdrawal"
+    return None
+
+
+def _kind_by_head(
+    head: LinearHead, turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet], i: int
+) -> Literal["confrontation", "withdrawal"] | None:
+    """The rupture head's reading of a patient turn the rules left alone: strained when its
+    probability reaches the head's threshold; confrontation where the reader reads
+    confrontation, else withdrawal."""
+    import numpy as np
+
+    features = rupture_features(turns, markers, i)
+    if features is None:
+        return None
+    column = head.classes.index("rupture")
+    p = float(head.predict_proba(np.asarray([features], dtype=np.float64))[0, column])
+    if p < float(head.meta["threshold"]):
+        return None
+    reading = turns[i].reading
+    return (
+        "confrontation"
+        if reading is not None and reading.strain == "confrontation"
+        else "withdrawal"
+    )
+
+
+def rupture_head_fits(head: LinearHead | None) -> LinearHead | None:
+    """``head`` when it reads the features this module computes, in this order, and says which
+    class is a rupture and where its threshold lies; else None (a head from another version is
+    never fed inputs it was not trained on). That it was trained on the shipped reader heads'
+    outputs is checked where the heads load (:class:`mentalize.learned.layer.LearnedLayer`)."""
+    if (
+        head is None
+        or list(head.meta.get("features", [])) != list(RUPTURE_FEATURES)
+        or "threshold" not in head.meta
+        or "rupture" not in head.classes
+    ):
+        return None
+    return head
+
+
+def _repair_between(
+    turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet], start: int, end: int
+) -> bool:
+    """A therapist turn between ``start`` and ``end`` that could repair (as :func:`find_repairs`
+    reads one): moving a rupture past it would cut the repair off."""
+    return any(
+        turns[j].role == "therapist"
+        and (
+            markers[j].counts["therapist_acknowledgement"] > 0
+            or turns[j].intervention == "relationship"
+        )
+        for j in range(start + 1, end)
+    )
+
+
 def find_ruptures(
-    turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]
+    turns: Sequence[TurnAnalysis],
+    markers: Sequence[MarkerSet],
+    head: LinearHead | None = None,
 ) -> tuple[Rupture, ...]:
+    """Ruptures in transcript order: the rupture words and the reader's strain at their
+    thresholds, and, where the learned layer ships it, the rupture head for the milder strain
+    those miss. The same patient's strain carried on over a few turns counts once; where the
+    head read strain a turn or two before the rules find it, and the therapist did not try a
+    repair in between, the rupture is put where the rules find it."""
     ruptures: list[Rupture] = []
+    by_head: list[bool] = []
+    last_of: dict[str, int] = {}
     for i, (turn, found) in enumerate(zip(turns, markers, strict=True)):
         if turn.role != "patient":
             continue
-        kind: Literal["confrontation", "withdrawal"]
-        previous = turns[i - 1] if i else None
-        if (
-            found.counts["rupture_confrontation"]
-            or _sarcastic_reply(turn, found, previous)
-            or _confronts(turns, i)
-        ):
-            kind = "confrontation"
-        elif (
-            found.counts["rupture_withdrawal"] and found.word_count <= WITHDRAWAL_MAX_WORDS
-        ) or _goes_flat(turns, i, found):
-            kind = "withdrawal"
-        else:
+        kind = _kind_by_rules(turns, found, i)
+        from_head = kind is None and head is not None
+        if from_head:
+            assert head is not None
+            kind = _kind_by_head(head, turns, markers, i)
+        if kind is None:
             continue
-        last = ruptures[-1] if ruptures else None
-        if last and last.speaker == turn.speaker and turn.index - last.turn <= SAME_RUPTURE_WITHIN:
+        k = last_of.get(turn.speaker)
+        if k is not None and turn.index - ruptures[k].turn <= SAME_RUPTURE_WITHIN:
+            earlier = ruptures[k]
+            if (
+                by_head[k]
+                and not from_head
+                and not _repair_between(turns, markers, earlier.turn, i)
+            ):
+                ruptures[k] = Rupture(turn=turn.index, speaker=turn.speaker, kind=kind)
+                by_head[k] = False
             continue  # the same strain carried on over a few turns
         ruptures.append(Rupture(turn=turn.index, speaker=turn.speaker, kind=kind))
-    return tuple(ruptures)
+        by_head.append(from_head)
+        last_of[turn.speaker] = len(ruptures) - 1
+    return tuple(sorted(ruptures, key=lambda r: r.turn))
 
 
 def find_repairs(

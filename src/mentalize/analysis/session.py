@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mentalize import environment
 from mentalize.analysis import estimates, interventions, therapist
 from mentalize.analysis.episodes import find_episodes
 from mentalize.analysis.profile import reading_profiles
 from mentalize.analysis.recommend import recommend
-from mentalize.analysis.relational import find_repairs, find_ruptures
+from mentalize.analysis.relational import find_repairs, find_ruptures, rupture_head_fits
 from mentalize.analysis.results import (
     INTERVENTIONS,
     SessionAnalysis,
@@ -24,6 +24,9 @@ from mentalize.analysis.turns import analyze_turn
 from mentalize.errors import MissingExtra
 from mentalize.language import MarkerSet, read_markers
 from mentalize.transcript import Role, Transcript, Turn
+
+if TYPE_CHECKING:  # the heads (numpy) load only with the learned layer
+    from mentalize.learned.heads import LinearHead
 
 ProgressCallback = Callable[[int, int], None]
 CHUNK = 256
@@ -117,6 +120,15 @@ def analyze_utterances(
     return tuple(turns)
 
 
+def _rupture_head(model_id: str | None) -> LinearHead | None:
+    """The shipped rupture head where the learned layer read this session (``model_id`` set)."""
+    if model_id is None:
+        return None
+    from mentalize.learned.layer import learned_layer
+
+    return rupture_head_fits(learned_layer().rupture)
+
+
 def analyze_transcript(
     transcript: Transcript,
     progress: ProgressCallback | None = None,
@@ -150,7 +162,7 @@ def analyze_transcript(
         if t.role == "patient"
     }
     episodes = find_episodes(turns, series, intensities, rigidity)
-    ruptures = find_ruptures(turns, markers)
+    ruptures = find_ruptures(turns, markers, _rupture_head(model_id))
     repairs = find_repairs(ruptures, turns, markers)
     flags, denials = risk_flags(turns)
     counts = Counter(t.intervention for t in turns if t.intervention is not None)

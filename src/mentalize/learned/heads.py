@@ -122,6 +122,13 @@ def load_heads(encoder_id: str) -> dict[str, LinearHead]:
     return heads
 
 
+def manifest_checksums() -> dict[str, str]:
+    """The shipped manifest's SHA-256 per head: what a head trained on other heads' outputs
+    (the rupture head reads the reader's) records, to be refused once those are retrained."""
+    manifest = json.loads((heads_folder() / MANIFEST).read_text(encoding="utf-8"))
+    return dict(manifest["heads"])
+
+
 def heads_fingerprint() -> str:
     """A short id of the shipped heads (from their checksums), recorded with every analysis."""
     manifest = json.loads((heads_folder() / MANIFEST).read_text(encoding="utf-8"))

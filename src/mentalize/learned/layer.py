@@ -17,7 +17,7 @@ from mentalize.language import MarkerSet, read_markers
 from mentalize.language.risk.cues import sentence_spans
 from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.features import marker_features
-from mentalize.learned.heads import heads_fingerprint, load_heads
+from mentalize.learned.heads import LinearHead, heads_fingerprint, load_heads, manifest_checksums
 from mentalize.learned.reader import ReaderHeads
 from mentalize.learned.reading import MBTReading
 
@@ -60,6 +60,9 @@ class LearnedLayer:
         )
         self.certainty_centre = float(self.certainty.meta["median"])
         self.risk = heads.get("risk")
+        self.rupture = _rupture_on_these_readers(heads.get("rupture"))
+        """The rupture head reads the reader's outputs of a session, not the embedding
+        (:mod:`mentalize.analysis.rupture_features`); the session logic feeds it."""
         self.certainty_spread = float(self.certainty.meta["spread"]) or 1.0
         self.reader = ReaderHeads(heads) if ReaderHeads.available(heads) else None
 
@@ -175,6 +178,21 @@ def learned_available() -> bool:
     from mentalize.models import models_available
 
     return models_available()
+
+
+def _rupture_on_these_readers(head: LinearHead | None) -> LinearHead | None:
+    """The rupture head only where it was trained on the shipped reader heads' outputs (their
+    checksums in its metadata); after the reader is retrained, until the rupture head is too,
+    ruptures fall back to the rules."""
+    if head is None:
+        return None
+    trained_on = head.meta.get("reader_heads")
+    shipped = manifest_checksums()
+    if not isinstance(trained_on, dict) or any(
+        shipped.get(name) != checksum for name, checksum in trained_on.items()
+    ):
+        return None
+    return head
 
 
 @cache

@@ -17,7 +17,7 @@ figures. The test split's authors are scored once, when the reader is final
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from mentalize.research.corpus.units import fixed_splits, written_sessions
 from mentalize.research.datasets import DATASETS, DatasetMissing
 from mentalize.research.marker_evaluations import evaluation
 from mentalize.research.rows import ValidationRow, print_rows, project_row
+from mentalize.transcript import Transcript
 from mentalize.transcript.readers import read_transcript
 from mentalize.transcript.roles import assign_roles
 
@@ -101,10 +102,10 @@ def add_session(
     counts.detected_ruptures_right += sum(any(close(r, t, w) for r in ruptures) for t, w in near)
 
 
-def score_split(split: str, model: ModelChoice) -> SessionCounts:
-    """Every coded written session of ``split``'s authors, analysed whole with ``model``."""
+def coded_written_sessions(split: str) -> Iterator[tuple[Transcript, tuple[SessionRecord, ...]]]:
+    """Each coded written session of ``split``'s authors, roles assigned, with its records: what
+    the evaluation scores and the rupture head trains on."""
     splits = fixed_splits()
-    counts = SessionCounts()
     for path in written_sessions():
         author = path.parent.name
         if splits.get(f"written:{author}") != split:
@@ -112,7 +113,13 @@ def score_split(split: str, model: ModelChoice) -> SessionCounts:
         coded = final_records(author, path.stem)
         if coded is None:
             continue
-        transcript = assign_roles(read_transcript(path, format="jsonl"))
+        yield assign_roles(read_transcript(path, format="jsonl")), coded
+
+
+def score_split(split: str, model: ModelChoice) -> SessionCounts:
+    """Every coded written session of ``split``'s authors, analysed whole with ``model``."""
+    counts = SessionCounts()
+    for transcript, coded in coded_written_sessions(split):
         add_session(counts, analyze_transcript(transcript, model=model), coded)
     return counts
 

@@ -172,7 +172,7 @@ def _phrase_rung(kind: RiskKind, words: str) -> RiskSeverity:
 
 _COMPACT_TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*'?|[.?!]+(?=\s|$)")
 _FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm"})
-_DROPPED_G = frozenset(
+DROPPED_G = frozenset(
     f"{stem}in"
     for stem in [
         "kill",
@@ -233,12 +233,19 @@ _DROPPED_G = frozenset(
         "sleep",
         "wak",
         "overdos",
-        "top",
+        "topp",
+        "liv",
         "off",
     ]
 )
 """Words said with a dropped g ("thinkin about killin myself"): the concepts read them with
 their g, so dialect spelling is read as the phrase it is."""
+_ENDS_IN = re.compile(r"\b[a-z]+in'?(?![a-z'])")
+
+
+def _has_dropped_g(lower: str) -> bool:
+    """True when the text holds a word of :data:`DROPPED_G` (cheap: most texts hold none)."""
+    return any(m.group().rstrip("'") in DROPPED_G for m in _ENDS_IN.finditer(lower))
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +272,7 @@ def _compact(view: TextView) -> Compact:
             parts.append(" ")
             origin.append(m.start())
         bare = word.rstrip("'")
-        if bare in _DROPPED_G:
+        if bare in DROPPED_G:
             parts.append(bare + "g")
             origin.extend(range(m.start(), m.start() + len(bare)))
             origin.append(m.start() + len(bare) - 1)
@@ -284,6 +291,9 @@ def find_concepts(view: TextView) -> list[ConceptHit]:
     lower = view.lower
     hits: list[ConceptHit] = []
     text: Compact | None = None
+    if _has_dropped_g(lower):  # "givin my things away": triggers see the g too
+        text = compact(view)
+        lower = f"{lower} {text.text}"
     for concept in concepts():
         if not any(t in lower for t in concept.triggers):
             continue

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from mentalize.language.risk.answers import NO, YES
-from mentalize.language.risk.concepts import ConceptHit
+from mentalize.language.risk.concepts import DROPPED_G, ConceptHit
 from mentalize.language.risk.types import (
     SEVERITIES,
     RiskAssertion,
@@ -93,6 +93,7 @@ _GOVERNING = frozenset(
         "wants",
         "going",
         "gonna",
+        "goin",
         "gunna",
         "tryna",
         "really",
@@ -211,8 +212,6 @@ _GOVERNING = frozenset(
         "telling",
         "pretend",
         "pretending",
-        "deny",
-        "denying",
         "claim",
     ]
 )
@@ -369,7 +368,7 @@ _OTHER_TALK = re.compile(
     r"the\s+questions|tick\s+box|module|lecture|seminar|risk\s+assessment|wound\s+care|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
     r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?(?:again\s+(?:today\s+)?)?(?:about|if|whether)|"
-    r"(?:the|that|this|a)\s+form|(?:on|during)\s+(?:my|the|a|our)\s+(?:\w+\s+)?shift\b(?=[^.?!]*\b(?:patients?|ward|a\s+(?:man|woman|lad|girl|boy)|someone|somebody|he|she|they)\b)|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
+    r"(?:the|that|this|a)\s+form|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
     r"(?:lost|losing|lose)\s+(?:\w+\s+){0,3}?to\s+(?:an?\s+)?(?:overdose|od|suicide|drugs|heroin|fentanyl))"
 )
 _HARM_REDUCTION = re.compile(
@@ -379,7 +378,7 @@ _HARM_REDUCTION = re.compile(
 """Harm-reduction words anywhere in the turn make overdose talk harm-reduction talk."""
 _TALK_FOR_ANY_WORDS = re.compile(
     r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick|"
-    r"you\s+(?:say|said|mean)|lost|losing|lose|shift|triage|suture|increase|cause|trigger|first\s+aid|"
+    r"you\s+(?:say|said|mean)|lost|losing|lose|triage|suture|increase|cause|trigger|first\s+aid|"
     r"module|lecture|seminar|assessment"
 )
 """Talk that takes any risk words out of the speaker's mouth (a form, a course, a question
@@ -405,7 +404,7 @@ _URGE = re.compile(
     r"could\s+feel|dying\s+to|need\s+to|needed\s+to)\b"
 )
 _INTENT = re.compile(
-    r"\b(?:(?:gonna|going\s+to|gunna|i'?ll|i\s+will)\s+(?:\w+\s+){0,2}(?:kill|end|do\s+it|take|jump|hang|"
+    r"\b(?:(?:gonna|going\s+to|goin'?\s+to|gunna|i'?ll|i\s+will)\s+(?:\w+\s+){0,2}(?:kill|end|do\s+it|take|jump|hang|"
     r"go\s+through)|this\s+time|for\s+real|i\s+mean\s+it|made\s+(?:my|up\s+my|its)\s+mind|i'?ve\s+decided|"
     r"i\s+will\s+do\s+it)\b"
 )
@@ -463,8 +462,10 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
     tokens = _tokens_before(view, hit.start, floor)
     for i in range(len(tokens) - 1, -1, -1):
         token = tokens[i]
-        word = token.group().replace("'", "")
         bare = token.group()
+        if bare.rstrip("'") in DROPPED_G:  # "not thinkin about it" reads as "not thinking"
+            bare = bare.rstrip("'") + "g"
+        word = bare.replace("'", "")
         after_token = _TOKEN.search(view.lower, token.end())
         following = after_token.group() if after_token is not None else ""
         if bare in _INTERJECTIONS and following in _SUBJECTS:
@@ -679,7 +680,7 @@ def severity(view: TextView, hit: ConceptHit) -> tuple[RiskSeverity, Span | None
     if kind == "harm_to_others":
         if rung == "thoughts":
             m = re.compile(
-                r"\b(?:gonna|going\s+to|i'?ll|i\s+will|i\s+mean\s+it|swear|i\s+know\s+where)\b"
+                r"\b(?:gonna|going\s+to|goin'?\s+to|i'?ll|i\s+will|i\s+mean\s+it|swear|i\s+know\s+where)\b"
             ).search(view.lower, begin, end)
             if m is not None:
                 return "intent", _span("severity", m.start(), m.end())
