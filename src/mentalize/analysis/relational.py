@@ -147,19 +147,19 @@ def rupture_head_fits(head: LinearHead | None) -> LinearHead | None:
     return head
 
 
+def _could_repair(turn: TurnAnalysis, found: MarkerSet) -> bool:
+    """A therapist turn that owns their part or turns to what happened between them: what
+    :func:`find_repairs` takes as a rupture's repair."""
+    owns_part = found.counts["therapist_acknowledgement"] > 0
+    return turn.role == "therapist" and (owns_part or turn.intervention == "relationship")
+
+
 def _repair_between(
     turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet], start: int, end: int
 ) -> bool:
-    """A therapist turn between ``start`` and ``end`` that could repair (as :func:`find_repairs`
-    reads one): moving a rupture past it would cut the repair off."""
-    return any(
-        turns[j].role == "therapist"
-        and (
-            markers[j].counts["therapist_acknowledgement"] > 0
-            or turns[j].intervention == "relationship"
-        )
-        for j in range(start + 1, end)
-    )
+    """A turn between ``start`` and ``end`` that could repair: moving a rupture past it would
+    cut the repair off."""
+    return any(_could_repair(turns[j], markers[j]) for j in range(start + 1, end))
 
 
 def find_ruptures(
@@ -211,12 +211,7 @@ def find_repairs(
     for rupture in ruptures:
         window = range(rupture.turn + 1, min(len(turns), rupture.turn + 1 + REPAIR_WITHIN))
         for i in window:
-            turn, found = turns[i], markers[i]
-            if turn.role != "therapist":
-                continue
-            owns_part = found.counts["therapist_acknowledgement"] > 0
-            explores_together = turn.intervention == "relationship"
-            if owns_part or explores_together:
+            if _could_repair(turns[i], markers[i]):
                 repairs.append(Repair(turn=i, rupture_turn=rupture.turn))
                 break
     counted = {r.turn for r in repairs}

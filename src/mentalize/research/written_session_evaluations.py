@@ -90,7 +90,14 @@ def add_session(
     counts.episodes_found += sum(any(r.overlaps(f) for f in found) for r in episodes)
     counts.detected_episodes += len(found)
     counts.detected_episodes_right += sum(any(f.overlaps(r) for r in episodes) for f in found)
-    near = [(r.turn + 1, r.speaker) for r in analysis.session.ruptures]
+    add_ruptures(counts, [(r.turn + 1, r.speaker) for r in analysis.session.ruptures], ruptures)
+
+
+def add_ruptures(
+    counts: SessionCounts, near: Sequence[tuple[int, str]], ruptures: Sequence[SessionRecord]
+) -> None:
+    """Score detected rupture turns (1-based, with the patient) against coded ruptures: a coded
+    one is found when a detection falls in its stretch or one turn either side."""
 
     def close(record: SessionRecord, turn: int, who: str) -> bool:
         lo, hi = record.first - RUPTURE_TOLERANCE, record.last + RUPTURE_TOLERANCE

@@ -43,13 +43,17 @@ from mentalize.language import MarkerSet
 from mentalize.learned.heads import LinearHead, heads_folder, manifest_checksums
 from mentalize.research.corpus.session_records import SessionRecord
 from mentalize.research.training.fit import SEED, standardiser, update_manifest
+from mentalize.research.written_session_evaluations import (
+    SessionCounts,
+    add_ruptures,
+    coded_written_sessions,
+)
 
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 MIN_PRECISION = 0.60
 """Near the rule-based detector's precision on the written dev sessions (0.65), so that finding
 more ruptures does not come from flagging every terse turn."""
-TOLERANCE = 1
 READER_HEADS = ("mbt_strain", "mbt_valence", "mbt_arousal", "mbt_rf_level")
 """The reader heads whose outputs the features read: the rupture head records their checksums
 and is refused at load once any of them changes."""
@@ -81,7 +85,6 @@ def _read(turns_in: Sequence[object], roles: Sequence[str]) -> tuple[list, list]
 
 
 def written_coded_sessions(split: str) -> list[CodedSession]:
-    from mentalize.research.written_session_evaluations import coded_written_sessions
 
     out = []
     for transcript, coded in coded_written_sessions(split):
@@ -173,32 +176,6 @@ def fit_rupture_head(X: np.ndarray, y: Sequence[str], C: float, threshold: float
     )
 
 
-@dataclass
-class Tally:
-    coded: int = 0
-    found: int = 0
-    detected: int = 0
-    right: int = 0
-
-    def add(self, session: CodedSession, turns: Sequence[int]) -> None:
-        near = [(i + 1, session.turns[i].speaker) for i in turns]
-
-        def close(r: SessionRecord, turn: int, who: str) -> bool:
-            same = r.speaker is None or r.speaker == who
-            return r.first - TOLERANCE <= turn <= r.last + TOLERANCE and same
-
-        self.coded += len(session.ruptures)
-        self.found += sum(any(close(r, t, w) for t, w in near) for r in session.ruptures)
-        self.detected += len(near)
-        self.right += sum(any(close(r, t, w) for r in session.ruptures) for t, w in near)
-
-    def recall(self) -> float:
-        return self.found / self.coded if self.coded else 0.0
-
-    def precision(self) -> float:
-        return self.right / self.detected if self.detected else 0.0
-
-
 def _stack(
     rows: Sequence[tuple[list[list[float]], list[str], list[int]]],
 ) -> tuple[np.ndarray, list[str]]:
@@ -218,21 +195,24 @@ def choose(
         fitted = fit_rupture_head(X, y, C, 0.5)
         for threshold in THRESHOLDS:
             head = replace(fitted, meta={**fitted.meta, "threshold": threshold})
-            written, annomi = Tally(), Tally()
+            written, annomi = SessionCounts(), SessionCounts()
             for s in dev:
-                tally = written if s.source == "written" else annomi
                 found = find_ruptures(s.turns, s.markers, head)
-                tally.add(s, [r.turn for r in found])
+                add_ruptures(
+                    written if s.source == "written" else annomi,
+                    [(r.turn + 1, r.speaker) for r in found],
+                    s.ruptures,
+                )
             runs.append(
                 {
                     "C": C,
                     "threshold": threshold,
-                    "written_recall": round(written.recall(), 3),
-                    "written_precision": round(written.precision(), 3),
-                    "written_detected": written.detected,
-                    "annomi_recall": round(annomi.recall(), 3),
-                    "annomi_precision": round(annomi.precision(), 3),
-                    "annomi_detected": annomi.detected,
+                    "written_recall": round(written.rupture_recall or 0.0, 3),
+                    "written_precision": round(written.rupture_precision or 0.0, 3),
+                    "written_detected": written.detected_ruptures,
+                    "annomi_recall": round(annomi.rupture_recall or 0.0, 3),
+                    "annomi_precision": round(annomi.rupture_precision or 0.0, 3),
+                    "annomi_detected": annomi.detected_ruptures,
                 }
             )
     allowed = [r for r in runs if r["written_precision"] >= MIN_PRECISION]
