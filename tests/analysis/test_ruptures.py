@@ -238,13 +238,13 @@ def test_a_head_read_rupture_moves_to_the_words_unless_a_repair_came_between() -
 
 def test_a_rupture_head_trained_on_other_reader_heads_is_refused() -> None:
     from mentalize.learned.heads import manifest_checksums
-    from mentalize.learned.layer import _rupture_on_these_readers
+    from mentalize.learned.layer import _on_these_readers
 
     shipped = manifest_checksums()
     trained_on = {"mbt_strain": shipped["mbt_strain"]}
     ok = _head({})
     ok = type(ok)(**{**ok.__dict__, "meta": {**ok.meta, "reader_heads": trained_on}})
     stale = type(ok)(**{**ok.__dict__, "meta": {**ok.meta, "reader_heads": {"mbt_strain": "0"}}})
-    assert _rupture_on_these_readers(ok) is ok
-    assert _rupture_on_these_readers(stale) is None
-    assert _rupture_on_these_readers(_head({})) is None  # no record of what it was trained on
+    assert _on_these_readers(ok) is ok
+    assert _on_these_readers(stale) is None
+    assert _on_these_readers(_head({})) is None  # no record of what it was trained on

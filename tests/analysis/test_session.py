@@ -236,10 +236,10 @@ def test_rigid_certainty_is_read_from_the_words_whatever_the_model(monkeypatch):
     assert len(found) == 1
     real = episodes.find_episodes
 
-    def with_blended_certainty(turns, series, intensities, rigidity=None):
+    def with_blended_certainty(turns, series, intensities, rigidity=None, collapse=None):
         # What a head reading every turn as neutral (0.5) would blend the turns down to.
         blended = [dataclasses.replace(t, certainty=(t.certainty + 0.5) / 2) for t in turns]
-        return real(blended, series, intensities, rigidity)
+        return real(blended, series, intensities, rigidity, collapse)
 
     monkeypatch.setattr("mentalize.analysis.session.find_episodes", with_blended_certainty)
     assert mentalize.analyze_text(text, model="markers").episodes == found

@@ -167,6 +167,61 @@ def test_a_dialect_denial_is_a_denial():
 
 
 @pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("I've been thinkin aboot killin masel.", "ideation", "killin masel"),
+        ("Ah'd like tae go tae sleep and no bother wakin up.", "ideation", "sleep and no bother"),
+        ("Some mornings I'm gutted I woke up at all.", "ideation", "gutted I woke"),
+        ("I keep thinking about disappearing. Not like moving away.", "ideation", "disappearing"),
+        ("Don't see the point in being here no more.", "ideation", "point in being here"),
+        ("The gun's in the cabinet. I've been thinking it'd be quick.", "ideation", "gun"),
+        ("Been looking up exact amounts for my body weight.", "ideation", "body weight"),
+        ("Did me arm again Tuesday. Not deep.", "self_harm", "arm again"),
+        ("I picture my hands round the skipper's throat.", "harm_to_others", "throat"),
+        ("My ex's new fella, I swear I'll do time for him.", "harm_to_others", "do time"),
+        ("I'm gonnae kill masel.", "ideation", "kill masel"),
+        ("It's not once I've wanted to kill myself, it's all the time.", "ideation", "kill"),
+        ("I'll lamp him if he comes near her again.", "harm_to_others", "lamp him"),
+    ],
+)
+def test_round_seven_wording_is_read(text, kind, words):
+    """Round 7 (E1-E5 studied): Scots and Northern spellings are read as the standard words,
+    and regret at waking, a disappearance said not to be a move, a gun "that'd be quick" and
+    the pictures of harm that E1-E5 used are concepts."""
+    reading = lead(text)
+    assert reading is not None, text
+    assert reading.risk == kind
+    assert any(words in w for w in reading.words(text)), reading.words(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've had black days, but I've never once wanted tae be deid.",
+        "The young lad, he says tae me he'd be better aff at the bottom of the sea.",
+        "I woke up late and was annoyed I woke up so late.",
+        "They'll manage fine without me while I'm on holiday.",
+        "We said goodbye properly at the airport before she emigrated.",
+        "I took the whole week's tablets at once by mistake, the pharmacist sorted it.",
+        "Picking at my skin again, the eczema is bad.",
+        "Sorry I woke you last night.",
+        "I prefer not being anywhere crowded.",
+        "The kids do fine without me when I'm at work.",
+        "I looked up how much paint it'd take for the bedroom.",
+        "I asked the GP whether my tablets would be enough to manage the pain.",
+        "My uncle takes his rifle out for the deer, he said it'd be quick.",
+        "I did my legs again at the gym.",
+        "I keep picturing him grabbing me by the throat, like that night.",
+        "I played him at darts and battered him.",
+        "I've said goodbye to the booze for good.",
+    ],
+)
+def test_round_seven_wording_keeps_denials_and_everyday_talk_silent(text):
+    """Everyday talk an outside review of round 7 found the first draft flagging."""
+    assert not any(r.flagged for r in read_risk(TextView(text))), text
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Friday I clock off for good, thirty years at the depot.",
@@ -233,10 +288,11 @@ def test_past_risk_alone_asks_about_now_without_taking_over():
         ("dev3", 0.80, 0.05),
         ("dev4", 0.75, 0.05),
         ("dev5", 0.73, 0.07),
+        ("dev6", 0.78, 0.06),
     ],
 )
 def test_development_probes_hold_their_figures(split, recall, false_alarms):
-    """The dev probes were studied while writing the rules (dev2 to dev5 after each had been
+    """The dev probes were studied while writing the rules (dev2 to dev6 after each had been
     run once, blind): a guard against a change that silently loses what they cover, not a
     validation figure (docs/validation.md). Markers alone, so it holds without the models
     extra."""

@@ -102,6 +102,7 @@ def test_shipped_heads_verify_and_a_tampered_head_is_refused(tmp_path, monkeypat
         "certainty",
         "risk",
         "rupture",
+        "collapse",
         *(spec.name for spec in SPECS),
     }
     copy = tmp_path / "heads"

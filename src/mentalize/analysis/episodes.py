@@ -27,7 +27,8 @@ at the patient's next mentalizing turn, section 3.1).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 from mentalize.analysis.results import (
@@ -87,6 +88,27 @@ EASED_TURNS = 2
 where an episode went quiet; the next collapsed turn starts a new phase. Chosen on the written dev
 sessions: with the learned reader all 4 boundaries it drew fell between or outside the coded
 episodes (3 of 5 on markers alone); at one turn, 3 of 12 cut through a coded episode."""
+
+
+@dataclass(frozen=True)
+class CollapseHeadReading:
+    """The collapse head's reading of one session (:mod:`mentalize.analysis.collapse_features`):
+    for each patient turn the reader read, the probability that it lies inside a collapse
+    episode. A turn at ``threshold`` or above counts as quiet collapse (cold: two are needed);
+    an episode is kept only when one of its turns reaches ``keep``, which drops the calm
+    stretches the single-turn rules string together ("I don't know" about a neutral topic)."""
+
+    p: Mapping[int, float]
+    threshold: float
+    keep: float
+
+    def reads_collapse(self, index: int) -> bool:
+        return self.p.get(index, 0.0) >= self.threshold
+
+    def keeps(self, episode: Episode) -> bool:
+        return any(
+            self.p.get(i, 0.0) >= self.keep for i in range(episode.start_turn, episode.end_turn + 1)
+        )
 
 
 def _collapsed(turn: TurnAnalysis, smoothed_arousal: float, rigid: float) -> bool:
@@ -178,6 +200,7 @@ def find_episodes(
     series: Sequence[Series],
     intensities: dict[int, float],
     rigidity: dict[int, float] | None = None,
+    collapse: CollapseHeadReading | None = None,
 ) -> tuple[Episode, ...]:
     """Episodes for every patient, in session order. ``intensities`` maps therapist turn index to
     how demanding that turn was (turns of type ``other`` are absent).
@@ -188,26 +211,33 @@ def find_episodes(
     the learned head, which was trained on hedging in science news and pulls rigid talk about
     minds toward the middle (a rigid "he has been lying to me since the spring" reads 0.84 from
     the words, 0.73 blended), so the rules would treat the same words differently by model.
+
+    ``collapse`` (the trained reader's sessions only) adds the turns the collapse head reads as
+    collapse and keeps only the episodes it confirms (:class:`CollapseHeadReading`).
     """
     rigidity = rigidity or {}
     episodes: list[Episode] = []
     for s in series:
-        chains, cold = _chains(turns, s, rigidity)
+        chains, cold = _chains(turns, s, rigidity, collapse)
         collapsed = {i for chain in chains for i in chain}
         settled = {i for i in s.turns if i not in collapsed and turns[i].arousal < AROUSAL_RAISED}
-        kept = [chain for chain in chains if _kept(chain, cold, turns)]
+        head_read = {i for i in cold if collapse is not None and collapse.reads_collapse(i)}
+        kept = [chain for chain in chains if _kept(chain, cold, turns, head_read)]
         for n, group in enumerate(kept):
             before = kept[n + 1][0] if n + 1 < len(kept) else len(turns)
             recovery = _recovery(turns, s.turns, group[-1], before, collapsed)
             phases, eased = _phases(group, s.turns, settled)
-            episodes.append(
-                _episode(s.speaker, group, (phases, eased), recovery, turns, intensities)
-            )
+            episode = _episode(s.speaker, group, (phases, eased), recovery, turns, intensities)
+            if collapse is None or collapse.keeps(episode):
+                episodes.append(episode)
     return tuple(sorted(episodes, key=lambda e: e.start_turn))
 
 
 def _chains(
-    turns: Sequence[TurnAnalysis], s: Series, rigidity: dict[int, float]
+    turns: Sequence[TurnAnalysis],
+    s: Series,
+    rigidity: dict[int, float],
+    collapse: CollapseHeadReading | None = None,
 ) -> tuple[list[list[int]], set[int]]:
     """One patient's collapsed turns joined into chains, and which of them are cold."""
     groups: list[list[int]] = []
@@ -218,7 +248,9 @@ def _chains(
     for pos, index in enumerate(s.turns):
         turn = turns[index]
         rigid = rigidity.get(index, turn.certainty)
-        is_cold = _cold_collapsed(turn, rigid)
+        is_cold = _cold_collapsed(turn, rigid) or (
+            collapse is not None and collapse.reads_collapse(index)
+        )
         near = bridge_open and index - bridge_last <= MAX_JOIN_DISTANCE
         if is_cold or _collapsed(turn, s.arousal_smoothed[pos], rigid):
             if is_cold:
@@ -241,13 +273,18 @@ def _chains(
     return groups, cold
 
 
-def _kept(group: list[int], cold: set[int], turns: Sequence[TurnAnalysis]) -> bool:
-    """Sustained (two or more collapsed turns, raised arousal or a cold run about minds) or one
-    turn clearly high in arousal; anything less is a passing flicker."""
+def _kept(
+    group: list[int], cold: set[int], turns: Sequence[TurnAnalysis], head_read: set[int]
+) -> bool:
+    """Sustained (two or more collapsed turns, raised arousal or a cold run about minds or read
+    as collapse by the collapse head) or one turn clearly high in arousal; anything less is a
+    passing flicker."""
     peak = max(turns[i].arousal for i in group)
     cold_turns = [i for i in group if i in cold]
     sustained = len(group) >= 2 and (
-        peak >= EPISODE_MIN_PEAK or _cold_run(turns[i] for i in cold_turns)
+        peak >= EPISODE_MIN_PEAK
+        or _cold_run(turns[i] for i in cold_turns)
+        or sum(i in head_read for i in group) >= 2
     )
     return sustained or peak >= SINGLE_TURN_PEAK
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from mentalize import environment
 from mentalize.analysis import estimates, interventions, therapist
+from mentalize.analysis.collapse_features import read_collapse
 from mentalize.analysis.episodes import find_episodes
 from mentalize.analysis.profile import reading_profiles
 from mentalize.analysis.recommend import recommend
@@ -120,6 +121,15 @@ def analyze_utterances(
     return tuple(turns)
 
 
+def _collapse_head(model_id: str | None) -> LinearHead | None:
+    """The shipped collapse head where the learned layer read this session (``model_id`` set)."""
+    if model_id is None:
+        return None
+    from mentalize.learned.layer import learned_layer
+
+    return learned_layer().collapse
+
+
 def _rupture_head(model_id: str | None) -> LinearHead | None:
     """The shipped rupture head where the learned layer read this session (``model_id`` set)."""
     if model_id is None:
@@ -127,6 +137,36 @@ def _rupture_head(model_id: str | None) -> LinearHead | None:
     from mentalize.learned.layer import learned_layer
 
     return rupture_head_fits(learned_layer().rupture)
+
+
+def therapist_demands(
+    turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]
+) -> tuple[dict[int, float], list[float]]:
+    """How demanding each therapist intervention was (turn index to intensity), and the stance
+    credit of each: what calibration, stance and the episode logic read."""
+    intensities: dict[int, float] = {}
+    credits: list[float] = []
+    for turn, found in zip(turns, markers, strict=True):
+        if turn.intervention is None:
+            continue
+        value = interventions.intensity(found, turn.intervention)
+        if value is not None:
+            intensities[turn.index] = value
+        credit = interventions.stance_credit(found, turn.intervention, turn.certainty)
+        if credit is not None:
+            credits.append(credit)
+    return intensities, credits
+
+
+def patient_rigidity(
+    turns: Sequence[TurnAnalysis], markers: Sequence[MarkerSet]
+) -> dict[int, float]:
+    """The certainty the markers read in each patient turn's words (see ``find_episodes``)."""
+    return {
+        t.index: estimates.certainty(found)
+        for t, found in zip(turns, markers, strict=True)
+        if t.role == "patient"
+    }
 
 
 def analyze_transcript(
@@ -143,25 +183,11 @@ def analyze_transcript(
     turns, markers, model_id = read_turns(transcript.turns, roles, progress, model)
     turns = read_replies(turns)
 
-    intensities: dict[int, float] = {}
-    credits: list[float] = []
-    for turn, found in zip(turns, markers, strict=True):
-        if turn.intervention is None:
-            continue
-        value = interventions.intensity(found, turn.intervention)
-        if value is not None:
-            intensities[turn.index] = value
-        credit = interventions.stance_credit(found, turn.intervention, turn.certainty)
-        if credit is not None:
-            credits.append(credit)
-
+    intensities, credits = therapist_demands(turns, markers)
     series = patient_series(turns)
-    rigidity = {
-        t.index: estimates.certainty(found)
-        for t, found in zip(turns, markers, strict=True)
-        if t.role == "patient"
-    }
-    episodes = find_episodes(turns, series, intensities, rigidity)
+    rigidity = patient_rigidity(turns, markers)
+    collapse = read_collapse(_collapse_head(model_id), turns, intensities)
+    episodes = find_episodes(turns, series, intensities, rigidity, collapse)
     ruptures = find_ruptures(turns, markers, _rupture_head(model_id))
     repairs = find_repairs(ruptures, turns, markers)
     flags, denials = risk_flags(turns)

@@ -60,9 +60,12 @@ class LearnedLayer:
         )
         self.certainty_centre = float(self.certainty.meta["median"])
         self.risk = heads.get("risk")
-        self.rupture = _rupture_on_these_readers(heads.get("rupture"))
+        self.rupture = _on_these_readers(heads.get("rupture"))
         """The rupture head reads the reader's outputs of a session, not the embedding
         (:mod:`mentalize.analysis.rupture_features`); the session logic feeds it."""
+        self.collapse = _on_these_readers(heads.get("collapse"))
+        """The collapse head, likewise on the reader's outputs
+        (:mod:`mentalize.analysis.collapse_features`)."""
         self.certainty_spread = float(self.certainty.meta["spread"]) or 1.0
         self.reader = ReaderHeads(heads) if ReaderHeads.available(heads) else None
 
@@ -129,11 +132,14 @@ class LearnedLayer:
         self, markers: Sequence[MarkerSet], X: np.ndarray
     ) -> list[tuple[str, float, tuple[int, int] | None]]:
         """(kind, P(risk), evidence sentence) per text. Only texts over the head's threshold are
-        read again sentence by sentence, to find the sentence to show as evidence; each
-        sentence is read on its own, so the result does not depend on the other turns."""
+        read again sentence by sentence, to find the sentence to show as evidence (it must reach
+        the head's sentence threshold, at most the turn's: a sentence read alone loses the words
+        around it); each sentence is read on its own, so the result does not depend on the
+        other turns."""
         if self.risk is None:
             return [("none", 0.0, None)] * len(markers)
         threshold = float(self.risk.meta["threshold"])
+        sentence_threshold = float(self.risk.meta.get("sentence_threshold", threshold))
         classes = list(self.risk.classes)
         none = classes.index("none")
         p = self.risk.predict_proba(X)
@@ -147,7 +153,7 @@ class LearnedLayer:
             scores[none] = -1.0
             kind = classes[int(scores.argmax())]
             span, span_p = self._risk_sentence(found, risk_p)
-            if span_p < threshold:
+            if span_p < sentence_threshold:
                 out.append(("none", risk_p, None))  # no sentence carries it: nothing to show
                 continue
             out.append((kind, risk_p, span))
@@ -180,10 +186,10 @@ def learned_available() -> bool:
     return models_available()
 
 
-def _rupture_on_these_readers(head: LinearHead | None) -> LinearHead | None:
-    """The rupture head only where it was trained on the shipped reader heads' outputs (their
-    checksums in its metadata); after the reader is retrained, until the rupture head is too,
-    ruptures fall back to the rules."""
+def _on_these_readers(head: LinearHead | None) -> LinearHead | None:
+    """A head over the reader's outputs (rupture, collapse) only where it was trained on the
+    shipped reader heads' outputs (their checksums in its metadata); after the reader is
+    retrained, until that head is too, its reading falls back to the rules."""
     if head is None:
         return None
     trained_on = head.meta.get("reader_heads")

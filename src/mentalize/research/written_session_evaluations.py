@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mentalize.analysis.results import SessionAnalysis
+from mentalize.analysis.results import Episode, SessionAnalysis
 from mentalize.analysis.session import ModelChoice, analyze_transcript
 from mentalize.research.corpus.session_records import SessionRecord, final_records
 from mentalize.research.corpus.units import fixed_splits, written_sessions
@@ -79,18 +79,26 @@ def add_session(
     counts: SessionCounts, analysis: SessionAnalysis, coded: Sequence[SessionRecord]
 ) -> None:
     """Score one analysed session against its coded records (turns 1-based in the records)."""
-    episodes = [r for r in coded if r.kind == "episode"]
+    counts.sessions += 1
+    add_episodes(counts, analysis.episodes, coded)
     ruptures = [r for r in coded if r.kind == "rupture"]
+    add_ruptures(counts, [(r.turn + 1, r.speaker) for r in analysis.session.ruptures], ruptures)
+
+
+def add_episodes(
+    counts: SessionCounts, detected: Sequence[Episode], coded: Sequence[SessionRecord]
+) -> None:
+    """Score detected episodes against the coded ones: a coded episode is found when a
+    detected episode of the same patient shares a turn with it, and the other way round."""
+    episodes = [r for r in coded if r.kind == "episode"]
     found = [
         SessionRecord("episode", e.start_turn + 1, e.end_turn + 1, speaker=e.speaker)
-        for e in analysis.episodes
+        for e in detected
     ]
-    counts.sessions += 1
     counts.coded_episodes += len(episodes)
     counts.episodes_found += sum(any(r.overlaps(f) for f in found) for r in episodes)
     counts.detected_episodes += len(found)
     counts.detected_episodes_right += sum(any(f.overlaps(r) for r in episodes) for f in found)
-    add_ruptures(counts, [(r.turn + 1, r.speaker) for r in analysis.session.ruptures], ruptures)
 
 
 def add_ruptures(

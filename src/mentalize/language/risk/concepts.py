@@ -243,9 +243,45 @@ their g, so dialect spelling is read as the phrase it is."""
 _ENDS_IN = re.compile(r"\b[a-z]+in'?(?![a-z'])")
 
 
-def _has_dropped_g(lower: str) -> bool:
-    """True when the text holds a word of :data:`DROPPED_G` (cheap: most texts hold none)."""
-    return any(m.group().rstrip("'") in DROPPED_G for m in _ENDS_IN.finditer(lower))
+RESPELT = {
+    **dict.fromkeys(("masel", "mysel", "maself", "meself", "mesel", "missen", "mysen"), "myself"),
+    "deid": "dead",
+    **dict.fromkeys(("dinnae", "dinna", "divnae"), "don't"),
+    **dict.fromkeys(("didnae", "didna"), "didn't"),
+    **dict.fromkeys(("cannae", "canna"), "can't"),
+    **dict.fromkeys(("wouldnae", "widnae", "wouldna", "widna"), "wouldn't"),
+    **dict.fromkeys(("couldnae", "couldna"), "couldn't"),
+    "shouldnae": "shouldn't",
+    "isnae": "isn't",
+    "wasnae": "wasn't",
+    "willnae": "won't",
+    "doesnae": "doesn't",
+    **dict.fromkeys(("havnae", "hivnae", "havenae"), "haven't"),
+    "aboot": "about",
+    "withoot": "without",
+    "tae": "to",
+    "wi": "with",
+    "aff": "off",
+    "ower": "over",
+    "doon": "down",
+    "roond": "round",
+    "gonnae": "going to",
+    "dae": "do",
+    "naebody": "nobody",
+}
+"""Scots and Northern English spellings ("killin masel", "better aff withoot me", "I'd like tae
+go tae sleep"): the concepts read them as the standard words, as with a dropped g. Negation
+already reads the "-nae" forms as negators (:mod:`mentalize.language.risk.scope`)."""
+_RESPELT_WORD = re.compile(r"\b(?:" + "|".join(sorted(RESPELT, key=len, reverse=True)) + r")\b")
+
+
+def _has_respelling(lower: str) -> bool:
+    """True when the text holds a word of :data:`DROPPED_G` or :data:`RESPELT` (cheap: most
+    texts hold neither)."""
+    return (
+        any(m.group().rstrip("'") in DROPPED_G for m in _ENDS_IN.finditer(lower))
+        or _RESPELT_WORD.search(lower) is not None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +308,14 @@ def _compact(view: TextView) -> Compact:
             parts.append(" ")
             origin.append(m.start())
         bare = word.rstrip("'")
+        standard = RESPELT.get(bare)
+        if standard is not None:
+            parts.append(standard)
+            last = m.start() + len(bare) - 1
+            # Every letter but the last maps to the word's start, so a match that starts inside
+            # a replacement ("to" of "going to") still shows the whole typed word.
+            origin.extend([m.start()] * (len(standard) - 1) + [last])
+            continue
         if bare in DROPPED_G:
             parts.append(bare + "g")
             origin.extend(range(m.start(), m.start() + len(bare)))
@@ -291,7 +335,7 @@ def find_concepts(view: TextView) -> list[ConceptHit]:
     lower = view.lower
     hits: list[ConceptHit] = []
     text: Compact | None = None
-    if _has_dropped_g(lower):  # "givin my things away": triggers see the g too
+    if _has_respelling(lower):  # "givin my things away": triggers see the g too
         text = compact(view)
         lower = f"{lower} {text.text}"
     for concept in concepts():

@@ -33,7 +33,7 @@ def has_risk_cue(view: TextView) -> bool:
 
 
 _SUBJECT_I = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll)\b")
-_SELF_IN_SENTENCE = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|myself)\b")
+_SELF_IN_SENTENCE = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|myself|meself|masel|mysel)\b")
 _IDIOM = re.compile(
     r"\b(?:is|are|was|were|'s)\s+killing\s+me\b|\bdying\s+to\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|"
     r"\bdead\s+(?:tired|on\s+my\s+feet)\b|\bshoot\s+my\s+shot\b|\bknife\s+opens\b"

@@ -79,6 +79,7 @@ _GOVERNING = frozenset(
         "id",
         "i'll",
         "ill",
+        "once",
         "am",
         "is",
         "it's",
@@ -323,18 +324,23 @@ _THIRD = frozenset(
     ]
 )
 _INTERJECTIONS = frozenset({"no", "nah", "naw", "nope"})
+_NOT_NEGATORS = frozenset(["gonnae", "wannae"])
+"""Scots words ending in "-nae" that are not negators ("I'm gonnae", "I wannae")."""
 _SUBJECTS = frozenset(
     ["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "it", "it's", "that's", "that", "we"]
 )
-_FIRST_IN_HIT = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|myself|meself)\b")
+_FIRST_IN_HIT = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|myself|meself|masel|mysel|maself|mesel)\b")
 _SUBJECT_FIRST = frozenset(["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll"])
-_FIRST = frozenset(
-    ["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "me", "my", "myself", "mine", "meself"]
+_REFLEXIVE = frozenset(["myself", "meself", "masel", "mysel", "maself", "mesel"])
+"""The speaker's reflexive, with its Scots and Northern English spellings."""
+_FIRST = (
+    frozenset(["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "me", "my", "mine"])
+    | _REFLEXIVE
 )
 _SECOND = frozenset(["you", "you're", "your", "yourself", "you'd", "you'll"])
 _REPORTED_SPEECH = re.compile(
     r"\b(?:said|says|told\s+me|tells\s+me|saying|telling\s+me|texted|posted|wrote)\s+(?:that\s+)?"
-    r"(?:i\s+should|i\s+ought|to\b|i'?d\s+be|i\s+would\s+be|i\s+need\s+to|i\s+might\s+as\s+well|"
+    r"(?:i\s+should|i\s+ought|to\b|tae\b|i'?d\s+be|i\s+would\s+be|i\s+need\s+to|i\s+might\s+as\s+well|"
     r"go\s+and)"
 )
 _INNER_VOICE = re.compile(
@@ -468,10 +474,17 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
         word = bare.replace("'", "")
         after_token = _TOKEN.search(view.lower, token.end())
         following = after_token.group() if after_token is not None else ""
+        if bare == "once" and following in _SUBJECTS:
+            break  # "it's not once I've wanted to…, it's all the time": a new clause
         if bare in _INTERJECTIONS and following in _SUBJECTS:
             interjection = interjection or token
             continue
-        if bare in _NEGATORS or word in _NEGATORS or bare.endswith("n't") or word.endswith("nae"):
+        if (
+            bare in _NEGATORS
+            or word in _NEGATORS
+            or bare.endswith("n't")
+            or (word.endswith("nae") and word not in _NOT_NEGATORS)
+        ):
             count += 1
             first = token
         elif bare not in _GOVERNING:
@@ -479,7 +492,12 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
     if not hit.concept.negation_inside:
         for token in _TOKEN.finditer(view.lower, hit.start, hit.end):
             bare = token.group()
-            if bare in _NEGATORS or bare.replace("'", "") in _NEGATORS or bare.endswith("n't"):
+            if (
+                bare in _NEGATORS
+                or bare.replace("'", "") in _NEGATORS
+                or bare.endswith("n't")
+                or (bare.endswith("nae") and bare not in _NOT_NEGATORS)
+            ):
                 count += 1
                 first = first or token
     crossed = _CROSSED_AFTER.match(view.lower, hit.end)
@@ -586,7 +604,7 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
         for token in reversed(tokens):
             word = token.group()
             base = word[:-2] if word.endswith("'s") and word not in _THIRD else word
-            if word in _SUBJECT_FIRST or word in ("me", "myself", "meself"):
+            if word in _SUBJECT_FIRST or word == "me" or word in _REFLEXIVE:
                 return None
             if base in _THIRD or (base in _SECOND and hit.concept.risk != "harm_to_others"):
                 return Judgement(

@@ -56,6 +56,46 @@ def fit_classifier(
     )
 
 
+def fit_session_head(
+    X: np.ndarray,
+    y: Sequence[str],
+    *,
+    name: str,
+    C: float,
+    meta: dict,
+    reader_heads: Sequence[str],
+) -> LinearHead:
+    """Logistic regression without class weights for a head over the reader's outputs of a
+    session (rupture, collapse): its threshold is chosen on dev, so the classes keep their real
+    proportions. Stored as float32, as saved, so the head scored in training is the head that
+    ships; the metadata records the checksums of the ``reader_heads`` it reads, so that the layer
+    refuses it once any of them is retrained."""
+    from sklearn.linear_model import LogisticRegression
+
+    from mentalize.learned.heads import manifest_checksums
+
+    mean, scale = standardiser(X)
+    model = LogisticRegression(C=C, max_iter=4000, random_state=SEED).fit(
+        (X - mean) / scale, np.asarray(y)
+    )
+    shipped = manifest_checksums()
+    return LinearHead(
+        name=name,
+        kind="classifier",
+        classes=tuple(str(c) for c in model.classes_),
+        mean=mean.astype(np.float32),
+        scale=scale.astype(np.float32),
+        coef=model.coef_.astype(np.float32),
+        intercept=model.intercept_.astype(np.float32),
+        meta={
+            "seed": SEED,
+            "C": C,
+            **meta,
+            "reader_heads": {head: shipped[head] for head in reader_heads},
+        },
+    )
+
+
 def fit_regressor(
     X: np.ndarray,
     y: Sequence[float] | np.ndarray,

@@ -3,8 +3,8 @@
 Run: ``python -m mentalize.research.training.risk`` from the repository (needs the ``models`` and
 ``research`` extras). It reads only data the project may train on:
 
-- the risk probes the project wrote (``tests/data/risk_probes/{dev,dev2,dev3,dev4,train}``:
-  twenty-two blind helper authors; the ``heldout`` folder is never read here), without the
+- the risk probes the project wrote (``tests/data/risk_probes/{dev,...,dev6,train}``: thirty-eight
+  blind helper authors; the ``heldout`` folder is never read here), without the
   replies to a question (``context_dependent``), which the session rules read;
 - AnnoMI client utterances (``train-ok``) as everyday talk without risk;
 - the patient turns of the project's written sessions in ``tests/data/heldout``,
@@ -40,10 +40,12 @@ from mentalize.research.risk_probes import load_probes
 from mentalize.research.training import corpora
 from mentalize.research.training.fit import SEED, standardiser, update_manifest
 
-PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "dev5", "train")
+PROBE_FOLDERS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "train")
 SESSION_FOLDERS = ("heldout", "heldout_v2", "heldout_v3")
 C_GRID = (0.02, 0.05, 0.2, 1.0)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+SENTENCE_MARGINS = (0.0, 0.1, 0.2)
+"""How far below the turn's threshold the evidence sentence's own probability may lie."""
 MAX_PROBE_FALSE_ALARMS = 0.10
 MAX_EVERYDAY_FLAGS = 0.002
 """At most one spurious flag in about 500 ordinary patient turns: under one per long session."""
@@ -134,7 +136,11 @@ def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str)
 
 
 def fit_risk_head(
-    X: np.ndarray, y: Sequence[str] | np.ndarray, C: float, threshold: float
+    X: np.ndarray,
+    y: Sequence[str] | np.ndarray,
+    C: float,
+    threshold: float,
+    sentence_threshold: float | None = None,
 ) -> LinearHead:
     """Multinomial logistic regression without class weights (balancing raised false alarms on
     everyday talk in cross-validation), on standardised features."""
@@ -152,7 +158,12 @@ def fit_risk_head(
         scale=scale,
         coef=model.coef_,
         intercept=model.intercept_,
-        meta={"seed": SEED, "C": C, "threshold": threshold},
+        meta={
+            "seed": SEED,
+            "C": C,
+            "threshold": threshold,
+            "sentence_threshold": threshold if sentence_threshold is None else sentence_threshold,
+        },
     )
 
 
@@ -180,8 +191,9 @@ def _held_out_risk(corpus: RiskCorpus, C: float) -> tuple[np.ndarray, np.ndarray
     return risk, best, best_ok
 
 
-def choose(corpus: RiskCorpus) -> tuple[float, float, list[dict[str, float]]]:
-    """(C, threshold, every run) by leave-one-author-out cross-validation."""
+def choose(corpus: RiskCorpus) -> tuple[float, float, float, list[dict[str, float]]]:
+    """(C, threshold, sentence threshold, every run) by leave-one-author-out
+    cross-validation."""
     probe = corpus.source == "probe"
     positive = probe & (corpus.y != "none")
     negative = probe & (corpus.y == "none")
@@ -190,20 +202,24 @@ def choose(corpus: RiskCorpus) -> tuple[float, float, list[dict[str, float]]]:
     for C in C_GRID:
         risk, best, best_ok = _held_out_risk(corpus, C)
         for threshold in THRESHOLDS:
-            learned = (risk >= threshold) & (best >= threshold) & best_ok & ~corpus.mention
-            flag = corpus.rules | learned
-            runs.append(
-                {
-                    "C": C,
-                    "threshold": threshold,
-                    "recall": float(flag[positive].mean()),
-                    "false_alarms": float(flag[negative].mean()),
-                    "everyday_flags": float(flag[everyday].mean()),
-                }
-            )
+            for margin in SENTENCE_MARGINS:
+                sentence = round(threshold - margin, 2)
+                learned = (risk >= threshold) & (best >= sentence) & best_ok & ~corpus.mention
+                flag = corpus.rules | learned
+                runs.append(
+                    {
+                        "C": C,
+                        "threshold": threshold,
+                        "sentence_threshold": sentence,
+                        "recall": float(flag[positive].mean()),
+                        "false_alarms": float(flag[negative].mean()),
+                        "everyday_flags": float(flag[everyday].mean()),
+                    }
+                )
     rules_only = {
         "C": 0.0,
         "threshold": 1.0,
+        "sentence_threshold": 1.0,
         "recall": float(corpus.rules[positive].mean()),
         "false_alarms": float(corpus.rules[negative].mean()),
         "everyday_flags": float(corpus.rules[everyday].mean()),
@@ -216,7 +232,7 @@ def choose(corpus: RiskCorpus) -> tuple[float, float, list[dict[str, float]]]:
     chosen = max(allowed, key=lambda r: (r["recall"], -r["false_alarms"]), default=None)
     if chosen is None:
         raise SystemExit("train_risk: no setting keeps false alarms within bounds")
-    return chosen["C"], chosen["threshold"], [rules_only, *runs]
+    return chosen["C"], chosen["threshold"], chosen["sentence_threshold"], [rules_only, *runs]
 
 
 def train_risk(root: Path, probes: Path, out: Path) -> dict[str, object]:
@@ -224,14 +240,14 @@ def train_risk(root: Path, probes: Path, out: Path) -> dict[str, object]:
 
     encoder = load_encoder()
     corpus = risk_corpus(root, probes, encoder.encode, MODEL_ID)
-    C, threshold, runs = choose(corpus)
-    head = fit_risk_head(corpus.X, corpus.y, C, threshold)
+    C, threshold, sentence_threshold, runs = choose(corpus)
+    head = fit_risk_head(corpus.X, corpus.y, C, threshold, sentence_threshold)
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / "risk.npz")
     update_manifest(out, {"risk": head}, MODEL_ID)
     probe = corpus.source == "probe"
     return {
-        "chosen": {"C": C, "threshold": threshold},
+        "chosen": {"C": C, "threshold": threshold, "sentence_threshold": sentence_threshold},
         "runs": runs,
         "texts": {
             "probes": int(probe.sum()),

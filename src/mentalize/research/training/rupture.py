@@ -40,9 +40,9 @@ from mentalize.analysis.results import TurnAnalysis
 from mentalize.analysis.rupture_features import RUPTURE_FEATURES, rupture_features
 from mentalize.errors import MentalizeError
 from mentalize.language import MarkerSet
-from mentalize.learned.heads import LinearHead, heads_folder, manifest_checksums
+from mentalize.learned.heads import LinearHead, heads_folder
 from mentalize.research.corpus.session_records import SessionRecord
-from mentalize.research.training.fit import SEED, standardiser, update_manifest
+from mentalize.research.training.fit import fit_session_head, update_manifest
 from mentalize.research.written_session_evaluations import (
     SessionCounts,
     add_ruptures,
@@ -151,28 +151,13 @@ def _rows(session: CodedSession) -> Rows:
 
 
 def fit_rupture_head(X: np.ndarray, y: Sequence[str], C: float, threshold: float) -> LinearHead:
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = standardiser(X)
-    model = LogisticRegression(C=C, max_iter=4000, random_state=SEED).fit(
-        (X - mean) / scale, np.asarray(y)
-    )
-    shipped = manifest_checksums()
-    return LinearHead(  # float32 as saved, so the head scored here is the head that ships
+    return fit_session_head(
+        X,
+        y,
         name="rupture",
-        kind="classifier",
-        classes=tuple(str(c) for c in model.classes_),
-        mean=mean.astype(np.float32),
-        scale=scale.astype(np.float32),
-        coef=model.coef_.astype(np.float32),
-        intercept=model.intercept_.astype(np.float32),
-        meta={
-            "seed": SEED,
-            "C": C,
-            "threshold": threshold,
-            "features": list(RUPTURE_FEATURES),
-            "reader_heads": {name: shipped[name] for name in READER_HEADS},
-        },
+        C=C,
+        meta={"threshold": threshold, "features": list(RUPTURE_FEATURES)},
+        reader_heads=READER_HEADS,
     )
 
 
