@@ -95,8 +95,10 @@ class CollapseHeadReading:
     """The collapse head's reading of one session (:mod:`mentalize.analysis.collapse_features`):
     for each patient turn the reader read, the probability that it lies inside a collapse
     episode. A turn at ``threshold`` or above counts as quiet collapse (cold: two are needed);
-    an episode is kept only when one of its turns reaches ``keep``, which drops the calm
-    stretches the single-turn rules string together ("I don't know" about a neutral topic)."""
+    an episode is kept only when one of the patient's own turns in its span reaches ``keep``,
+    which drops the calm stretches the single-turn rules string together ("I don't know" about
+    a neutral topic). A dropped episode is dropped before recoveries are looked for, so it
+    never cuts short the search after the episode before it."""
 
     p: Mapping[int, float]
     threshold: float
@@ -105,10 +107,10 @@ class CollapseHeadReading:
     def reads_collapse(self, index: int) -> bool:
         return self.p.get(index, 0.0) >= self.threshold
 
-    def keeps(self, episode: Episode) -> bool:
-        return any(
-            self.p.get(i, 0.0) >= self.keep for i in range(episode.start_turn, episode.end_turn + 1)
-        )
+    def confirms(self, own_turns: Iterable[int]) -> bool:
+        """True when one of the patient's own turns in the episode's span reaches ``keep``
+        (another patient's turn in the span never confirms it)."""
+        return any(self.p.get(i, 0.0) >= self.keep for i in own_turns)
 
 
 def _collapsed(turn: TurnAnalysis, smoothed_arousal: float, rigid: float) -> bool:
@@ -222,14 +224,22 @@ def find_episodes(
         collapsed = {i for chain in chains for i in chain}
         settled = {i for i in s.turns if i not in collapsed and turns[i].arousal < AROUSAL_RAISED}
         head_read = {i for i in cold if collapse is not None and collapse.reads_collapse(i)}
-        kept = [chain for chain in chains if _kept(chain, cold, turns, head_read)]
+        kept = [
+            chain
+            for chain in chains
+            if _kept(chain, cold, turns, head_read)
+            and (
+                collapse is None
+                or collapse.confirms(i for i in s.turns if chain[0] <= i <= chain[-1])
+            )
+        ]
         for n, group in enumerate(kept):
             before = kept[n + 1][0] if n + 1 < len(kept) else len(turns)
             recovery = _recovery(turns, s.turns, group[-1], before, collapsed)
             phases, eased = _phases(group, s.turns, settled)
-            episode = _episode(s.speaker, group, (phases, eased), recovery, turns, intensities)
-            if collapse is None or collapse.keeps(episode):
-                episodes.append(episode)
+            episodes.append(
+                _episode(s.speaker, group, (phases, eased), recovery, turns, intensities)
+            )
     return tuple(sorted(episodes, key=lambda e: e.start_turn))
 
 
