@@ -121,22 +121,15 @@ def analyze_utterances(
     return tuple(turns)
 
 
-def _collapse_head(model_id: str | None) -> LinearHead | None:
-    """The shipped collapse head where the learned layer read this session (``model_id`` set)."""
+def _session_heads(model_id: str | None) -> tuple[LinearHead | None, LinearHead | None]:
+    """The shipped rupture and collapse heads where the learned layer read this session
+    (``model_id`` set); each is checked against the features it reads where it is used."""
     if model_id is None:
-        return None
+        return None, None
     from mentalize.learned.layer import learned_layer
 
-    return learned_layer().collapse
-
-
-def _rupture_head(model_id: str | None) -> LinearHead | None:
-    """The shipped rupture head where the learned layer read this session (``model_id`` set)."""
-    if model_id is None:
-        return None
-    from mentalize.learned.layer import learned_layer
-
-    return rupture_head_fits(learned_layer().rupture)
+    layer = learned_layer()
+    return rupture_head_fits(layer.rupture), layer.collapse
 
 
 def therapist_demands(
@@ -186,9 +179,10 @@ def analyze_transcript(
     intensities, credits = therapist_demands(turns, markers)
     series = patient_series(turns)
     rigidity = patient_rigidity(turns, markers)
-    collapse = read_collapse(_collapse_head(model_id), turns, intensities)
+    rupture_head, collapse_head = _session_heads(model_id)
+    collapse = read_collapse(collapse_head, turns, intensities)
     episodes = find_episodes(turns, series, intensities, rigidity, collapse)
-    ruptures = find_ruptures(turns, markers, _rupture_head(model_id))
+    ruptures = find_ruptures(turns, markers, rupture_head)
     repairs = find_repairs(ruptures, turns, markers)
     flags, denials = risk_flags(turns)
     counts = Counter(t.intervention for t in turns if t.intervention is not None)

@@ -131,6 +131,6 @@ def manifest_checksums() -> dict[str, str]:
 
 def heads_fingerprint() -> str:
     """A short id of the shipped heads (from their checksums), recorded with every analysis."""
-    manifest = json.loads((heads_folder() / MANIFEST).read_text(encoding="utf-8"))
-    joined = "".join(manifest["heads"][name] for name in sorted(manifest["heads"]))
+    checksums = manifest_checksums()
+    joined = "".join(checksums[name] for name in sorted(checksums))
     return hashlib.sha256(joined.encode("ascii")).hexdigest()[:12]

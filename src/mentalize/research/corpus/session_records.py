@@ -44,6 +44,10 @@ class SessionRecord:
     confidence: int = 1
     rule: str = ""
 
+    def covers(self, turn: int, speaker: str) -> bool:
+        """True when 1-based ``turn``, said by ``speaker``, lies inside this record."""
+        return self.first <= turn <= self.last and (self.speaker is None or self.speaker == speaker)
+
     def overlaps(self, other: SessionRecord) -> bool:
         same_speaker = (
             self.speaker is None or other.speaker is None or self.speaker == other.speaker

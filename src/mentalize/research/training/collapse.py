@@ -28,9 +28,6 @@ retrained whenever the reader heads are. Seeded; the same data and heads give th
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,16 +41,23 @@ from mentalize.analysis.collapse_features import (
 )
 from mentalize.analysis.episodes import find_episodes
 from mentalize.analysis.results import Series, TurnAnalysis
-from mentalize.errors import MentalizeError
-from mentalize.learned.heads import LinearHead, heads_folder
+from mentalize.learned.heads import LinearHead
 from mentalize.research.corpus.session_records import SessionRecord
-from mentalize.research.training.fit import fit_session_head, update_manifest
+from mentalize.research.training.fit import fit_session_head
+from mentalize.research.training.sessions import (
+    annomi_of_split,
+    read_with_reader,
+    save_head,
+    session_counts,
+    training_main,
+)
 from mentalize.research.written_session_evaluations import (
     SessionCounts,
     add_episodes,
     coded_written_sessions,
 )
 
+SCRIPT = "train_collapse"
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 KEEP_LEVELS = (0.0, 0.3, 0.4, 0.5, 0.6)
@@ -94,14 +98,10 @@ def _analysed(
     roles: Sequence[str],
     coded: tuple[SessionRecord, ...],
 ) -> CodedSession:
-    from mentalize.analysis.risk import read_replies
     from mentalize.analysis.series import patient_series
-    from mentalize.analysis.session import patient_rigidity, read_turns, therapist_demands
+    from mentalize.analysis.session import patient_rigidity, therapist_demands
 
-    turns, markers, model_id = read_turns(turns_in, roles, model="learned")  # type: ignore[arg-type]
-    if model_id is None:  # pragma: no cover - model="learned" raises instead
-        raise SystemExit("train_collapse: the learned layer is needed")
-    turns = read_replies(turns)
+    turns, markers = read_with_reader(turns_in, roles, SCRIPT)
     intensities, _ = therapist_demands(turns, markers)
     return CodedSession(
         source,
@@ -122,16 +122,10 @@ def written(split: str) -> list[CodedSession]:
 
 
 def annomi(split: str, datasets: str | None) -> list[CodedSession]:
-    from mentalize.research.corpus.units import annomi_sessions, fixed_splits
-
-    splits = fixed_splits()
-    out = []
-    for session in annomi_sessions(datasets):
-        if splits.get(f"annomi:{session.transcript_id}") != split:
-            continue
-        t = session.transcript
-        out.append(_analysed("annomi", t.turns, [t.role_of(x.speaker) for x in t.turns], ()))
-    return out
+    return [
+        _analysed("annomi", t.turns, [t.role_of(x.speaker) for x in t.turns], ())
+        for t in (session.transcript for session in annomi_of_split(split, datasets))
+    ]
 
 
 def _rows(session: CodedSession) -> tuple[list[list[float]], list[str]]:
@@ -141,10 +135,7 @@ def _rows(session: CodedSession) -> tuple[list[list[float]], list[str]]:
         features = collapse_features(session.turns, session.intensities, i)
         if features is None:
             continue
-        inside = any(
-            r.first <= i + 1 <= r.last and (r.speaker is None or r.speaker == turn.speaker)
-            for r in session.episodes
-        )
+        inside = any(r.covers(i + 1, turn.speaker) for r in session.episodes)
         X.append(features)
         y.append("collapse" if inside else "none")
     return X, y
@@ -236,42 +227,22 @@ def choose(
 
 
 def train_collapse(datasets: str | None, out: Path) -> dict[str, object]:
-    from mentalize.models.encoder import MODEL_ID
-
     train = written("train") + annomi("train", datasets)
     dev = written("dev") + annomi("dev", datasets)
     C, threshold, keep, runs = choose(train, dev)
     X, y = _stack(train)
-    head = fit_collapse_head(X, y, C, threshold, keep)
-    out.mkdir(parents=True, exist_ok=True)
-    head.save(out / "collapse.npz")
-    update_manifest(out, {"collapse": head}, MODEL_ID)
+    save_head(out, fit_collapse_head(X, y, C, threshold, keep))
     return {
         "chosen": {"C": C, "threshold": threshold, "keep": keep},
         "runs": runs,
-        "sessions": {
-            "train_written": sum(s.source == "written" for s in train),
-            "train_annomi": sum(s.source == "annomi" for s in train),
-            "dev_written": sum(s.source == "written" for s in dev),
-            "dev_annomi": sum(s.source == "annomi" for s in dev),
-        },
+        "sessions": session_counts(train, dev),
         "turns": len(y),
         "collapse_turns": sum(label == "collapse" for label in y),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None)
-    parser.add_argument("--out", type=Path, default=heads_folder())
-    args = parser.parse_args(argv)
-    try:
-        figures = train_collapse(args.data, args.out)
-    except MentalizeError as exc:
-        print(f"train_collapse: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(figures, indent=2))
-    return 0
+    return training_main(__doc__ or "", SCRIPT, train_collapse, argv)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,6 @@ heads give the same file.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,17 +35,24 @@ import numpy as np
 from mentalize.analysis.relational import find_ruptures
 from mentalize.analysis.results import TurnAnalysis
 from mentalize.analysis.rupture_features import RUPTURE_FEATURES, rupture_features
-from mentalize.errors import MentalizeError
 from mentalize.language import MarkerSet
-from mentalize.learned.heads import LinearHead, heads_folder
+from mentalize.learned.heads import LinearHead
 from mentalize.research.corpus.session_records import SessionRecord
-from mentalize.research.training.fit import fit_session_head, update_manifest
+from mentalize.research.training.fit import fit_session_head
+from mentalize.research.training.sessions import (
+    annomi_of_split,
+    read_with_reader,
+    save_head,
+    session_counts,
+    training_main,
+)
 from mentalize.research.written_session_evaluations import (
     SessionCounts,
     add_ruptures,
     coded_written_sessions,
 )
 
+SCRIPT = "train_rupture"
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 MIN_PRECISION = 0.60
@@ -74,22 +78,11 @@ class CodedSession:
     ruptures: tuple[SessionRecord, ...]
 
 
-def _read(turns_in: Sequence[object], roles: Sequence[str]) -> tuple[list, list]:
-    from mentalize.analysis.risk import read_replies
-    from mentalize.analysis.session import read_turns
-
-    turns, markers, model_id = read_turns(turns_in, roles, model="learned")  # type: ignore[arg-type]
-    if model_id is None:  # pragma: no cover - model="learned" raises instead
-        raise SystemExit("train_rupture: the learned layer is needed")
-    return read_replies(turns), markers
-
-
 def written_coded_sessions(split: str) -> list[CodedSession]:
-
     out = []
     for transcript, coded in coded_written_sessions(split):
         roles = [transcript.role_of(t.speaker) for t in transcript.turns]
-        turns, markers = _read(transcript.turns, roles)
+        turns, markers = read_with_reader(transcript.turns, roles, SCRIPT)
         ruptures = tuple(r for r in coded if r.kind == "rupture")
         out.append(CodedSession("written", tuple(turns), tuple(markers), ruptures))
     return out
@@ -108,17 +101,13 @@ def _strain_stretches(strained: Sequence[int]) -> tuple[SessionRecord, ...]:
 
 
 def annomi_coded_sessions(split: str, datasets: str | None) -> list[CodedSession]:
-    from mentalize.research.corpus.units import annomi_sessions, fixed_splits
     from mentalize.research.training.reader_data import final_labels
 
     labels = final_labels("annomi")
-    splits = fixed_splits()
     out = []
-    for session in annomi_sessions(datasets):
-        if splits.get(f"annomi:{session.transcript_id}") != split:
-            continue
+    for session in annomi_of_split(split, datasets):
         t = session.transcript
-        turns, markers = _read(t.turns, [t.role_of(x.speaker) for x in t.turns])
+        turns, markers = read_with_reader(t.turns, [t.role_of(x.speaker) for x in t.turns], SCRIPT)
         strained = [
             i + 1
             for i, unit in enumerate(session.unit_ids)
@@ -140,10 +129,7 @@ def _rows(session: CodedSession) -> Rows:
         features = rupture_features(session.turns, session.markers, i)
         if features is None:
             continue
-        inside = any(
-            r.first <= i + 1 <= r.last and (r.speaker is None or r.speaker == turn.speaker)
-            for r in session.ruptures
-        )
+        inside = any(r.covers(i + 1, turn.speaker) for r in session.ruptures)
         X.append(features)
         y.append("rupture" if inside else "none")
         index.append(i)
@@ -208,42 +194,22 @@ def choose(
 
 
 def train_rupture(datasets: str | None, out: Path) -> dict[str, object]:
-    from mentalize.models.encoder import MODEL_ID
-
     train = written_coded_sessions("train") + annomi_coded_sessions("train", datasets)
     dev = written_coded_sessions("dev") + annomi_coded_sessions("dev", datasets)
     C, threshold, runs = choose(train, dev)
     X, y = _stack([_rows(s) for s in train])
-    head = fit_rupture_head(X, y, C, threshold)
-    out.mkdir(parents=True, exist_ok=True)
-    head.save(out / "rupture.npz")
-    update_manifest(out, {"rupture": head}, MODEL_ID)
+    save_head(out, fit_rupture_head(X, y, C, threshold))
     return {
         "chosen": {"C": C, "threshold": threshold},
         "runs": runs,
-        "sessions": {
-            "train_written": sum(s.source == "written" for s in train),
-            "train_annomi": sum(s.source == "annomi" for s in train),
-            "dev_written": sum(s.source == "written" for s in dev),
-            "dev_annomi": sum(s.source == "annomi" for s in dev),
-        },
+        "sessions": session_counts(train, dev),
         "turns": len(y),
         "rupture_turns": sum(label == "rupture" for label in y),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None)
-    parser.add_argument("--out", type=Path, default=heads_folder())
-    args = parser.parse_args(argv)
-    try:
-        figures = train_rupture(args.data, args.out)
-    except MentalizeError as exc:
-        print(f"train_rupture: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(figures, indent=2))
-    return 0
+    return training_main(__doc__ or "", SCRIPT, train_rupture, argv)
 
 
 if __name__ == "__main__":
