@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-convokit bench lint clean lock audit
+.PHONY: demo test test-convokit bench lint clean lock audit training risk-reader
 
 # Two stamps: the demo needs only the package and its sentence model (a few hundred MB); the
 # browser test tools, fuzzer, Dask, Parquet... (over 1 GB) come with the full install that
@@ -56,6 +56,18 @@ $(CONVOKIT_VENV)/.installed: pyproject.toml
 
 test-convokit: $(CONVOKIT_VENV)/.installed
 	$(CONVOKIT_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integrations
+
+# The risk reader's fine-tuning (src/mentalize/learned/heads/risk_reader.md): the training extra,
+# with the CPU build of torch (TORCH above), in .venv; then one command reproduces the shipped
+# risk_reader.onnx and risk_reader.npz with the gate and thresholds the model card says the
+# cross-validation chose (about 20 minutes on two cores; without --chosen the script runs the
+# cross-validation first, about an hour).
+training: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[training]'
+
+risk-reader: training
+	$(BIN)/python -m mentalize.research.training.risk_reader --chosen cue,0.95,0.75
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/throughput.py

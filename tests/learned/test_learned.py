@@ -100,7 +100,7 @@ def test_shipped_heads_verify_and_a_tampered_head_is_refused(tmp_path, monkeypat
         "therapist_behaviour",
         "arousal",
         "certainty",
-        "risk",
+        "risk_reader",
         "rupture",
         "collapse",
         *(spec.name for spec in SPECS),
@@ -186,7 +186,7 @@ def test_the_risk_head_flags_what_the_words_missed_and_says_so():
     assert turn.risk == "self_harm"
     lead = turn.risk_lead
     assert lead is not None and lead.severity == "unspecified"
-    assert "learned risk head" in lead.reason
+    assert "learned risk reader" in lead.reason
     assert lead.words(turn.text), "the sentence that read most as risk is its evidence"
     markers_only = mentalize.analyze_text(
         "P: I had the scissors out and I was like... no. Put them back. But god I wanted to.",

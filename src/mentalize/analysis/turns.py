@@ -11,9 +11,7 @@ from mentalize.analysis import estimates, interventions
 from mentalize.analysis.results import Intervention, MBTReading, Mode, Risk, TurnAnalysis
 from mentalize.language import MarkerSet, read_markers
 from mentalize.language.risk import RiskReading, strongest
-from mentalize.language.risk.cues import has_risk_cue, speaks_of_self
 from mentalize.language.spans import Span
-from mentalize.language.text import TextView
 from mentalize.transcript import Role, Turn
 
 if TYPE_CHECKING:
@@ -44,7 +42,7 @@ PATIENT_MARKERS = frozenset({"rupture_confrontation", "rupture_withdrawal", "sar
 
 
 def learned_risk(learned: LearnedTurn) -> RiskReading:
-    """A flag from the risk head, where the risk words found nothing at all. The rules keep the
+    """A flag from the risk reader, where the risk words found nothing at all. The rules keep the
     final say wherever they found words (a denial, someone else's risk, an idiom); the head only
     adds what the words missed, and says so."""
     span = learned.risk_span
@@ -56,7 +54,7 @@ def learned_risk(learned: LearnedTurn) -> RiskReading:
         asserted="asserted",
         evidence=evidence,
         reason=(
-            f"read by the learned risk head (probability {learned.risk_p:.2f}); no risk words "
+            f"read by the learned risk reader (probability {learned.risk_p:.2f}); no risk words "
             "matched, so read the turn itself"
         ),
     )
@@ -115,13 +113,8 @@ def analyze_turn(
     else:
         if role == "patient":
             spans = [s for s in spans if s.marker not in THERAPIST_MARKERS]
-        if (
-            learned is not None
-            and not risk_detail
-            and learned.risk != "none"
-            and has_risk_cue(TextView(turn.text))
-            and speaks_of_self(turn.text, learned.risk_span)
-        ):
+        if learned is not None and not risk_detail and learned.risk != "none":
+            # The learned layer applies the gates (no risk words, the speaker's own sentence).
             risk_detail = (learned_risk(learned),)
         lead = strongest(risk_detail)
         risk = lead.risk if lead is not None else "none"

@@ -130,7 +130,9 @@ def manifest_checksums() -> dict[str, str]:
 
 
 def heads_fingerprint() -> str:
-    """A short id of the shipped heads (from their checksums), recorded with every analysis."""
-    checksums = manifest_checksums()
+    """A short id of the shipped heads and model files (from their checksums), recorded with
+    every analysis."""
+    manifest = json.loads((heads_folder() / MANIFEST).read_text(encoding="utf-8"))
+    checksums = {**manifest["heads"], **manifest.get("models", {})}
     joined = "".join(checksums[name] for name in sorted(checksums))
     return hashlib.sha256(joined.encode("ascii")).hexdigest()[:12]

@@ -13,13 +13,15 @@ from functools import cache
 
 import numpy as np
 
-from mentalize.language import MarkerSet, read_markers
-from mentalize.language.risk.cues import sentence_spans
+from mentalize.errors import ModelError
+from mentalize.language import MarkerSet
 from mentalize.learned.affect_scale import AffectScale
 from mentalize.learned.features import marker_features
 from mentalize.learned.heads import LinearHead, heads_fingerprint, load_heads, manifest_checksums
 from mentalize.learned.reader import ReaderHeads
 from mentalize.learned.reading import MBTReading
+from mentalize.learned.risk_reader import HEAD_NAME as RISK_READER_HEAD
+from mentalize.learned.risk_reader import RiskReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +32,11 @@ class LearnedTurn:
     certainty: float
     behaviour: str
     risk: str = "none"
-    """The risk head's kind (``none`` under its threshold); the session rules use it only where
-    the risk words found nothing (:func:`mentalize.analysis.turns.analyze_turn`)."""
+    """The risk reader's kind (``none`` under its threshold or where its gates are closed); the
+    session rules use it only where the risk words found nothing
+    (:func:`mentalize.analysis.turns.analyze_turn`)."""
     risk_p: float = 0.0
-    """The head's probability that the turn discloses risk of any kind."""
+    """The risk reader's probability that the turn discloses risk of any kind."""
     risk_span: tuple[int, int] | None = None
     """The sentence that read most as risk, as the evidence for a learned flag."""
     reading: MBTReading | None = None
@@ -59,7 +62,12 @@ class LearnedLayer:
             low=float(self.arousal.meta["low"]), high=float(self.arousal.meta["high"])
         )
         self.certainty_centre = float(self.certainty.meta["median"])
-        self.risk = heads.get("risk")
+        risk_head = heads.get(RISK_READER_HEAD)
+        if risk_head is None:
+            raise ModelError(f"learned heads: {RISK_READER_HEAD}.npz missing; reinstall")
+        self.risk_reader = RiskReader(risk_head)
+        """The fine-tuned risk reader (:mod:`mentalize.learned.risk_reader`): its own encoder,
+        run only on the turns its gates let through."""
         self.rupture = _on_these_readers(heads.get("rupture"))
         """The rupture head reads the reader's outputs of a session, not the embedding
         (:mod:`mentalize.analysis.rupture_features`); the session logic feeds it."""
@@ -91,7 +99,8 @@ class LearnedLayer:
         arousal = self.arousal.predict(X)
         certainty = self.certainty.predict(X)
         behaviour = self.behaviour.predict(X)
-        risks = self._risk(markers, X)
+        skip = [r == "therapist" for r in roles] if roles is not None else [False] * len(X)
+        risks = self.risk_reader.read(markers, skip)
         return [
             LearnedTurn(
                 arousal=self.arousal_scale(float(a)),
@@ -127,56 +136,6 @@ class LearnedLayer:
             r if role in ("patient", "therapist") else None
             for r, role in zip(found, roles, strict=True)
         ]
-
-    def _risk(
-        self, markers: Sequence[MarkerSet], X: np.ndarray
-    ) -> list[tuple[str, float, tuple[int, int] | None]]:
-        """(kind, P(risk), evidence sentence) per text. Only texts over the head's threshold are
-        read again sentence by sentence, to find the sentence to show as evidence (it must reach
-        the head's sentence threshold, at most the turn's: a sentence read alone loses the words
-        around it); each sentence is read on its own, so the result does not depend on the
-        other turns."""
-        if self.risk is None:
-            return [("none", 0.0, None)] * len(markers)
-        threshold = float(self.risk.meta["threshold"])
-        sentence_threshold = float(self.risk.meta.get("sentence_threshold", threshold))
-        classes = list(self.risk.classes)
-        none = classes.index("none")
-        p = self.risk.predict_proba(X)
-        out: list[tuple[str, float, tuple[int, int] | None]] = []
-        for row, found in zip(p, markers, strict=True):
-            risk_p = float(1.0 - row[none])
-            if risk_p < threshold:
-                out.append(("none", risk_p, None))
-                continue
-            scores = row.copy()
-            scores[none] = -1.0
-            kind = classes[int(scores.argmax())]
-            span, span_p = self._risk_sentence(found, risk_p)
-            if span_p < sentence_threshold:
-                out.append(("none", risk_p, None))  # no sentence carries it: nothing to show
-                continue
-            out.append((kind, risk_p, span))
-        return out
-
-    def _risk_sentence(self, found: MarkerSet, risk_p: float) -> tuple[tuple[int, int], float]:
-        """The sentence that reads most as risk, and its P(risk). A flag must rest on one
-        sentence a reader can see; a turn whose risk is spread thin raises none."""
-        bounds = sentence_spans(found.text)
-        if len(bounds) < 2:
-            return bounds[0], risk_p
-        sentences = [read_markers(found.text[a:b]) for a, b in bounds]
-        vectors = self.encoder.encode([m.text for m in sentences])
-        extra = np.asarray([marker_features(m) for m in sentences], dtype=np.float32)
-        assert self.risk is not None
-        p = (
-            1.0
-            - self.risk.predict_proba(np.hstack([vectors, extra]))[
-                :, list(self.risk.classes).index("none")
-            ]
-        )
-        best = int(p.argmax())
-        return bounds[best], float(p[best])
 
 
 def learned_available() -> bool:

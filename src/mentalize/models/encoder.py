@@ -197,11 +197,14 @@ class SentenceEncoder:
         model_id: str = MODEL_ID,
         *,
         one_text_per_run: bool = False,
+        name: str = MODEL.distribution,
+        max_tokens: int = MAX_TOKENS,
     ) -> None:
         self.model_id = model_id
         self._session = session
         self._tokenizer = tokenizer
         self.threads = threads
+        self.max_tokens = max_tokens
         # The fast variant quantises each run's activations with one range, so it runs each text
         # alone (its vector then cannot depend on other texts), ``threads`` runs side by side on
         # a session of one thread each (see _embed_one_by_one).
@@ -209,7 +212,7 @@ class SentenceEncoder:
         self._pool: ThreadPoolExecutor | None = None
         inputs = {i.name for i in session.get_inputs()}
         if not {"input_ids", "attention_mask"} <= inputs:
-            raise ModelError(f"{MODEL.distribution}: unexpected model inputs {sorted(inputs)}")
+            raise ModelError(f"{name}: unexpected model inputs {sorted(inputs)}")
         self._needs_token_types = "token_type_ids" in inputs
         self._output = session.get_outputs()[0].name
 
@@ -222,16 +225,7 @@ class SentenceEncoder:
         missing = _missing()
         if missing:
             raise MissingExtra("models", "the sentence encoder", missing=", ".join(missing))
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise ModelError(
-                f"the 'models' extra is broken ({exc}); reinstall with: {_INSTALL_HINT}"
-            ) from exc
-
         model_bytes = _read_verified(MODEL)
-        tokenizer_bytes = _read_verified(TOKENIZER)
         model_id = MODEL_ID
         if variant == "fast":
             from mentalize.models.fast import FAST_SUFFIX, fast_model_bytes
@@ -240,6 +234,32 @@ class SentenceEncoder:
             model_id = MODEL_ID + FAST_SUFFIX
         elif variant != "exact":
             raise ValueError(f"variant must be 'exact' or 'fast', got {variant!r}")
+        return cls.from_model_bytes(model_bytes, model_id, threads, variant=variant)
+
+    @classmethod
+    def from_model_bytes(
+        cls,
+        model_bytes: bytes,
+        model_id: str,
+        threads: int | None = None,
+        variant: str = "exact",
+        name: str = MODEL.distribution,
+        max_tokens: int = MAX_TOKENS,
+    ) -> SentenceEncoder:
+        """An encoder over an ONNX model of this architecture and tokenizer, from bytes the
+        caller has verified: the shipped model, its fast variant, or the fine-tuned risk reader
+        (:mod:`mentalize.learned.risk_reader`). ``name`` is what a load error names."""
+        missing = _missing()
+        if missing:
+            raise MissingExtra("models", "the sentence encoder", missing=", ".join(missing))
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelError(
+                f"the 'models' extra is broken ({exc}); reinstall with: {_INSTALL_HINT}"
+            ) from exc
+        tokenizer_bytes = _read_verified(TOKENIZER)
         threads = threads if threads is not None else _thread_count()
 
         try:
@@ -248,7 +268,7 @@ class SentenceEncoder:
             raise ModelError(f"{TOKENIZER.distribution}: cannot read tokenizer.json") from exc
         # tokenizer.json itself says "truncate and pad to 128"; sentence-transformers overrides
         # that with 256 and pads per batch. We pad ourselves after sorting by length.
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_truncation(max_length=max_tokens)
         tokenizer.no_padding()
 
         options = ort.SessionOptions()
@@ -264,8 +284,21 @@ class SentenceEncoder:
                 model_bytes, sess_options=options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise ModelError(f"{MODEL.distribution}: onnxruntime cannot load model.onnx") from exc
-        return cls(session, tokenizer, threads, model_id, one_text_per_run=variant == "fast")
+            raise ModelError(f"{name}: onnxruntime cannot load its ONNX model") from exc
+        return cls(
+            session,
+            tokenizer,
+            threads,
+            model_id,
+            one_text_per_run=variant == "fast",
+            name=name,
+            max_tokens=max_tokens,
+        )
+
+    def cut(self, texts: Sequence[str]) -> list[bool]:
+        """Whether each text reaches :attr:`max_tokens` tokens, so :meth:`encode` reads only its
+        beginning."""
+        return [len(e.ids) >= self.max_tokens for e in self._tokenizer.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
         """Embed ``texts``: an ``(n, 384)`` float32 array, each row of unit length.

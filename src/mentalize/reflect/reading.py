@@ -155,7 +155,7 @@ def _quotes(
 
 
 def _learned_quotes(text: str, found: Iterable[tuple[int, TurnAnalysis]]) -> tuple[Quote, ...]:
-    """The sentence the learned risk head read as risk, where no risk words matched."""
+    """The sentence the learned risk reader read as risk, where no risk words matched."""
     quotes = []
     for offset, turn in found:
         lead = turn.risk_lead

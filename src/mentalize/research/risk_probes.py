@@ -105,7 +105,7 @@ def load_probes(folder: Path) -> list[Probe]:
 
 def read_probe(probe: Probe, model: str = "auto") -> tuple[str, str | None]:
     """(risk, severity) the analyser gives the probe's last turn; ``model`` as for ``analyze``
-    (``auto`` adds the learned risk head where the models extra is installed)."""
+    (``auto`` adds the learned risk reader where the models extra is installed)."""
     turns = [Turn("Patient", probe.text)]
     roles = {"Patient": "patient"}
     if probe.context is not None:

@@ -1,6 +1,6 @@
-"""Words near risk: the gate the learned risk head must pass.
+"""Words near risk: the gate the learned risk reader must pass.
 
-The head reads a whole turn and, on distressed talk with no risk in it ("my chest is tight, my
+The reader reads a whole turn and, on distressed talk with no risk in it ("my chest is tight, my
 hands are shaking"), can score high. Where the risk concepts found nothing, a learned flag is
 raised only when the turn also holds one of these words: broad enough to cover indirect wording
 ("tired", "gone", "sleep", "burden", "pills"), narrow enough that ordinary distress without any

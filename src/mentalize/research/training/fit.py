@@ -142,19 +142,29 @@ def plain_folds(n: int, n_splits: int = 5) -> list[tuple[np.ndarray, ...]]:
     return list(KFold(n_splits=n_splits, shuffle=True, random_state=SEED).split(np.arange(n)))
 
 
-def update_manifest(out: Path, heads: Mapping[str, LinearHead], encoder_id: str) -> None:
-    """Record the checksums of ``heads`` (already saved as ``<name>.npz`` in ``out``) in the
-    manifest, keeping the entries of heads trained by the other scripts. Entries made on another
-    encoder are dropped: such a head cannot be loaded beside these ones anyway."""
+def update_manifest(
+    out: Path,
+    heads: Mapping[str, LinearHead],
+    encoder_id: str,
+    models: Mapping[str, str] | None = None,
+) -> None:
+    """Record the checksums of ``heads`` (already saved as ``<name>.npz`` in ``out``) and of any
+    other model files (``models``: file name to sha256, such as the fine-tuned risk reader's
+    ONNX) in the manifest, keeping the entries trained by the other scripts. Entries made on
+    another encoder are dropped: such a head cannot be loaded beside these ones anyway."""
     path = out / MANIFEST
     kept: dict[str, str] = {}
+    kept_models: dict[str, str] = {}
     if path.is_file():
         previous = json.loads(path.read_text(encoding="utf-8"))
         if previous.get("encoder") == encoder_id:
             kept = {k: v for k, v in previous.get("heads", {}).items() if k not in heads}
-    manifest = {
+            kept_models = dict(previous.get("models", {}))
+    manifest: dict[str, object] = {
         "encoder": encoder_id,
         "seed": SEED,
         "heads": {**kept, **{name: sha256(out / f"{name}.npz") for name in heads}},
     }
+    if kept_models or models:
+        manifest["models"] = {**kept_models, **(models or {})}
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

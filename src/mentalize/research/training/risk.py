@@ -1,10 +1,13 @@
-"""Train the risk head: where the risk rules find no words, does the turn still disclose risk?
+"""The risk training texts, and the linear risk head the fine-tuned reader replaced.
 
-Run: ``python -m mentalize.research.training.risk`` from the repository (needs the ``models`` and
+Since 2026-12-07 the shipped risk reader is fine-tuned (:mod:`.risk_reader`); this module keeps
+what both read (:func:`risk_texts`, the false-alarm bounds) and the linear head as the baseline
+it is compared with: ``python -m mentalize.research.training.risk`` prints that head's
+cross-validation, and writes ``risk.npz`` only with ``--out`` (needs the ``models`` and
 ``research`` extras). It reads only data the project may train on:
 
-- the risk probes the project wrote (``tests/data/risk_probes/{dev,...,dev6,train}``: thirty-eight
-  blind helper authors; the ``heldout`` folder is never read here), without the
+- the risk probes the project wrote (``tests/data/risk_probes/{dev,...,dev6,train}``: forty-four
+  blind helper authors; ``dev7`` and ``heldout`` are never read here), without the
   replies to a question (``context_dependent``), which the session rules read;
 - AnnoMI client utterances (``train-ok``) as everyday talk without risk;
 - the patient turns of the project's written sessions in ``tests/data/heldout``,
@@ -35,7 +38,7 @@ from mentalize.errors import MentalizeError
 from mentalize.language.risk import read_risk
 from mentalize.language.risk.cues import has_risk_cue, sentence_spans, speaks_of_self
 from mentalize.language.text import TextView
-from mentalize.learned.heads import LinearHead, heads_folder
+from mentalize.learned.heads import LinearHead
 from mentalize.research.risk_probes import load_probes
 from mentalize.research.training import corpora
 from mentalize.research.training.fit import SEED, standardiser, update_manifest
@@ -92,7 +95,30 @@ def _patient_turns(path: Path) -> list[str]:
     return [t.text for t in transcript.turns if transcript.role_of(t.speaker) == "patient"]
 
 
-def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str) -> RiskCorpus:
+@dataclass(frozen=True)
+class RiskTexts:
+    """The training texts before any features: what the rules make of each, and its sentences.
+    Shared by the linear head here and the fine-tuned reader (:mod:`.risk_reader`)."""
+
+    texts: tuple[str, ...]
+    y: np.ndarray
+    groups: np.ndarray
+    source: np.ndarray
+    mention: np.ndarray
+    rules: np.ndarray
+    sentences: tuple[str, ...]
+    owner: np.ndarray
+    sentence_ok: np.ndarray
+    cue: np.ndarray
+    """The text holds a word near risk (:func:`has_risk_cue`)."""
+    found: np.ndarray
+    """The rules found risk words (flagged or not)."""
+    speaks: np.ndarray
+    """The speaker speaks of themselves (:func:`speaks_of_self`)."""
+
+
+def risk_texts(root: Path, probes: Path) -> RiskTexts:
+    """Every training text with its label, author (or fold of everyday talk) and source."""
     from mentalize.research.datasets import load_annomi
 
     rows = [(text, risk, author, "probe") for text, risk, author in _probes(probes)]
@@ -116,22 +142,38 @@ def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str)
             sentences.append(text[start:end])
             owner.append(index)
             ok.append(speaks_of_self(text, (start, end)))
-    return RiskCorpus(
+    found = np.asarray([bool(r) for r in readings])
+    cue = np.asarray([has_risk_cue(TextView(t)) for t in texts])
+    self_ = np.asarray([speaks_of_self(t, None) for t in texts])
+    return RiskTexts(
         texts=texts,
-        X=corpora.featurize(texts, embed, encoder_id, "risk"),
         y=np.asarray([r[1] for r in rows]),
         groups=np.asarray([r[2] for r in rows]),
         source=np.asarray([r[3] for r in rows]),
-        mention=np.asarray(
-            [
-                bool(found) or not has_risk_cue(TextView(t)) or not speaks_of_self(t, None)
-                for found, t in zip(readings, texts, strict=True)
-            ]
-        ),
-        rules=np.asarray([any(x.flagged for x in found) for found in readings]),
-        sentences=corpora.featurize(tuple(sentences), embed, encoder_id, "risk-sentences"),
+        mention=found | ~cue | ~self_,
+        rules=np.asarray([any(x.flagged for x in r) for r in readings]),
+        sentences=tuple(sentences),
         owner=np.asarray(owner),
         sentence_ok=np.asarray(ok),
+        cue=cue,
+        found=found,
+        speaks=self_,
+    )
+
+
+def risk_corpus(root: Path, probes: Path, embed: corpora.Embed, encoder_id: str) -> RiskCorpus:
+    texts = risk_texts(root, probes)
+    return RiskCorpus(
+        texts=texts.texts,
+        X=corpora.featurize(texts.texts, embed, encoder_id, "risk"),
+        y=texts.y,
+        groups=texts.groups,
+        source=texts.source,
+        mention=texts.mention,
+        rules=texts.rules,
+        sentences=corpora.featurize(texts.sentences, embed, encoder_id, "risk-sentences"),
+        owner=texts.owner,
+        sentence_ok=texts.sentence_ok,
     )
 
 
@@ -235,18 +277,14 @@ def choose(corpus: RiskCorpus) -> tuple[float, float, float, list[dict[str, floa
     return chosen["C"], chosen["threshold"], chosen["sentence_threshold"], [rules_only, *runs]
 
 
-def train_risk(root: Path, probes: Path, out: Path) -> dict[str, object]:
+def train_risk(root: Path, probes: Path, out: Path | None) -> dict[str, object]:
     from mentalize.models.encoder import MODEL_ID, load_encoder
 
     encoder = load_encoder()
     corpus = risk_corpus(root, probes, encoder.encode, MODEL_ID)
     C, threshold, sentence_threshold, runs = choose(corpus)
-    head = fit_risk_head(corpus.X, corpus.y, C, threshold, sentence_threshold)
-    out.mkdir(parents=True, exist_ok=True)
-    head.save(out / "risk.npz")
-    update_manifest(out, {"risk": head}, MODEL_ID)
     probe = corpus.source == "probe"
-    return {
+    figures: dict[str, object] = {
         "chosen": {"C": C, "threshold": threshold, "sentence_threshold": sentence_threshold},
         "runs": runs,
         "texts": {
@@ -255,15 +293,21 @@ def train_risk(root: Path, probes: Path, out: Path) -> dict[str, object]:
             "everyday": int((~probe).sum()),
             "authors": sorted(set(corpus.groups[probe])),
         },
-        "size": (out / "risk.npz").stat().st_size,
     }
+    if out is not None:  # the baseline, written where asked (not into the shipped heads)
+        head = fit_risk_head(corpus.X, corpus.y, C, threshold, sentence_threshold)
+        out.mkdir(parents=True, exist_ok=True)
+        head.save(out / "risk.npz")
+        update_manifest(out, {"risk": head}, MODEL_ID)
+        figures["size"] = (out / "risk.npz").stat().st_size
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--probes", type=Path, default=Path("tests/data/risk_probes"))
-    parser.add_argument("--out", type=Path, default=heads_folder())
+    parser.add_argument("--out", type=Path, default=None, help="write the head here too")
     args = parser.parse_args(argv)
     from mentalize.research.datasets import dataset_root
 
