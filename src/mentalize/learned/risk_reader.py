@@ -3,9 +3,8 @@
 Why a second encoder
     The shared sentence encoder was built for topic similarity: "which beam in the loft would
     take my weight" and "the loft beam needs replacing" lie close in it, and a linear head on it
-    could not tell them apart without a gate of words near risk that a quarter of written risk
-    never passes. This reader is all-MiniLM-L6-v2 fine-tuned on the project's risk probes and
-    everyday talk (:mod:`mentalize.research.training.risk_reader`, model card
+    could not tell them apart. This reader is all-MiniLM-L6-v2 fine-tuned on the project's risk
+    probes and everyday talk (:mod:`mentalize.research.training.risk_reader`, model card
     ``heads/risk_reader.md``), shipped as int8 ONNX in this package and run by the same
     :class:`~mentalize.models.encoder.SentenceEncoder` code with the same tokenizer.
 
@@ -23,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,6 +39,8 @@ HEAD_NAME = "risk_reader"
 GATES = ("cue", "none")
 """``cue``: only where a word near risk is present; ``none``: no gate beyond the rules' and the
 speaker's (the training script's cross-validation chose, and the head's metadata records it)."""
+
+_WORD = re.compile(r"\S+")
 
 RiskRead = tuple[str, float, tuple[int, int] | None]
 """(kind or ``none``, P(risk), the evidence sentence's span)."""
@@ -107,40 +109,84 @@ class RiskReader:
         for i, row, cut in zip(rows, proba, self.encoder.cut(texts), strict=True):
             text = markers[i].text
             if cut:
-                # A turn longer than the reader reads is read by its sentences: risk said late
-                # in a long turn must not fall past the cut.
-                row, span, span_p = self._by_sentences(text)
-                risk_p = span_p
-            else:
-                risk_p = float(1.0 - row[self._none])
-                if risk_p < self.threshold:
-                    out[i] = ("none", risk_p, None)
-                    continue
-                span, span_p = self._sentence(text, risk_p)
-            if risk_p < self.threshold:
-                out[i] = ("none", risk_p, None)
+                out[i] = self._read_long(text)
                 continue
-            if span_p < self.sentence_threshold or not speaks_of_self(text, span):
-                out[i] = ("none", risk_p, None)  # no sentence of the speaker's carries it
-                continue
-            scores = row.copy()
-            scores[self._none] = -1.0
-            out[i] = (str(self.head.classes[int(scores.argmax())]), risk_p, span)
+            out[i] = self._read_short(text, 0, len(text), row, _pieces(text, 0, len(text)))
         return out
 
-    def _by_sentences(self, text: str) -> tuple[np.ndarray, tuple[int, int], float]:
-        """A long turn's most risk-like sentence: its class probabilities, span and P(risk)."""
-        bounds = sentence_spans(text)
-        proba = self._p([text[a:b] for a, b in bounds])
-        p = 1.0 - proba[:, self._none]
-        best = int(p.argmax())
-        return proba[best], bounds[best], float(p[best])
+    def _read_short(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        row: np.ndarray,
+        pieces: list[tuple[int, int]],
+    ) -> RiskRead:
+        """``text[start:end]`` read as one turn: over the threshold, with a sentence of the
+        speaker's that itself reaches the sentence threshold to rest on."""
+        risk_p = float(1.0 - row[self._none])
+        if risk_p < self.threshold:
+            return ("none", risk_p, None)
+        if len(pieces) < 2:
+            span, span_p = pieces[0], risk_p
+        else:
+            p = 1.0 - self._p([text[a:b] for a, b in pieces])[:, self._none]
+            best = int(p.argmax())
+            span, span_p = pieces[best], float(p[best])
+        if span_p < self.sentence_threshold or not speaks_of_self(text, span):
+            return ("none", risk_p, None)  # no sentence of the speaker's carries it
+        scores = row.copy()
+        scores[self._none] = -1.0
+        return (str(self.head.classes[int(scores.argmax())]), risk_p, span)
 
-    def _sentence(self, text: str, risk_p: float) -> tuple[tuple[int, int], float]:
-        """The sentence that reads most as risk, each read on its own, and its P(risk)."""
-        bounds = sentence_spans(text)
-        if len(bounds) < 2:
-            return bounds[0], risk_p
-        p = 1.0 - self._p([text[a:b] for a, b in bounds])[:, self._none]
-        best = int(p.argmax())
-        return bounds[best], float(p[best])
+    def _read_long(self, text: str) -> RiskRead:
+        """A turn longer than the reader reads, read as windows of consecutive sentences that
+        fit, one starting at each sentence, each as a short turn: risk said late in a long turn,
+        or in a run-on transcript line with no full stops, must not fall past the cut, nor be
+        drowned by the story before it. The strongest flag wins."""
+        windows = _windows(text)
+        windows += [
+            (a, b, [(a, b)]) for _, _, pieces in windows if len(pieces) > 1 for a, b in pieces
+        ]
+        proba = self._p([text[a:b] for a, b, _ in windows])
+        found: RiskRead = ("none", 0.0, None)
+        for (a, b, pieces), row in zip(windows, proba, strict=True):
+            read = self._read_short(text, a, b, row, pieces)
+            if read[0] != "none" and (found[0] == "none" or read[1] > found[1]):
+                found = read
+            elif found[0] == "none" and read[1] > found[1]:
+                found = ("none", read[1], None)
+        return found
+
+
+WINDOW_WORDS = 80
+"""Words per window of a long turn: about 110 WordPiece tokens of ordinary English, inside the
+reader's 128."""
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of ``text[start:end]`` (offsets in ``text``), a sentence longer than
+    :data:`WINDOW_WORDS` words cut into runs of that many words."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text[start:end]):
+        words = [m.span() for m in _WORD.finditer(text, start + a, start + b)]
+        for k in range(0, len(words), WINDOW_WORDS):
+            chunk = words[k : k + WINDOW_WORDS]
+            out.append((chunk[0][0], chunk[-1][1]))
+    return out or [(start, end)]
+
+
+def _windows(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """One window per piece (:func:`_pieces`): that piece and the ones after it, up to
+    :data:`WINDOW_WORDS` words in all: (start, end, the pieces inside)."""
+    pieces = _pieces(text, 0, len(text))
+    counts = [len(_WORD.findall(text, a, b)) for a, b in pieces]
+    windows: list[tuple[int, int, list[tuple[int, int]]]] = []
+    for first in range(len(pieces)):
+        last, total = first, counts[first]
+        while last + 1 < len(pieces) and total + counts[last + 1] <= WINDOW_WORDS:
+            last += 1
+            total += counts[last]
+        inside = pieces[first : last + 1]
+        windows.append((inside[0][0], inside[-1][1], inside))
+    return windows

@@ -19,7 +19,7 @@ the shipped encoder's embedding plus the lexical marker features. Its regularisa
 threshold are chosen by leave-one-author-out cross-validation *of the combined reader* (rules
 first, the head only where the rules found no risk words and one sentence carries the risk),
 as the highest recall on the probes whose false alarms stay at or under 10% on the not-risk
-probes and 0.2% on everyday and session talk. Every run tried is written to the model card.
+probes and 0.2% on everyday and session talk. Every run tried is printed.
 Seeded; the same data and encoder give the same file.
 """
 
@@ -212,7 +212,7 @@ def fit_risk_head(
 def _held_out_risk(corpus: RiskCorpus, C: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every text, from a head that never saw its author (probes) or its fold of everyday
     talk: P(risk) of the whole text, P(risk) of its most risk-like sentence, and whether that
-    sentence may carry a flag, exactly as :class:`mentalize.learned.layer.LearnedLayer` does."""
+    sentence may carry a flag, as the learned layer did with this head until 2026-12-07."""
     authors = sorted(set(corpus.groups[corpus.source == "probe"]))
     everyday = sorted(set(corpus.groups[corpus.source != "probe"]))
     risk = np.zeros(len(corpus.y))

@@ -11,7 +11,9 @@ Why fine-tune
     beam in the loft would take my weight" and "the loft beam needs replacing" lie close. Its
     cross-validated recall stalled near 0.78 and blind authors found 0.53-0.67, and it needed a
     gate of words near risk to keep ordinary distress unflagged, a gate a quarter of the
-    probes' risk never passes. Fine-tuning moves the whole encoder towards the distinction.
+    probes' risk never passes. Fine-tuning moves the whole encoder towards the distinction. The
+    gate stayed all the same: without it the fine-tuned reader flags too much everyday talk
+    (the model card gives the cross-validation).
 
 What ships
     The fine-tuned encoder as ONNX with int8 weights (per output channel) and fp32 arithmetic,
@@ -24,7 +26,8 @@ How it is chosen
     Author-grouped cross-validation (five folds of probe authors, everyday talk split alongside)
     of the combined reader, rules first, exactly as :mod:`.risk` does for the linear head: the
     highest recall whose false alarms stay within the same bounds. Every setting tried is printed.
-    Seeded and single-threaded where it matters; the same data give the same weights.
+    Seeded, on two threads, pinned library versions; the same data and machine give the same
+    weights.
 """
 
 from __future__ import annotations
