@@ -111,19 +111,18 @@ class RiskReader:
             if cut:
                 out[i] = self._read_long(text)
                 continue
-            out[i] = self._read_short(text, 0, len(text), row, _pieces(text, 0, len(text)))
+            out[i] = self._read_short(text, row, _pieces(text, 0, len(text)))
         return out
 
     def _read_short(
         self,
         text: str,
-        start: int,
-        end: int,
         row: np.ndarray,
         pieces: list[tuple[int, int]],
     ) -> RiskRead:
-        """``text[start:end]`` read as one turn: over the threshold, with a sentence of the
-        speaker's that itself reaches the sentence threshold to rest on."""
+        """The part of ``text`` that ``row`` (its class probabilities) was read from, made of
+        ``pieces``, read as one turn: over the threshold, with a sentence of the speaker's that
+        itself reaches the sentence threshold to rest on."""
         risk_p = float(1.0 - row[self._none])
         if risk_p < self.threshold:
             return ("none", risk_p, None)
@@ -150,8 +149,8 @@ class RiskReader:
         ]
         proba = self._p([text[a:b] for a, b, _ in windows])
         found: RiskRead = ("none", 0.0, None)
-        for (a, b, pieces), row in zip(windows, proba, strict=True):
-            read = self._read_short(text, a, b, row, pieces)
+        for (_, _, pieces), row in zip(windows, proba, strict=True):
+            read = self._read_short(text, row, pieces)
             if read[0] != "none" and (found[0] == "none" or read[1] > found[1]):
                 found = read
             elif found[0] == "none" and read[1] > found[1]:

@@ -209,6 +209,23 @@ def fit_risk_head(
     )
 
 
+def keep_best_sentences(
+    best: np.ndarray,
+    best_ok: np.ndarray,
+    owner: np.ndarray,
+    sentence_ok: np.ndarray,
+    rows: np.ndarray,
+    p: np.ndarray,
+) -> None:
+    """Fold the P(risk) ``p`` of sentences ``rows`` into each text's most risk-like sentence so
+    far (``best``, and in ``best_ok`` whether that sentence may carry a flag), in place."""
+    for row, value in zip(rows, p, strict=True):
+        text = owner[row]
+        if value > best[text]:
+            best[text] = value
+            best_ok[text] = sentence_ok[row]
+
+
 def _held_out_risk(corpus: RiskCorpus, C: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every text, from a head that never saw its author (probes) or its fold of everyday
     talk: P(risk) of the whole text, P(risk) of its most risk-like sentence, and whether that
@@ -225,11 +242,7 @@ def _held_out_risk(corpus: RiskCorpus, C: float) -> tuple[np.ndarray, np.ndarray
         risk[test] = 1.0 - head.predict_proba(corpus.X[test])[:, none]
         rows = np.flatnonzero(test[corpus.owner])
         p = 1.0 - head.predict_proba(corpus.sentences[rows])[:, none]
-        for row, value in zip(rows, p, strict=True):
-            text = corpus.owner[row]
-            if value > best[text]:
-                best[text] = value
-                best_ok[text] = corpus.sentence_ok[row]
+        keep_best_sentences(best, best_ok, corpus.owner, corpus.sentence_ok, rows, p)
     return risk, best, best_ok
 
 

@@ -51,6 +51,7 @@ from mentalize.research.training.risk import (
     MAX_PROBE_FALSE_ALARMS,
     SENTENCE_MARGINS,
     RiskTexts,
+    keep_best_sentences,
     risk_texts,
 )
 
@@ -325,13 +326,15 @@ def cross_validate(texts: RiskTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray
         risk[test] = _probabilities(reader, head, [texts.texts[i] for i in test])
         sentence_rows = np.flatnonzero(owner_fold == k)
         p = _probabilities(reader, head, [texts.sentences[i] for i in sentence_rows])
-        for row, value in zip(sentence_rows, p, strict=True):
-            text = texts.owner[row]
-            if value > best[text]:
-                best[text] = value
-                best_ok[text] = texts.sentence_ok[row]
+        keep_best_sentences(best, best_ok, texts.owner, texts.sentence_ok, sentence_rows, p)
         print(f"fold {k + 1}/{FOLDS} done", file=sys.stderr, flush=True)
     return risk, best, best_ok
+
+
+def _silent(texts: RiskTexts, gate: str) -> np.ndarray:
+    """Where the reader stays silent: the rules found risk words or the speaker does not speak
+    of themselves, and with the ``cue`` gate also where no word near risk is present."""
+    return texts.mention if gate == "cue" else texts.found | ~texts.speaks
 
 
 def settings(
@@ -344,7 +347,7 @@ def settings(
     everyday = ~probe
     runs: list[dict[str, Any]] = []
     for gate in GATES:
-        silent = texts.mention if gate == "cue" else texts.found | ~texts.speaks
+        silent = _silent(texts, gate)
         for threshold in THRESHOLDS:
             for margin in SENTENCE_MARGINS:
                 sentence = round(threshold - margin, 2)
@@ -398,13 +401,9 @@ def _decisions(
 ) -> np.ndarray:
     best = np.full(len(texts.texts), -1.0)
     best_ok = np.zeros(len(texts.texts), dtype=bool)
-    for row, value in enumerate(sentence_p):
-        text = texts.owner[row]
-        if value > best[text]:
-            best[text] = value
-            best_ok[text] = texts.sentence_ok[row]
-    gate = chosen["gate"]
-    silent = texts.mention if gate == "cue" else texts.found | ~texts.speaks
+    rows = np.arange(len(sentence_p))
+    keep_best_sentences(best, best_ok, texts.owner, texts.sentence_ok, rows, sentence_p)
+    silent = _silent(texts, chosen["gate"])
     return (
         (risk >= chosen["threshold"]) & (best >= chosen["sentence_threshold"]) & best_ok & ~silent
     )
