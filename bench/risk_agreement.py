@@ -1,12 +1,12 @@
 """Agreement between the probe authors' labels and an independent second annotation pass.
 
 Run: ``.venv/bin/python bench/risk_agreement.py [FOLDER]`` (default: the ``heldout`` probes,
-G1-G5, whose second pass is in ``heldout/second_pass``: annotators who saw only
-``second_pass/CODEBOOK.md`` and each item's context and text, never the authors' labels, the
-analyser or each other). Prints percent agreement and Cohen's kappa for the risk kind and per
-label, agreement on the rung and time where both passes found risk, and the ids that disagree on
-risk against none. Adjudication rule (docs/validation.md): the authors' label is the reference;
-figures are also given on the items both passes agree on.
+J1-J5, whose second pass is in ``heldout/second_pass``; G1-G5's is in ``dev8/second_pass``):
+annotators who saw only ``second_pass/CODEBOOK.md`` and each item's context and text, never the
+authors' labels, the analyser or each other. Prints percent agreement and Cohen's kappa for the
+risk kind and per label, agreement on the rung and time where both passes found risk, and the
+ids that disagree on risk against none. Adjudication rule (docs/validation.md): the authors'
+label is the reference; figures are also given on the items both passes agree on.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ Run: ``.venv/bin/python bench/risk_probes.py [FOLDER] [--model auto|markers|lear
 Prints recall on asserted current risk and on all labelled risk, the false-alarm rate on probes
 labelled not-risk, agreement on the kind and rung of found risk, and a row per kind of probe.
 ``auto`` (the default, as users get) adds the learned risk reader where the models extra is
-installed. Folders: ``dev`` (A1-A3) was read while writing the rules; ``dev2``-``dev7`` (A4-A6,
-B1-B5, C1-C5, D1-D5, E1-E5, F1-F5) were each run once blind and then studied; ``train`` (T1-T6,
-U1-U3, V1-V3, W1-W3, H1-H3) trained the risk reader; ``heldout`` (G1-G5) is run once when the
-reader is final (docs/validation.md says when).
+installed. Folders: ``dev`` (A1-A3) was read while writing the rules; ``dev2``-``dev8`` (A4-A6,
+B1-B5, C1-C5, D1-D5, E1-E5, F1-F5, G1-G5) were each run once blind and then studied; ``train``
+(T1-T6, U1-U3, V1-V3, W1-W3, H1-H3) trained the risk reader; ``heldout`` (J1-J5) is run once when
+the reader is final (docs/validation.md says when).
 """
 
 from __future__ import annotations

@@ -254,6 +254,106 @@ def test_a_hedged_or_negative_reply_to_a_safety_question_is_read_with_it():
     assert denied.session.risk_denials[0].risk == "self_harm"
 
 
+@pytest.mark.parametrize(
+    ("question", "reply", "kind"),
+    [
+        (
+            "Do you ever think about ending your life?",
+            "Here and there. Mostly on the drive home.",
+            "ideation",
+        ),
+        (
+            "Have you thought about how or when you might do it?",
+            "Saturday. When the kids are out.",
+            "ideation",
+        ),
+        (
+            "Last time you had thoughts of hurting Gary. Where's that at now?",
+            "Worse, honestly.",
+            "harm_to_others",
+        ),
+        ("Can you keep yourself safe until Thursday?", "I'd rather not promise that.", "ideation"),
+        (
+            "Are you still keeping the tablets you told me about?",
+            "In the shoebox. Under the bed.",
+            "ideation",
+        ),
+        (
+            "How likely is it you'd act on those thoughts this week?",
+            "Six. Seven on a bad night.",
+            "ideation",
+        ),
+        (
+            "When you say you want it to stop, do you mean you'd rather be dead?",
+            "...Kind of. Yeah.",
+            "ideation",
+        ),
+        (
+            "Do you feel safe tonight, or do you mean you might try to end your life?",
+            "Yeah. That.",
+            "ideation",
+        ),
+        ("Do you feel safe going home tonight?", "I'm fine, but not tonight.", "ideation"),
+    ],
+)
+def test_a_reply_that_denies_nothing_is_shown_with_its_question(question, reply, kind):
+    """A short reply to a question about risk or safety that is no clear denial discloses it,
+    whatever its words: the clinician sees it beside the question it answers."""
+    analysis = session(("T", question), ("P", reply))
+    assert analysis.turns[1].risk == kind
+    assert analysis.session.risk_flags[0].context_turn == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("Are you having any thoughts of suicide at the moment?", "Goodness, no. Not at all."),
+        ("Have you thought about hurting yourself?", "Lol no, I'm squeamish."),
+        ("Any thoughts of ending things since the hearing?", "Not a one. Slept like a log."),
+        ("Do you feel safe going home tonight?", "I'll be fine, honestly. My sister's there."),
+        ("Are you having any thoughts of dying?", "Only the usual. Nothing like that, no."),
+        (
+            "Is anything stopping you from acting on those thoughts?",
+            "I'm not having those thoughts.",
+        ),
+        ("What did you have for tea?", "Beans on toast."),
+    ],
+)
+def test_a_denial_or_an_answer_to_another_question_raises_nothing(question, reply):
+    assert session(("T", question), ("P", reply)).turns[1].risk == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "asserted"),
+    [
+        ("What, like am I suicidal? Is that what you're getting at?", "questioned"),
+        ("when u say dark thoughts do u mean like suicidal or wat", "other"),
+        ("Me? Kill myself? God forbid. I'm sad, but not that sad.", "negated"),
+        ("My classmate cuts, I saw her wrists in the changing room.", "reported"),
+        ("My husband keeps saying if I don't come home he'll end it.", "reported"),
+        ("I could cheerfully strangle my sister some days.", "figurative"),
+        ("One more wet towel on my bed and I swear I'll murder him.", "figurative"),
+        ("The intake paper asked about thoughts of suicide and I checked no.", "other"),
+    ],
+)
+def test_echoes_other_people_and_exasperation_are_kept_unflagged(text, asserted):
+    readings = read_risk(TextView(text))
+    assert readings and not any(r.flagged for r in readings)
+    assert asserted in {r.asserted for r in readings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "think its time i went tbh the kids r better off wiv their dad",
+        "If he shoves me one more time I swear I'll kill him. I'll wait for him after work.",
+        "I rang my brother on Sunday to say goodbye. Properly goodbye.",
+    ],
+)
+def test_the_speaker_stays_the_speaker(text):
+    assert lead(text) is not None
+
+
 def test_a_later_denial_never_clears_an_earlier_disclosure():
     analysis = session(
         ("P", "Some nights I hope I just don't wake up."),
@@ -289,12 +389,13 @@ def test_past_risk_alone_asks_about_now_without_taking_over():
         ("dev4", 0.75, 0.05),
         ("dev5", 0.73, 0.07),
         ("dev6", 0.78, 0.06),
-        ("dev7", 0.55, 0.06),
+        ("dev7", 0.55, 0.03),
+        ("dev8", 0.58, 0.06),
     ],
 )
 def test_development_probes_hold_their_figures(split, recall, false_alarms):
     """The dev probes were studied while writing the rules (dev2 to dev6 after each had been
-    run once, blind; dev7, after its run, for the risk reader and not the rules): a guard
+    run once, blind; dev7 and dev8 after theirs): a guard
     against a change that silently loses what they cover, not a validation figure
     (docs/validation.md). Markers alone, so it holds without the models extra."""
     from pathlib import Path

@@ -99,6 +99,37 @@ def test_the_rules_keep_the_final_say_and_therapist_turns_are_not_read():
 
 
 @needs_models
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "I pick at my arms. Every night now. Till they bleed. Mum thinks it's eczema.",
+            "I pick at my arms. Every night now.",
+        ),
+        (
+            "Gave my guitar to my cousin and the dog to next door. Won't be needing them.",
+            "Gave my guitar to my cousin and the dog to next door.",
+        ),
+    ],
+    ids=["told-across-sentences", "no-subject-I"],
+)
+def test_a_flag_rests_on_the_shortest_run_of_the_speakers_sentences(text, evidence):
+    """Risk told across sentences rests on the run that tells it; a speaker who drops the "I"
+    ("Gave my guitar...") still speaks of themselves."""
+    turn = _patient(text)
+    assert turn.risk != "none"
+    lead = turn.risk_lead
+    assert lead is not None and "learned risk reader" in lead.reason
+    assert lead.words(turn.text) == (evidence,)
+
+
+@needs_models
+def test_a_turn_with_no_first_person_is_left_to_the_rules():
+    text = "What's the point of the tube. Keeping something alive that doesn't want to be kept."
+    assert not _reader().may_read(read_markers(text))
+
+
+@needs_models
 def test_someone_elses_words_are_left_to_the_rules():
     assert not _reader().may_read(read_markers("He's worked out which beam would hold him. Ready."))
 

@@ -42,9 +42,9 @@ PATIENT_MARKERS = frozenset({"rupture_confrontation", "rupture_withdrawal", "sar
 
 
 def learned_risk(learned: LearnedTurn) -> RiskReading:
-    """A flag from the risk reader, where the risk words found nothing at all. The rules keep the
-    final say wherever they found words (a denial, someone else's risk, an idiom); the head only
-    adds what the words missed, and says so."""
+    """A flag from the risk reader, where the risk words flagged nothing. The rules keep the
+    final say over the words they found (a denial, someone else's risk, an idiom): the reader's
+    flag never rests on a sentence holding them, only adds what the words missed, and says so."""
     span = learned.risk_span
     evidence = (Span("risk", span[0], span[1]),) if span is not None else ()
     return RiskReading(
@@ -55,7 +55,7 @@ def learned_risk(learned: LearnedTurn) -> RiskReading:
         evidence=evidence,
         reason=(
             f"read by the learned risk reader (probability {learned.risk_p:.2f}); no risk words "
-            "matched, so read the turn itself"
+            "matched these sentences, so read them as a whole"
         ),
     )
 
@@ -113,9 +113,10 @@ def analyze_turn(
     else:
         if role == "patient":
             spans = [s for s in spans if s.marker not in THERAPIST_MARKERS]
-        if learned is not None and not risk_detail and learned.risk != "none":
-            # The learned layer applies the gates (no risk words, the speaker's own sentence).
-            risk_detail = (learned_risk(learned),)
+        if learned is not None and learned.risk != "none":
+            # The learned layer applies the gates (the rules flagged nothing; the speaker's own
+            # sentences, none holding words the rules read); what the rules read stays beside.
+            risk_detail = (*risk_detail, learned_risk(learned))
         lead = strongest(risk_detail)
         risk = lead.risk if lead is not None else "none"
     reading = learned.reading if learned is not None else None

@@ -83,9 +83,9 @@ class RiskReader:
         )
 
     def may_read(self, found: MarkerSet) -> bool:
-        """The gates: no risk words found, the speaker speaks of themselves, and (``cue`` gate)
-        a word near risk."""
-        if found.risk or not speaks_of_self(found.text, None):
+        """The gates: the rules flagged nothing, the speaker speaks of themselves, and (``cue``
+        gate) a word near risk."""
+        if any(r.flagged for r in found.risk) or not speaks_of_self(found.text, None):
             return False
         return self.gate != "cue" or has_risk_cue(TextView(found.text))
 
@@ -108,10 +108,11 @@ class RiskReader:
         proba = self._p(texts)
         for i, row, cut in zip(rows, proba, self.encoder.cut(texts), strict=True):
             text = markers[i].text
+            ruled = _ruled_spans(markers[i])
             if cut:
-                out[i] = self._read_long(text)
+                out[i] = self._read_long(text, ruled)
                 continue
-            out[i] = self._read_short(text, row, _pieces(text, 0, len(text)))
+            out[i] = self._read_short(text, row, _pieces(text, 0, len(text)), ruled)
         return out
 
     def _read_short(
@@ -119,6 +120,7 @@ class RiskReader:
         text: str,
         row: np.ndarray,
         pieces: list[tuple[int, int]],
+        ruled: Sequence[tuple[int, int]] = (),
     ) -> RiskRead:
         """The part of ``text`` that ``row`` (its class probabilities) was read from, made of
         ``pieces``, read as one turn: over the threshold, with a sentence of the speaker's that
@@ -126,19 +128,43 @@ class RiskReader:
         risk_p = float(1.0 - row[self._none])
         if risk_p < self.threshold:
             return ("none", risk_p, None)
-        if len(pieces) < 2:
-            span, span_p = pieces[0], risk_p
-        else:
-            p = 1.0 - self._p([text[a:b] for a, b in pieces])[:, self._none]
-            best = int(p.argmax())
-            span, span_p = pieces[best], float(p[best])
-        if span_p < self.sentence_threshold or not speaks_of_self(text, span):
-            return ("none", risk_p, None)  # no sentence of the speaker's carries it
+        span = self._evidence(text, pieces, risk_p, ruled)
+        if span is None:
+            return ("none", risk_p, None)  # no run of the speaker's sentences carries it
         scores = row.copy()
         scores[self._none] = -1.0
         return (str(self.head.classes[int(scores.argmax())]), risk_p, span)
 
-    def _read_long(self, text: str) -> RiskRead:
+    def _evidence(
+        self,
+        text: str,
+        pieces: list[tuple[int, int]],
+        whole_p: float,
+        ruled: Sequence[tuple[int, int]],
+    ) -> tuple[int, int] | None:
+        """The shortest run of at most :data:`EVIDENCE_SENTENCES` consecutive sentences that
+        itself reaches the sentence threshold and holds the speaker's first person, the
+        strongest of its length: risk told across sentences ("I scratch. My legs mostly. Until
+        it bleeds.") rests on the run that tells it, not on a sentence that says nothing alone.
+        A run holding words the rules read (``ruled``: a denial, someone else's risk, an idiom)
+        is theirs, never the reader's."""
+        for length in range(1, min(EVIDENCE_SENTENCES, len(pieces)) + 1):
+            runs = [
+                (pieces[i][0], pieces[i + length - 1][1]) for i in range(len(pieces) - length + 1)
+            ]
+            if length == len(pieces):
+                p = np.asarray([whole_p])
+            else:
+                p = 1.0 - self._p([text[a:b] for a, b in runs])[:, self._none]
+            for best in np.argsort(-p, kind="stable"):
+                if p[best] < self.sentence_threshold:
+                    break
+                a, b = runs[best]
+                if speaks_of_self(text, (a, b)) and not any(x < b and a < y for x, y in ruled):
+                    return a, b
+        return None
+
+    def _read_long(self, text: str, ruled: Sequence[tuple[int, int]] = ()) -> RiskRead:
         """A turn longer than the reader reads, read as windows of consecutive sentences that
         fit, one starting at each sentence, each as a short turn: risk said late in a long turn,
         or in a run-on transcript line with no full stops, must not fall past the cut, nor be
@@ -150,7 +176,7 @@ class RiskReader:
         proba = self._p([text[a:b] for a, b, _ in windows])
         found: RiskRead = ("none", 0.0, None)
         for (_, _, pieces), row in zip(windows, proba, strict=True):
-            read = self._read_short(text, row, pieces)
+            read = self._read_short(text, row, pieces, ruled)
             if read[0] != "none" and (found[0] == "none" or read[1] > found[1]):
                 found = read
             elif found[0] == "none" and read[1] > found[1]:
@@ -158,6 +184,13 @@ class RiskReader:
         return found
 
 
+def _ruled_spans(found: MarkerSet) -> list[tuple[int, int]]:
+    """Where the rules read risk words they did not flag: the reader's flag may not rest there."""
+    return [(span.start, span.end) for r in found.risk for span in r.evidence]
+
+
+EVIDENCE_SENTENCES = 3
+"""The longest run of sentences a flag may rest on."""
 WINDOW_WORDS = 80
 """Words per window of a long turn: about 110 WordPiece tokens of ordinary English, inside the
 reader's 128."""

@@ -22,15 +22,23 @@ YES = re.compile(
 YES_LATER = re.compile(r"\b(?:yes|yeah|yep|aye)\b")
 """A short reply that says yes after a few words ("Mm. When the house goes quiet. Yeah.")."""
 NO = re.compile(
-    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|god|oh|hmm+)\W+)*(?:no|nope|nah|naw|never|not\s+(?:really|"
+    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|god|oh|hmm+|lord|good|goodness|gosh|heavens|lol|what|christ)\W+)*"
+    r"(?:no|nope|nah|naw|never|not\s+(?:really|even|a\s+one|"
     r"at\s+all|much|anymore|once|since|me|wanting|in\s+a\s+bad\s+way|like\s+that)|none|"
-    r"of\s+course\s+not|no\s+way|i\s+haven'?t|i\s+have\s+not|"
-    r"i\s+don'?t|i\s+wouldn'?t|i\s+would\s+never|i'?d\s+never|haven'?t|nothing|definitely\s+not)\b"
+    r"of\s+course\s+not|no\s+way|(?:god|heaven)\s+forbid|hindi|absolutely\s+not|certainly\s+not|i\s+haven'?t|i\s+have\s+not|"
+    r"i\s+don'?t|i\s+wouldn'?t|i\s+would\s+never|i'?m\s+not\s+(?:having|thinking|going\s+to)|i'?d\s+never|haven'?t|nothing|definitely\s+not)\b"
 )
 HEDGE = re.compile(
     r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|hmm+)\W+)*(?:not\s+really|not\s+much|not\s+sure|"
-    r"i'?m\s+not\s+sure|i\s+don'?t\s+know|idk|dunno|maybe|i\s+guess|sort\s+of|kind\s+of|"
+    r"i'?m\s+not\s+sure|i\W+don'?t\s+know|idk|dunno|maybe|i\s+guess|sort\s+of|kind\s+of|"
     r"i\s+don'?t\s+think\s+so)\b"
 )
 """No clear answer either way ("not really", "I don't know"): to a question about risk, no
 clear denial."""
+
+REASSURES = re.compile(
+    r"^\W*(?:(?:um+|uh+|er+m?|well|honestly|oh|yeah|yes|hmm+)\W+)*(?:i'?ll\s+be|i'?m|i\s+am|i\s+feel)\s+"
+    r"(?:(?:totally|completely|really|quite|pretty|fine\s+and)\s+)?(?:fine|ok(?:ay)?|alright|all\s+right|safe|good|grand)\b"
+)
+"""A reply that reassures ("I'll be fine.", "I'm safe, yeah."): no risk, whichever way the
+question was put."""

@@ -23,7 +23,14 @@ _CUES = re.compile(
     r"strangl\w*|punch\w*|stab\w*|shoot\w*|heaven|god|lord|funeral|grave|sorted|relief|escape|"
     r"done|any\s*more|no\s+more|mess|give\s+up|giving\s+up|can'?t\s+do\s+(?:this|it)|check\s+out|"
     r"end\w*|over|away|plan\w*|ready|wheel|drive|driving|suicid\w*|safe|unsafe|worthless|"
-    r"useless|pointless|hopeless|numb|empty|nothing|nobody|no\s*one|forever|permanent\w*|last)\b"
+    r"useless|pointless|hopeless|numb|empty|nothing|nobody|no\s*one|forever|permanent\w*|last|"
+    # means, places, farewells and the body, as people name them without a risk word
+    r"gauge|shotgun|rifle|pistol|firearms?|insulin|paracetamol|tylenol|painkillers?|lighter|ligature|"
+    r"belt|cord|step(?:ping|ped)?\s+off|go(?:ing)?\s+off\s+(?:it|the)|roof|cliff|car\s+park|"
+    r"multi-?storey|traffic|don'?t\s+look|check\w*\s+out|loose\s+ends|in\s+order|my\s+(?:things|stuff)|"
+    r"giving\s+out|needing\s+(?:them|it)|insurance|on\s+purpose|punish\w*|welts?|bruis\w*|raw|"
+    r"push\w*\s+(?:him|her|them)|crash\w*|took\s+me\s+out|hit\s+by|run\s+over|waste\s+of|"
+    r"less\s+of\s+me|promise|crossed\s+my\s+mind)\b"
 )
 
 
@@ -32,8 +39,11 @@ def has_risk_cue(view: TextView) -> bool:
     return _CUES.search(view.lower) is not None
 
 
-_SUBJECT_I = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll)\b")
-_SELF_IN_SENTENCE = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|myself|meself|masel|mysel)\b")
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|meself|masel|mysel|mi)\b"
+)
+"""The speaker in the words at all: "broke my streak last night", "mi a think bout it" (Jamaican
+"mi"), not only a subject "I"."""
 _IDIOM = re.compile(
     r"\b(?:is|are|was|were|'s)\s+killing\s+me\b|\bdying\s+to\b|\bto\s+die\s+for\b|\bdied\s+laughing\b|"
     r"\bdead\s+(?:tired|on\s+my\s+feet)\b|\bshoot\s+my\s+shot\b|\bknife\s+opens\b"
@@ -42,18 +52,19 @@ _IDIOM = re.compile(
 
 
 def speaks_of_self(text: str, sentence: tuple[int, int] | None) -> bool:
-    """True when the speaker talks of themselves: "I" somewhere in the turn, and "I", "me" or
-    "myself" in the sentence the head read as risk, which is no known idiom ("this custody
-    battle is killing me"). A turn about someone else ("my daughter's cutting, found the blades
-    in her pencil case") or with no "I" at all is left to the rules."""
+    """True when the speaker talks of themselves: the first person ("I", "me", "my") somewhere in
+    the turn, and in the span the reader's flag rests on, which is no known idiom ("this custody
+    battle is killing me"). A turn with no first person at all ("What's the point of the NG
+    tube") is left to the rules; someone else's risk told in the first person ("my daughter's
+    cutting") is the reader's to tell apart, as it was trained to."""
     lower = normalise(text).lower()
-    if not _SUBJECT_I.search(lower):
+    if not _FIRST_PERSON.search(lower):
         return False
     if sentence is None:
         return True
     if _IDIOM.search(lower, sentence[0], sentence[1]):
         return False
-    return _SELF_IN_SENTENCE.search(lower, sentence[0], sentence[1]) is not None
+    return _FIRST_PERSON.search(lower, sentence[0], sentence[1]) is not None
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -337,6 +337,39 @@ _FIRST = (
     frozenset(["i", "i'm", "im", "i've", "ive", "i'd", "id", "i'll", "me", "my", "mine"])
     | _REFLEXIVE
 )
+_SOMEONE_ELSE = re.compile(
+    r"(?:my|our|his|her|their)\s+(?:(?:best|little|big|older|younger|ex|step)[\s-]?)?"
+    r"(?:friend|mate|pal|classmate|flatmate|roommate|colleague|sister|brother|son|daughter|kid|child|"
+    r"mum|mom|mam|mother|dad|father|wife|husband|partner|girlfriend|boyfriend|cousin|niece|nephew|"
+    r"aunt|auntie|uncle|gran|granny|grandad|grandma|grandpa|neighbour|neighbor|client|patient|"
+    r"student|pupil|teammate|bestie|fella|bloke|guy|girl|boy|lad|lass)s?\b"
+)
+"""A risk hit whose own first words name another person ("my classmate cuts"); not "my kids
+are better off", which is about the speaker."""
+_BETTER_OFF = re.compile(r"\b(?:better\s+off|without|burden)\b")
+_THIRD_PRONOUN = frozenset(
+    [
+        "he",
+        "she",
+        "they",
+        "he's",
+        "she's",
+        "they're",
+        "he'd",
+        "she'd",
+        "they'd",
+        "he'll",
+        "she'll",
+        "they'll",
+        "hes",
+        "shes",
+        "theyre",
+        "hed",
+        "shed",
+        "theyd",
+    ]
+)
+"""A third-person subject: nearest before the words, it makes them someone else's."""
 _SECOND = frozenset(["you", "you're", "your", "yourself", "you'd", "you'll"])
 _REPORTED_SPEECH = re.compile(
     r"\b(?:said|says|told\s+me|tells\s+me|saying|telling\s+me|texted|posted|wrote)\s+(?:that\s+)?"
@@ -374,7 +407,8 @@ _OTHER_TALK = re.compile(
     r"the\s+questions|tick\s+box|module|lecture|seminar|risk\s+assessment|wound\s+care|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
     r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?(?:again\s+(?:today\s+)?)?(?:about|if|whether)|"
-    r"(?:the|that|this|a)\s+form|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|"
+    r"(?:the|that|this|a)\s+form|intake|ligature\s+(?:risk|points?|checks?)|protocol|(?:overdose|od)\s+cases|"
+    r"(?:checked|ticked|circled|put)\s+(?:no|never)\b|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|when\s+u\s+(?:say|said|mean)\b|u\s+mean\b|"
     r"(?:lost|losing|lose)\s+(?:\w+\s+){0,3}?to\s+(?:an?\s+)?(?:overdose|od|suicide|drugs|heroin|fentanyl))"
 )
 _HARM_REDUCTION = re.compile(
@@ -384,8 +418,8 @@ _HARM_REDUCTION = re.compile(
 """Harm-reduction words anywhere in the turn make overdose talk harm-reduction talk."""
 _TALK_FOR_ANY_WORDS = re.compile(
     r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick|"
-    r"you\s+(?:say|said|mean)|lost|losing|lose|triage|suture|increase|cause|trigger|first\s+aid|"
-    r"module|lecture|seminar|assessment"
+    r"you\s+(?:say|said|mean)|u\s+(?:said|mean)|when\s+u\s+say|lost|losing|lose|triage|suture|increase|cause|trigger|first\s+aid|"
+    r"module|lecture|seminar|assessment|intake|ligature|protocol|cases|checked|ticked|circled|put"
 )
 """Talk that takes any risk words out of the speaker's mouth (a form, a course, a question
 quoted back), not only medical ones."""
@@ -525,6 +559,16 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
     return Judgement("negated", cue, "denied")
 
 
+_ECHO = re.compile(
+    r"\bwhat\s*,|\bwhat\s+like\b|\b(?:you|u)\s+(?:think|mean|asking|saying|reckon)\s+(?:like\s+)?"
+    r"(?:i'?m|i\s+am|am\s+i|i\s+was|if\s+i|like|i'?d|i\s+would)\b|\b(?:do|did|d')\s*(?:you|u|ya)\s+mean\b|"
+    r"\bare\s+(?:you|u)\s+asking\b|\byou'?re\s+asking\b"
+)
+"""The other's question said back ("What, like am I suicidal?", "do u mean like suicidal"):
+it asks what was meant and discloses nothing by itself."""
+_ECHO_AFTER = re.compile(r"\W*(?:is\s+that\s+(?:what|why)|that'?s\s+what\s+you)\b")
+
+
 def _next_sentence(view: TextView, offset: int) -> str:
     _, end = _sentence_bounds(view, offset)
     return view.lower[end : end + 60]
@@ -543,6 +587,9 @@ def question(view: TextView, hit: ConceptHit) -> Judgement | None:
         return Judgement("negated", cue, "asked, then denied")
     if YES.match(answer):
         return Judgement("asserted", cue, "asked, then answered yes")
+    echo = _ECHO.search(view.lower, begin, hit.start) or _ECHO_AFTER.match(answer)
+    if echo is not None:
+        return Judgement("questioned", cue, "the other's question echoed back, not a disclosure")
     own = hit.concept.self_stated or any(
         t.group() in _SUBJECT_FIRST for t in _tokens_before(view, hit.start, begin)
     )
@@ -590,6 +637,13 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
         )
     if _FIRST_IN_HIT.search(words):
         return None  # "better off without me", "if I was gone": the words name the speaker
+    someone = _SOMEONE_ELSE.match(words)
+    if someone is not None and not _BETTER_OFF.search(words):
+        return Judgement(
+            "reported",
+            _span("assertion", hit.start, hit.start + someone.end()),
+            "about someone else",
+        )
     if hit.concept.risk == "harm_to_others" and _TOKEN.match(view.lower, hit.start):
         lead = _TOKEN.match(view.lower, hit.start)
         if lead is not None and lead.group() in _FIRST:
@@ -597,6 +651,16 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
     first_word = _TOKEN.match(view.lower, hit.start)
     if first_word is not None and first_word.group() in _FIRST:
         return None
+    if floor == begin:
+        # One clause so far: the nearest pronoun decides ("if I don't come home he'll end it").
+        for token in reversed(_tokens_before(view, hit.start, begin)):
+            word = token.group()
+            if word in _SUBJECT_FIRST or word == "me" or word in _REFLEXIVE:
+                break
+            if word in _THIRD_PRONOUN:
+                return Judgement(
+                    "reported", _span("assertion", token.start(), token.end()), "about someone else"
+                )
     for floor_at in (floor, begin):
         tokens = _tokens_before(view, hit.start, floor_at)
         if floor_at == begin and any(t.group() in _SUBJECT_FIRST for t in tokens):
@@ -731,8 +795,36 @@ _FIGURATIVE_AFTER = re.compile(
 )
 
 
+_EXASPERATED = re.compile(
+    r"\b(?:some\s+days|most\s+days|sometimes|at\s+times|half\s+the\s+time|one\s+more|"
+    r"if\s+(?:he|she|they)\s+(?:\w+\s+){0,6}(?:again|once\s+more))\b"
+)
+_COULD_OR_SWEAR = re.compile(
+    r"\bcould\s+(?:\w+ly\s+)?(?:\w+\s+)?(?:strangl\w*|throttl\w*|kill|murder|wring|batter|smack|slap|"
+    r"punch|swing\s+for|brain|deck)\b|\bswear\b"
+)
+_MEANS_OR_PLAN = re.compile(
+    r"\b(?:knife|knives|gun|blade|bat|weapon|piece|plan\w*|how\s+i'?d|where\s+(?:he|she)\s+lives|"
+    r"thought\s+about\s+how|not\s+(?:even\s+)?(?:joking|kidding)|got\s+one|mean\s+it|for\s+real|serious\w*|wait(?:ing)?\s+for\s+(?:him|her|them)|"
+    r"when\s+i\s+see\s+(?:him|her|them)|find\s+(?:him|her|them))\b"
+)
+
+
 def figurative(view: TextView, hit: ConceptHit) -> Judgement | None:
-    """Figures of speech: "career suicide", "suicide squad", "I'd rather die than wear that"."""
+    """Figures of speech: "career suicide", "suicide squad", "I'd rather die than wear that";
+    exasperation with someone close ("I could cheerfully strangle my sister some days", "one
+    more wet towel and I swear I'll murder him"), unless a weapon, a plan or "I mean it" is
+    there too."""
+    if hit.concept.risk == "harm_to_others":
+        begin, end = _sentence_bounds(view, hit.start)
+        lead = _COULD_OR_SWEAR.search(view.lower, max(begin, hit.start - 40), hit.end)
+        if (
+            lead is not None
+            and _EXASPERATED.search(view.lower, begin, end)
+            and not _MEANS_OR_PLAN.search(view.lower)
+        ):
+            cue = _span("assertion", lead.start(), lead.end())
+            return Judgement("figurative", cue, "exasperation, a figure of speech")
     base = max(0, hit.start - 25)
     before = _FIGURATIVE_BEFORE.search(view.lower[base : hit.start])
     if before is not None:

@@ -7,7 +7,7 @@ cross-validation, and writes ``risk.npz`` only with ``--out`` (needs the ``model
 ``research`` extras). It reads only data the project may train on:
 
 - the risk probes the project wrote (``tests/data/risk_probes/{dev,...,dev6,train}``: forty-four
-  blind helper authors; ``dev7`` and ``heldout`` are never read here), without the
+  blind helper authors; ``dev7``, ``dev8`` and ``heldout`` are never read here), without the
   replies to a question (``context_dependent``), which the session rules read;
 - AnnoMI client utterances (``train-ok``) as everyday talk without risk;
 - the patient turns of the project's written sessions in ``tests/data/heldout``,

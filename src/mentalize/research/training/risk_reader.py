@@ -3,8 +3,8 @@
 Run: ``python -m mentalize.research.training.risk_reader`` from the repository (needs the
 ``training`` extra: torch, transformers and the pinned fp32 weights). It reads the same texts as
 the linear risk head (:func:`mentalize.research.training.risk.risk_texts`: the project's risk
-probes without ``dev7`` and ``heldout``, AnnoMI client talk, the written sessions' patient turns
-without risk words) and nothing else.
+probes without ``dev7``, ``dev8`` and ``heldout``, AnnoMI client talk, the written sessions'
+patient turns without risk words) and nothing else.
 
 Why fine-tune
     The linear head reads a frozen sentence vector built for topic similarity, in which "which
