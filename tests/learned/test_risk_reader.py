@@ -92,7 +92,9 @@ def test_the_rules_keep_the_final_say_and_therapist_turns_are_not_read():
     reader = _reader()
     denied = read_markers("I would never hurt myself, I promise you that.")
     assert denied.risk, "the rules found words (a denial)"
-    assert not reader.may_read(denied)
+    assert reader.read([denied], skip=[False])[0][0] == "none", "no flag rests on a denial"
+    flagged = read_markers("I want to kill myself.")
+    assert not reader.may_read(flagged), "the rules flagged it: the reader stays closed"
     risky = read_markers(PLAN)
     assert reader.read([risky], skip=[True]) == [("none", 0.0, None)]
     assert reader.read([risky], skip=[False])[0][0] == "ideation"

@@ -273,3 +273,14 @@ def test_wrong_methods_unknown_paths_and_nul_queries_answer_json(
     assert check_json_error(wrong, 405) and wrong["Allow"] == "GET, POST"
     check_json_error(client.get("/api/v1/no-such-thing/", **auth), 404)
     check_json_error(client.get("/api/v1/patients/", {"q": "a\x00b"}, **auth), 400)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_path_without_its_slash_is_a_json_404_not_a_redirect(
+    client: Any, auth: dict[str, str], people: dict[str, Any], method: str
+) -> None:
+    """Found by the property test above: "/api/v1/patients" was an HTML 301 that a POST would
+    follow without its body."""
+    response = getattr(client, method)("/api/v1/patients", **auth)
+    assert check_json_error(response, 404)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.common import CommonMiddleware
 from django.template.loader import render_to_string
 from django.views import defaults
 
@@ -19,6 +20,17 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'none'; object-src 'none'"
 )
+
+
+class NoApiSlashRedirectMiddleware(CommonMiddleware):
+    """Django's common middleware, without its slash redirect under /api/: an API client that
+    leaves off the slash ("/api/v1/patients") gets the API's JSON 404, not an HTML 301 that a
+    POST would follow without its body."""
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        if request.path_info.startswith("/api/"):
+            return False
+        return bool(super().should_redirect_with_slash(request))
 
 
 class PrivacyHeadersMiddleware:

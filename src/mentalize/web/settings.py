@@ -131,7 +131,7 @@ MIDDLEWARE = [
     # A NUL in the path or query string: 400 before any view (PostgreSQL text cannot hold one).
     "mentalize.web.request_guard.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "mentalize.web.middleware.NoApiSlashRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A log-in lasts MENTALIZE_SESSION_MAX_HOURS at most, however active (session_limits.py).

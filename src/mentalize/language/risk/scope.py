@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mentalize.language.risk.answers import NO, YES
+from mentalize.language.risk.answers import YES, denies
 from mentalize.language.risk.concepts import DROPPED_G, ConceptHit
 from mentalize.language.risk.types import (
     SEVERITIES,
@@ -347,6 +347,33 @@ _SOMEONE_ELSE = re.compile(
 """A risk hit whose own first words name another person ("my classmate cuts"); not "my kids
 are better off", which is about the speaker."""
 _BETTER_OFF = re.compile(r"\b(?:better\s+off|without|burden)\b")
+_CLAUSE_JOINS = frozenset(
+    [
+        "if",
+        "when",
+        "once",
+        "because",
+        "cos",
+        "but",
+        "and",
+        "so",
+        "though",
+        "unless",
+        "or",
+        "before",
+        "after",
+        "since",
+        "while",
+    ]
+)
+_MY = re.compile(r"\b(?:my|mine|myself|meself)\b")
+_WITNESS = re.compile(
+    r"(?:knows?|knew|thinks?|thought|noticed?|notices|saw|sees?|seen|found|finds|realised|realized|"
+    r"said|says|told|tells|asked|asks|worries|worried|reckons?|suspects?|guessed|heard|hears|caught|"
+    r"catches|doesn'?t|didn'?t|don'?t|wants?|wanted|would|'d)$"
+)
+"""A verb after "he"/"she" that makes them the one who sees, knows or says, not the one at
+risk; or a helper that may lead to one ("she doesn't know I cut")."""
 _THIRD_PRONOUN = frozenset(
     [
         "he",
@@ -407,8 +434,8 @@ _OTHER_TALK = re.compile(
     r"the\s+questions|tick\s+box|module|lecture|seminar|risk\s+assessment|wound\s+care|on\s+the\s+news|documentary|podcast|weekly\s+packs?|dosette|"
     r"careful\s+with|proper\s+dangerous|really\s+dangerous|be\s+careful|never\s+use\s+(?:on\s+my\s+own|alone)|"
     r"ask(?:ed|ing|s)?\s+(?:me\s+|you\s+|us\s+)?(?:again\s+(?:today\s+)?)?(?:about|if|whether)|"
-    r"(?:the|that|this|a)\s+form|intake|ligature\s+(?:risk|points?|checks?)|protocol|(?:overdose|od)\s+cases|"
-    r"(?:checked|ticked|circled|put)\s+(?:no|never)\b|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|when\s+u\s+(?:say|said|mean)\b|u\s+mean\b|"
+    r"(?:the|that|this|a)\s+form|intake\s+(?:form|paper|sheet|questions?|assessment)|ligature\s+risk|"
+    r"(?:overdose|od)\s+cases|protocol\s+for|follow\w*\s+(?:the\s+)?protocol|(?:checked|ticked|circled)\s+(?:no|never)\b|triage|suture|(?:can|may|might)\s+(?:increase|cause|trigger)|tick\s+the\s+box|(?:when\s+)?you\s+(?:say|said|mean)\b|when\s+u\s+(?:say|said)\b|"
     r"(?:lost|losing|lose)\s+(?:\w+\s+){0,3}?to\s+(?:an?\s+)?(?:overdose|od|suicide|drugs|heroin|fentanyl))"
 )
 _HARM_REDUCTION = re.compile(
@@ -418,8 +445,8 @@ _HARM_REDUCTION = re.compile(
 """Harm-reduction words anywhere in the turn make overdose talk harm-reduction talk."""
 _TALK_FOR_ANY_WORDS = re.compile(
     r"form|questionnaire|screening|questions|course|training|prevention|awareness|ask|tick|"
-    r"you\s+(?:say|said|mean)|u\s+(?:said|mean)|when\s+u\s+say|lost|losing|lose|triage|suture|increase|cause|trigger|first\s+aid|"
-    r"module|lecture|seminar|assessment|intake|ligature|protocol|cases|checked|ticked|circled|put"
+    r"you\s+(?:say|said|mean)|when\s+u\s+(?:say|said)|lost|losing|lose|triage|suture|increase|cause|trigger|first\s+aid|"
+    r"module|lecture|seminar|assessment|intake|ligature|cases|checked|ticked|circled|protocol"
 )
 """Talk that takes any risk words out of the speaker's mouth (a form, a course, a question
 quoted back), not only medical ones."""
@@ -560,13 +587,13 @@ def negation(view: TextView, hit: ConceptHit) -> Judgement | None:
 
 
 _ECHO = re.compile(
-    r"\bwhat\s*,|\bwhat\s+like\b|\b(?:you|u)\s+(?:think|mean|asking|saying|reckon)\s+(?:like\s+)?"
-    r"(?:i'?m|i\s+am|am\s+i|i\s+was|if\s+i|like|i'?d|i\s+would)\b|\b(?:do|did|d')\s*(?:you|u|ya)\s+mean\b|"
-    r"\bare\s+(?:you|u)\s+asking\b|\byou'?re\s+asking\b"
+    r"(?:\bwhat\s*,\s*|\bwhat\s+|\b(?:you|u)\s+(?:think|mean|reckon)\s+|\b(?:are\s+)?(?:you|u)(?:'?re)?\s+"
+    r"asking\s+(?:me\s+)?(?:if\s+)?|\b(?:do|did)\s+(?:you|u|ya)\s+mean\s+)(?:like\s+)?"
+    r"(?:(?:you\s+think|you'?re\s+asking(?:\s+if)?|do\s+you\s+mean)\s+)?(?:am\s+i|i'?m|i\s+am)\s+(?:like\s+)?(?:(?:going\s+to|gonna)\s+)?$"
 )
-"""The other's question said back ("What, like am I suicidal?", "do u mean like suicidal"):
-it asks what was meant and discloses nothing by itself."""
-_ECHO_AFTER = re.compile(r"\W*(?:is\s+that\s+(?:what|why)|that'?s\s+what\s+you)\b")
+"""The other's question said back, right before the risk words ("What, like am I suicidal?",
+"What, you think I'm suicidal?"): it asks what was meant and discloses nothing by itself. Not
+"You think I'm joking about killing myself?", where words come between."""
 
 
 def _next_sentence(view: TextView, offset: int) -> str:
@@ -583,11 +610,11 @@ def question(view: TextView, hit: ConceptHit) -> Judgement | None:
     mark = view.text.find("?", hit.end, end + 1)
     cue = _span("assertion", mark, mark + 1)
     answer = _next_sentence(view, hit.start)
-    if NO.match(answer):
+    if denies(answer):
         return Judgement("negated", cue, "asked, then denied")
     if YES.match(answer):
         return Judgement("asserted", cue, "asked, then answered yes")
-    echo = _ECHO.search(view.lower, begin, hit.start) or _ECHO_AFTER.match(answer)
+    echo = _ECHO.search(view.lower[begin : hit.start])
     if echo is not None:
         return Judgement("questioned", cue, "the other's question echoed back, not a disclosure")
     own = hit.concept.self_stated or any(
@@ -651,13 +678,18 @@ def subject(view: TextView, hit: ConceptHit) -> Judgement | None:
     first_word = _TOKEN.match(view.lower, hit.start)
     if first_word is not None and first_word.group() in _FIRST:
         return None
-    if floor == begin:
-        # One clause so far: the nearest pronoun decides ("if I don't come home he'll end it").
-        for token in reversed(_tokens_before(view, hit.start, begin)):
-            word = token.group()
-            if word in _SUBJECT_FIRST or word == "me" or word in _REFLEXIVE:
-                break
-            if word in _THIRD_PRONOUN:
+    if floor == begin and not _MY.search(words):
+        # One clause so far: a third-person subject just before the words, in their clause,
+        # decides ("if I don't come home he'll end it"); not one who only sees, knows or says
+        # ("I think she noticed the cuts", "he knows I've been cutting").
+        tokens = _tokens_before(view, hit.start, begin)
+        for k in range(len(tokens) - 1, max(-1, len(tokens) - 5), -1):
+            word = tokens[k].group()
+            if word in _SUBJECT_FIRST or word in _FIRST or word in _CLAUSE_JOINS:
+                break  # the speaker, or another clause ("she'd understand if [I] wanted to die")
+            following = tokens[k + 1].group() if k + 1 < len(tokens) else ""
+            if word in _THIRD_PRONOUN and not _WITNESS.match(following):
+                token = tokens[k]
                 return Judgement(
                     "reported", _span("assertion", token.start(), token.end()), "about someone else"
                 )
@@ -795,29 +827,28 @@ _FIGURATIVE_AFTER = re.compile(
 )
 
 
-_EXASPERATED = re.compile(
-    r"\b(?:some\s+days|most\s+days|sometimes|at\s+times|half\s+the\s+time|one\s+more|"
-    r"if\s+(?:he|she|they)\s+(?:\w+\s+){0,6}(?:again|once\s+more))\b"
-)
-_COULD_OR_SWEAR = re.compile(
-    r"\bcould\s+(?:\w+ly\s+)?(?:\w+\s+)?(?:strangl\w*|throttl\w*|kill|murder|wring|batter|smack|slap|"
-    r"punch|swing\s+for|brain|deck)\b|\bswear\b"
+_EXASPERATED = re.compile(r"\b(?:some\s+days|most\s+days|sometimes|at\s+times|half\s+the\s+time)\b")
+_COULD = re.compile(
+    r"\bcould\s+(?:\w+ly\s+)?(?:strangl\w*|throttl\w*|kill|murder|wring|batter|smack|slap|punch|"
+    r"swing\s+for|brain|deck)\b"
 )
 _MEANS_OR_PLAN = re.compile(
     r"\b(?:knife|knives|gun|blade|bat|weapon|piece|plan\w*|how\s+i'?d|where\s+(?:he|she)\s+lives|"
     r"thought\s+about\s+how|not\s+(?:even\s+)?(?:joking|kidding)|got\s+one|mean\s+it|for\s+real|serious\w*|wait(?:ing)?\s+for\s+(?:him|her|them)|"
-    r"when\s+i\s+see\s+(?:him|her|them)|find\s+(?:him|her|them))\b"
+    r"when\s+i\s+see\s+(?:him|her|them)|find\s+(?:him|her|them)|deserves?\s+(?:to\s+die|it)|"
+    r"in\s+(?:his|her|their)\s+sleep|see\s+it\s+coming|swear|one\s+day|i\s+will|i'?ll|nearly|almost|"
+    r"follow\w*|did\s+to\s+me|last\s+night|baby|babies|kids?|child|children|toddler|son|daughter)\b"
 )
 
 
 def figurative(view: TextView, hit: ConceptHit) -> Judgement | None:
     """Figures of speech: "career suicide", "suicide squad", "I'd rather die than wear that";
-    exasperation with someone close ("I could cheerfully strangle my sister some days", "one
-    more wet towel and I swear I'll murder him"), unless a weapon, a plan or "I mean it" is
-    there too."""
+    exasperation with someone close ("I could cheerfully strangle my sister some days"), unless
+    a weapon, a plan, an oath or "I mean it" is there too. A threat sworn to ("one more time
+    and I swear I'll kill him") is never read as a figure: it is shown."""
     if hit.concept.risk == "harm_to_others":
         begin, end = _sentence_bounds(view, hit.start)
-        lead = _COULD_OR_SWEAR.search(view.lower, max(begin, hit.start - 40), hit.end)
+        lead = _COULD.search(view.lower, max(begin, hit.start - 40), hit.end)
         if (
             lead is not None
             and _EXASPERATED.search(view.lower, begin, end)
