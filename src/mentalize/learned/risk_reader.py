@@ -112,7 +112,7 @@ class RiskReader:
             if cut:
                 out[i] = self._read_long(text, ruled)
                 continue
-            out[i] = self._read_short(text, row, _pieces(text, 0, len(text)), ruled)
+            out[i] = self._read_short(text, row, _pieces(text, 0, len(text)), ruled, {})
         return out
 
     def _read_short(
@@ -120,15 +120,18 @@ class RiskReader:
         text: str,
         row: np.ndarray,
         pieces: list[tuple[int, int]],
-        ruled: Sequence[tuple[int, int]] = (),
+        ruled: Sequence[tuple[int, int]],
+        known: dict[tuple[int, int], float],
     ) -> RiskRead:
         """The part of ``text`` that ``row`` (its class probabilities) was read from, made of
         ``pieces``, read as one turn: over the threshold, with a sentence of the speaker's that
-        itself reaches the sentence threshold to rest on."""
+        itself reaches the sentence threshold to rest on. ``known``: P(risk) of spans of
+        ``text`` already read, shared by the windows of a long turn."""
         risk_p = float(1.0 - row[self._none])
         if risk_p < self.threshold:
             return ("none", risk_p, None)
-        span = self._evidence(text, pieces, risk_p, ruled)
+        known[(pieces[0][0], pieces[-1][1])] = risk_p
+        span = self._evidence(text, pieces, ruled, known)
         if span is None:
             return ("none", risk_p, None)  # no run of the speaker's sentences carries it
         scores = row.copy()
@@ -139,8 +142,8 @@ class RiskReader:
         self,
         text: str,
         pieces: list[tuple[int, int]],
-        whole_p: float,
         ruled: Sequence[tuple[int, int]],
+        known: dict[tuple[int, int], float],
     ) -> tuple[int, int] | None:
         """The shortest run of at most :data:`EVIDENCE_SENTENCES` consecutive sentences that
         itself reaches the sentence threshold and holds the speaker's first person, the
@@ -152,10 +155,11 @@ class RiskReader:
             runs = [
                 (pieces[i][0], pieces[i + length - 1][1]) for i in range(len(pieces) - length + 1)
             ]
-            if length == len(pieces):
-                p = np.asarray([whole_p])
-            else:
-                p = 1.0 - self._p([text[a:b] for a, b in runs])[:, self._none]
+            missing = [run for run in runs if run not in known]
+            if missing:
+                read = 1.0 - self._p([text[a:b] for a, b in missing])[:, self._none]
+                known.update(zip(missing, (float(x) for x in read), strict=True))
+            p = np.asarray([known[run] for run in runs])
             for best in np.argsort(-p, kind="stable"):
                 if p[best] < self.sentence_threshold:
                     break
@@ -164,7 +168,7 @@ class RiskReader:
                     return a, b
         return None
 
-    def _read_long(self, text: str, ruled: Sequence[tuple[int, int]] = ()) -> RiskRead:
+    def _read_long(self, text: str, ruled: Sequence[tuple[int, int]]) -> RiskRead:
         """A turn longer than the reader reads, read as windows of consecutive sentences that
         fit, one starting at each sentence, each as a short turn: risk said late in a long turn,
         or in a run-on transcript line with no full stops, must not fall past the cut, nor be
@@ -174,9 +178,13 @@ class RiskReader:
             (a, b, [(a, b)]) for _, _, pieces in windows if len(pieces) > 1 for a, b in pieces
         ]
         proba = self._p([text[a:b] for a, b, _ in windows])
+        known = {
+            (a, b): float(1.0 - row[self._none])
+            for (a, b, _), row in zip(windows, proba, strict=True)
+        }
         found: RiskRead = ("none", 0.0, None)
         for (_, _, pieces), row in zip(windows, proba, strict=True):
-            read = self._read_short(text, row, pieces, ruled)
+            read = self._read_short(text, row, pieces, ruled, known)
             if read[0] != "none" and (found[0] == "none" or read[1] > found[1]):
                 found = read
             elif found[0] == "none" and read[1] > found[1]:
