@@ -453,6 +453,7 @@ def test_echoes_other_people_and_exasperation_are_kept_unflagged(text, asserted)
         "Some days I could kill the baby, she never stops crying.",
         "Some days I could kill him. One day I will.",
         "I put never for the self-harm question but I cut last night.",
+        "I go down to the shed and cut my arms.",
     ],
 )
 def test_the_speaker_stays_the_speaker(text):
